@@ -1,0 +1,105 @@
+# s2i in C.  `make` builds bin/s2i; `make check` runs every test;
+# `make asan` runs them under ASan+UBSan; `make deps` installs packages.
+# Sub-projects add to the variables below from their own *.mk fragments.
+
+B       ?= build
+BIN     ?= bin
+CC      ?= cc
+PKGS    := libgit2 libarchive libcurl jansson libcrypto
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+DEPS_OK := $(B)/.deps-ok
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Is2i/lib
+LDLIBS_S2I  = $(PKG_LIBS)
+
+LIB_SRC := $(wildcard s2i/lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_SRC := $(wildcard s2i/cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+# Fragments append to these.
+ALL_TARGETS   := $(BIN)/s2i
+CHECK_SUITES  := unit cli e2e
+
+.PHONY: all deps check unit cli e2e asan lint format clean demo builders bench
+
+all: $(DEPS_OK) $(ALL_TARGETS)
+
+-include builders/runtime/runtime.mk
+-include builders/builders.mk
+-include hooks/hooks.mk
+
+$(DEPS_OK): scripts/deps.sh
+	@mkdir -p $(@D)
+	scripts/deps.sh
+	@touch $@
+
+deps:
+	scripts/deps.sh
+
+$(B)/obj/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libs2i.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/s2i: $(CLI_OBJ) $(B)/libs2i.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libs2i.a $(LDLIBS_S2I)
+
+$(B)/tests/check_%: tests/unit/check_%.c $(B)/libs2i.a tests/unit/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check) -Itests/unit \
+	  -o $@ $< $(B)/libs2i.a $(LDLIBS_S2I) $(shell pkg-config --libs check)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# ---- tests ---------------------------------------------------------------
+# Each suite writes "<passed> <failed>" to $(B)/results/<suite>; check sums.
+export S2I_BIN := $(abspath $(BIN)/s2i)
+export S2I_BUILD_DIR := $(abspath $(B))
+export CONTAINERS_CONF := $(abspath tests/containers.conf)
+
+check: all
+	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@st=0; for s in $(CHECK_SUITES); do $(MAKE) --no-print-directory $$s || st=1; done; \
+	  tests/summary.sh $(B)/results; exit $$st
+
+unit: $(UNIT_BIN)
+	@mkdir -p $(B)/results
+	@tests/unit/run.sh $(B)/results/unit $(UNIT_BIN)
+
+cli: all
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/cli tests/cli
+
+e2e: all
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/e2e tests/e2e
+
+asan:
+	$(MAKE) B=build/asan BIN=build/asan/bin \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+lint:
+	scripts/lint.sh
+
+format:
+	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] tests/unit/*.[ch]
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf $(B)/obj $(B)/tests $(B)/libs2i.a $(BIN)

@@ -1,0 +1,17 @@
+/* One handler per command (cmd_<verb>.c): parse options, call the library,
+ * print.  A handler returns the process exit status. */
+#ifndef S2I_COMMANDS_H
+#define S2I_COMMANDS_H
+
+#define S2I_VERSION "0.1.0"
+
+int cmd_build(int argc, char **argv);
+int cmd_usage(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_mkimage(int argc, char **argv);
+
+/* Print the error once and free it; returns the exit code to use. */
+struct s2i_error;
+int cli_fail(struct s2i_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* s2i: turn source into runnable container images, without a daemon. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "error.h"
+
+struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+};
+
+static const struct command commands[] = {
+    {"build", cmd_build, "build an image from source and a builder image"},
+    {"usage", cmd_usage, "show a builder image's usage script output"},
+    {"mkimage", cmd_mkimage, "make an image from directories (for builders)"},
+    {"version", cmd_version, "print the version"},
+};
+
+static void print_help(FILE *out)
+{
+  fputs("Usage: s2i COMMAND [OPTIONS] ...\n\n"
+        "Build container images from source code, without a daemon.\n\n"
+        "Commands:\n",
+        out);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fputs("\nRun 's2i COMMAND --help' for a command's options.\n", out);
+}
+
+int cli_fail(struct s2i_error *err)
+{
+  int code = s2i_error_report(err);
+
+  s2i_error_free(err);
+  return code;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    print_help(stderr);
+    return S2I_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    print_help(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0)
+    return cmd_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "s2i: unknown command '%s'\n", argv[1]);
+  print_help(stderr);
+  return S2I_EXIT_USAGE;
+}

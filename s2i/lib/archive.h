@@ -1,0 +1,20 @@
+/* Image archive readers: docker-archive (manifest.json, both the legacy
+ * <id>/layer.tar shape and Docker 25's blobs/sha256 shape), oci-archive
+ * (a tar of an OCI image layout) and oci: (an OCI layout directory).
+ * One pass over a tarball: blobs stream into the store, their digests are
+ * checked against the names and manifests that claim them. */
+#ifndef S2I_ARCHIVE_H
+#define S2I_ARCHIVE_H
+
+#include "error.h"
+#include "image.h"
+#include "store.h"
+
+/* transport: "docker-archive", "oci-archive" or "oci"; path as given; ref
+ * selects a manifest in an OCI index by org.opencontainers.image.ref.name
+ * (NULL: the only one). */
+int s2i_archive_read(struct s2i_image **out, const char *transport,
+                     const char *path, const char *ref,
+                     struct s2i_store *store, struct s2i_error **err);
+
+#endif

@@ -1,0 +1,56 @@
+/* Cleanup attributes for locals (crun style).  Hand ownership out by
+ * nulling the local after storing it: `*out = buf; buf = NULL;`. */
+#ifndef S2I_CLEANUP_H
+#define S2I_CLEANUP_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void s2i_cleanup_freep(void *p)
+{
+  free(*(void **)p);
+}
+
+static inline void s2i_cleanup_closep(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+}
+
+static inline void s2i_cleanup_filep(FILE **f)
+{
+  if (*f != NULL)
+    fclose(*f);
+}
+
+static inline void s2i_cleanup_dirp(DIR **d)
+{
+  if (*d != NULL)
+    closedir(*d);
+}
+
+#define cleanup_free __attribute__((cleanup(s2i_cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(s2i_cleanup_closep)))
+#define cleanup_file __attribute__((cleanup(s2i_cleanup_filep)))
+#define cleanup_dir __attribute__((cleanup(s2i_cleanup_dirp)))
+
+/* Steal a pointer out of a cleanup local. */
+#define s2i_steal(p)                                                           \
+  ({                                                                           \
+    __typeof__(p) s2i_steal_tmp_ = (p);                                        \
+    (p) = NULL;                                                                \
+    s2i_steal_tmp_;                                                            \
+  })
+
+
+
+/* jansson values */
+#include <jansson.h>
+static inline void s2i_cleanup_jsonp(json_t **j)
+{
+  json_decref(*j);
+}
+#define cleanup_json __attribute__((cleanup(s2i_cleanup_jsonp)))
+#endif

@@ -1,0 +1,20 @@
+/* Build environment: NAME=VALUE assignments from .s2i/environment, -E files
+ * and -e options, in that order, a later NAME replacing an earlier one. */
+#ifndef S2I_ENV_H
+#define S2I_ENV_H
+
+#include "error.h"
+#include "strv.h"
+
+/* "NAME=VALUE" (VALUE may contain '='); NAME must be [A-Za-z_][A-Za-z0-9_]*.
+ * Replaces an existing NAME in env, keeping its position. */
+int s2i_env_set(struct s2i_strv *env, const char *assignment,
+                struct s2i_error **err);
+/* Lines NAME=VALUE, blank lines and `#` comments skipped; an error names
+ * the file and line.  missing_ok: a missing file adds nothing. */
+int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
+                      struct s2i_error **err);
+/* The value of NAME in env, or NULL. */
+const char *s2i_env_get(const struct s2i_strv *env, const char *name);
+
+#endif

@@ -1,0 +1,174 @@
+#include "error.h"
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <git2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+volatile int s2i_interrupted;
+
+int s2i_error_makev(struct s2i_error **err, int errnum, const char *fmt,
+                    va_list ap)
+{
+  char *text;
+  struct s2i_error *e;
+
+  if (err == NULL || *err != NULL)
+    return -1;
+  text = xvasprintf(fmt, ap);
+  e = xcalloc(1, sizeof(*e));
+  e->errnum = errnum;
+  e->exit_code = S2I_EXIT_FAILURE;
+  if (errnum != 0) {
+    e->msg = xasprintf("%s: %s", text, strerror(errnum));
+    free(text);
+  } else {
+    e->msg = text;
+  }
+  *err = e;
+  return -1;
+}
+
+int s2i_error_make(struct s2i_error **err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  s2i_error_makev(err, errnum, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int s2i_error_prefix(struct s2i_error **err, const char *fmt, ...)
+{
+  va_list ap;
+  char *ctx, *msg;
+
+  if (err == NULL || *err == NULL)
+    return -1;
+  va_start(ap, fmt);
+  ctx = xvasprintf(fmt, ap);
+  va_end(ap);
+  msg = xasprintf("%s: %s", ctx, (*err)->msg);
+  free(ctx);
+  free((*err)->msg);
+  (*err)->msg = msg;
+  return -1;
+}
+
+int s2i_error_set_exit(struct s2i_error **err, int exit_code)
+{
+  if (err != NULL && *err != NULL)
+    (*err)->exit_code = exit_code;
+  return -1;
+}
+
+int s2i_error_archive(struct s2i_error **err, struct archive *a,
+                      const char *fmt, ...)
+{
+  va_list ap;
+  char *ctx;
+  const char *why = a ? archive_error_string(a) : NULL;
+
+  va_start(ap, fmt);
+  ctx = xvasprintf(fmt, ap);
+  va_end(ap);
+  s2i_error_make(err, 0, "%s: %s", ctx, why ? why : "archive error");
+  free(ctx);
+  return -1;
+}
+
+int s2i_error_git(struct s2i_error **err, const char *fmt, ...)
+{
+  va_list ap;
+  char *ctx;
+  const git_error *ge = git_error_last();
+
+  va_start(ap, fmt);
+  ctx = xvasprintf(fmt, ap);
+  va_end(ap);
+  s2i_error_make(err, 0, "%s: %s", ctx,
+                 ge && ge->message ? ge->message : "git error");
+  free(ctx);
+  return -1;
+}
+
+int s2i_error_curl(struct s2i_error **err, int curl_code, const char *errbuf,
+                   const char *fmt, ...)
+{
+  va_list ap;
+  char *ctx;
+  const char *why = errbuf && *errbuf ? errbuf
+                                      : curl_easy_strerror((CURLcode)curl_code);
+
+  va_start(ap, fmt);
+  ctx = xvasprintf(fmt, ap);
+  va_end(ap);
+  s2i_error_make(err, 0, "%s: %s", ctx, why);
+  free(ctx);
+  return -1;
+}
+
+int s2i_error_json(struct s2i_error **err, const char *json_text, int line,
+                   const char *fmt, ...)
+{
+  va_list ap;
+  char *ctx;
+
+  va_start(ap, fmt);
+  ctx = xvasprintf(fmt, ap);
+  va_end(ap);
+  if (line > 0)
+    s2i_error_make(err, 0, "%s: invalid JSON at line %d: %s", ctx, line,
+                   json_text);
+  else
+    s2i_error_make(err, 0, "%s: invalid JSON: %s", ctx, json_text);
+  free(ctx);
+  return -1;
+}
+
+void s2i_error_free(struct s2i_error *err)
+{
+  if (err == NULL)
+    return;
+  free(err->msg);
+  free(err);
+}
+
+int s2i_error_report(const struct s2i_error *err)
+{
+  if (err == NULL)
+    return S2I_EXIT_FAILURE;
+  fprintf(stderr, "s2i: %s\n", err->msg);
+  return err->exit_code;
+}
+
+static void on_signal(int sig)
+{
+  s2i_interrupted = sig;
+}
+
+void s2i_signals_install(void)
+{
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal; /* no SA_RESTART: blocking calls see EINTR */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+}
+
+int s2i_error_check_interrupt(struct s2i_error **err)
+{
+  if (!s2i_interrupted)
+    return 0;
+  s2i_error_make(err, 0, "interrupted by signal %d", (int)s2i_interrupted);
+  return s2i_error_set_exit(err, S2I_EXIT_INTERRUPTED);
+}

@@ -1,0 +1,236 @@
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "xalloc.h"
+
+int s2i_fs_mkdir_p(const char *path, mode_t mode, struct s2i_error **err)
+{
+  cleanup_free char *p = xstrdup(path);
+
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = '\0';
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+      return s2i_error_make(err, errno, "create directory %s", p);
+    *s = '/';
+  }
+  if (mkdir(p, mode) < 0 && errno != EEXIST)
+    return s2i_error_make(err, errno, "create directory %s", p);
+  return 0;
+}
+
+static int rm_at(int dirfd, const char *name, dev_t dev, const char *top,
+                 struct s2i_error **err);
+
+static int rm_children(int fd, dev_t dev, const char *top,
+                       struct s2i_error **err)
+{
+  DIR *d = fdopendir(fd);
+  struct dirent *de;
+  int ret = 0;
+
+  if (d == NULL) {
+    close(fd);
+    return s2i_error_make(err, errno, "remove %s", top);
+  }
+  while (ret == 0 && (de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    ret = rm_at(dirfd(d), de->d_name, dev, top, err);
+  }
+  closedir(d);
+  return ret;
+}
+
+static int rm_at(int dirfd, const char *name, dev_t dev, const char *top,
+                 struct s2i_error **err)
+{
+  struct stat st;
+  int fd;
+
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : s2i_error_make(err, errno, "remove %s", top);
+  if (S_ISDIR(st.st_mode)) {
+    if (st.st_dev != dev)
+      return s2i_error_make(err, EBUSY, "remove %s: %s is a mount point", top,
+                            name);
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return s2i_error_make(err, errno, "remove %s", top);
+    if (rm_children(fd, dev, top, err) < 0)
+      return -1;
+  }
+  if (unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0 &&
+      errno != ENOENT)
+    return s2i_error_make(err, errno, "remove %s/%s", top, name);
+  return 0;
+}
+
+int s2i_fs_rm_rf(const char *path, struct s2i_error **err)
+{
+  struct stat st;
+
+  if (lstat(path, &st) < 0)
+    return errno == ENOENT ? 0 : s2i_error_make(err, errno, "remove %s", path);
+  return rm_at(AT_FDCWD, path, st.st_dev, path, err);
+}
+
+int s2i_fs_mkdtemp(char **out, const char *parent, const char *prefix,
+                   struct s2i_error **err)
+{
+  cleanup_free char *tmpl = NULL;
+
+  if (s2i_fs_mkdir_p(parent, 0700, err) < 0)
+    return -1;
+  tmpl = xasprintf("%s/%sXXXXXX", parent, prefix);
+  if (mkdtemp(tmpl) == NULL)
+    return s2i_error_make(err, errno, "create temporary directory in %s",
+                          parent);
+  *out = s2i_steal(tmpl);
+  return 0;
+}
+
+int s2i_fs_read_file(char **out, size_t *len, const char *path,
+                     struct s2i_error **err)
+{
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t n = 0, cap = 0;
+  ssize_t r;
+
+  if (fd < 0)
+    return s2i_error_make(err, errno, "open %s", path);
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      buf = xrealloc(buf, cap);
+    }
+    r = read(fd, buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return s2i_error_make(err, errno, "read %s", path);
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = s2i_steal(buf);
+  return 0;
+}
+
+int s2i_fs_write_all(int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int s2i_fs_write_file_atomic(const char *path, const void *data, size_t len,
+                             mode_t mode, struct s2i_error **err)
+{
+  cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+
+  if (fd < 0)
+    return s2i_error_make(err, errno, "create %s", tmp);
+  if (s2i_fs_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0) {
+    s2i_error_make(err, errno, "write %s", tmp);
+    goto fail;
+  }
+  if (close(fd) < 0) {
+    fd = -1;
+    s2i_error_make(err, errno, "write %s", tmp);
+    goto fail;
+  }
+  if (rename(tmp, path) < 0) {
+    fd = -1;
+    s2i_error_make(err, errno, "rename %s to %s", tmp, path);
+    goto fail;
+  }
+  return 0;
+fail:
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp);
+  return -1;
+}
+
+int s2i_fs_copy_fd(int in_fd, int out_fd)
+{
+  char buf[1 << 16];
+
+  for (;;) {
+    ssize_t r = read(in_fd, buf, sizeof(buf));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      return 0;
+    if (s2i_fs_write_all(out_fd, buf, (size_t)r) < 0)
+      return -1;
+  }
+}
+
+int s2i_fs_path_is_safe(const char *rel)
+{
+  const char *p = rel;
+
+  if (rel == NULL || *rel == '\0' || *rel == '/')
+    return 0;
+  while (*p) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return 0;
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  return 1;
+}
+
+char *s2i_fs_join(const char *a, const char *b)
+{
+  size_t la = strlen(a);
+
+  while (*b == '/')
+    b++;
+  if (la > 0 && a[la - 1] == '/')
+    return xasprintf("%.*s/%s", (int)(la - 1), a, b);
+  return xasprintf("%s/%s", a, b);
+}
+
+int s2i_fs_exists(const char *path)
+{
+  struct stat st;
+
+  return lstat(path, &st) == 0;
+}
+
+int s2i_fs_is_dir(const char *path)
+{
+  struct stat st;
+
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -1,0 +1,31 @@
+/* File-system helpers shared by every stage. */
+#ifndef S2I_FS_H
+#define S2I_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+int s2i_fs_mkdir_p(const char *path, mode_t mode, struct s2i_error **err);
+/* Remove a tree without following symlinks and without crossing into other
+ * mounts; a missing path is not an error. */
+int s2i_fs_rm_rf(const char *path, struct s2i_error **err);
+/* Make a fresh directory "<parent>/<prefix>XXXXXX" (parent created). */
+int s2i_fs_mkdtemp(char **out, const char *parent, const char *prefix,
+                   struct s2i_error **err);
+int s2i_fs_read_file(char **out, size_t *len, const char *path,
+                     struct s2i_error **err);
+/* Write to "<path>.tmp-XXXXXX", fsync-free, then rename over path. */
+int s2i_fs_write_file_atomic(const char *path, const void *data, size_t len,
+                             mode_t mode, struct s2i_error **err);
+int s2i_fs_write_all(int fd, const void *buf, size_t len);
+/* Copy all of in_fd to out_fd; returns 0 or -1 with errno set. */
+int s2i_fs_copy_fd(int in_fd, int out_fd);
+/* A relative path that stays below its root: no "..", not absolute, not empty. */
+int s2i_fs_path_is_safe(const char *rel);
+char *s2i_fs_join(const char *a, const char *b);
+int s2i_fs_exists(const char *path);
+int s2i_fs_is_dir(const char *path);
+
+#endif

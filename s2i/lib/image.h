@@ -1,0 +1,68 @@
+/* The image model every stage shares: a config (JSON, as in the OCI image
+ * spec) and an ordered list of layers whose blobs live in the store.
+ * Readers (archive.c, later registry.c) fill it; build.c edits the config
+ * through the setters below; writer.c serialises it. */
+#ifndef S2I_IMAGE_H
+#define S2I_IMAGE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "error.h"
+#include "store.h"
+#include "strv.h"
+
+#define S2I_MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define S2I_MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define S2I_MEDIA_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define S2I_MEDIA_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define S2I_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+
+struct s2i_layer {
+  char digest[S2I_DIGEST_LEN + 1];  /* of the blob as stored (maybe gzip) */
+  char diff_id[S2I_DIGEST_LEN + 1]; /* of the uncompressed tar */
+  char *media_type;                 /* OCI media type of the blob */
+  int64_t size;                     /* blob size in bytes */
+};
+
+struct s2i_image {
+  char *ref;      /* as the user named it, e.g. "docker-archive:b.tar" */
+  json_t *config; /* the whole image config object (owned) */
+  struct s2i_layer *layers;
+  size_t n_layers;
+};
+
+/* Open an image by reference: docker-archive:PATH, oci-archive:PATH[:REF],
+ * oci:DIR[:REF], or a plain PATH to a tarball (read as docker-archive).
+ * Blobs are copied into the store (once per digest) and verified. */
+int s2i_image_open(struct s2i_image **out, const char *ref,
+                   struct s2i_store *store, struct s2i_error **err);
+/* An empty image (no layers, linux/amd64 config), for s2i mkimage. */
+struct s2i_image *s2i_image_new_scratch(void);
+void s2i_image_free(struct s2i_image *img);
+
+/* Borrowed views into config.config (NULL when absent). */
+const char *s2i_image_user(const struct s2i_image *img);
+const char *s2i_image_workdir(const struct s2i_image *img);
+const char *s2i_image_label(const struct s2i_image *img, const char *key);
+/* Env as NAME=VALUE strings, appended to *env. */
+void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env);
+
+/* Setters for the image being built. */
+void s2i_image_set_cmd(struct s2i_image *img, const char *const *argv);
+void s2i_image_set_entrypoint(struct s2i_image *img, const char *const *argv);
+void s2i_image_set_user(struct s2i_image *img, const char *user);
+void s2i_image_set_workdir(struct s2i_image *img, const char *dir);
+void s2i_image_set_label(struct s2i_image *img, const char *key,
+                         const char *value);
+/* Set NAME=VALUE, replacing an existing NAME. */
+void s2i_image_set_env(struct s2i_image *img, const char *assignment);
+void s2i_image_expose(struct s2i_image *img, const char *port_proto);
+/* "created" of the config and of new history entries; epoch seconds. */
+void s2i_image_set_created(struct s2i_image *img, int64_t epoch);
+/* Append a layer (copied) with a history entry "created_by". */
+void s2i_image_add_layer(struct s2i_image *img, const struct s2i_layer *layer,
+                         const char *created_by);
+
+#endif

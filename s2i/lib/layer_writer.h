@@ -1,0 +1,29 @@
+/* Turn a directory (an overlay upper dir after assemble, or a plain tree for
+ * s2i mkimage) into one uncompressed layer tar in the store: entries sorted
+ * byte-wise, parents before children, overlay whiteouts written as .wh.NAME
+ * and opaque dirs as .wh..wh..opq, uid/gid as on disk, no atime/ctime, no
+ * user/group names; mtimes clamped to SOURCE_DATE_EPOCH when given. */
+#ifndef S2I_LAYER_WRITER_H
+#define S2I_LAYER_WRITER_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "image.h"
+#include "store.h"
+#include "strv.h"
+
+struct s2i_layer_write_opts {
+  int from_overlay_upper;         /* convert overlay whiteouts/opaque dirs */
+  int64_t source_date_epoch;      /* >= 0: clamp every mtime to it; -1: off */
+  const struct s2i_strv *exclude; /* relative paths left out with subtrees */
+};
+
+#define S2I_LAYER_WRITE_OPTS_INIT {0, -1, NULL}
+
+/* Fills layer (digest == diff_id, media type tar, size). */
+int s2i_layer_write(struct s2i_layer *layer, const char *root,
+                    const struct s2i_layer_write_opts *opts,
+                    struct s2i_store *store, struct s2i_error **err);
+
+#endif

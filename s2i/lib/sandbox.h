@@ -1,0 +1,41 @@
+/* Run a command inside an image's root file system: the overlay of the
+ * layer dirs with an upper dir, in new mount, PID, IPC and UTS namespaces
+ * (and a new network namespace for --network none), as a numeric user, with
+ * /proc, a minimal /dev and the host invisible (pivot_root).  Every mount is
+ * made inside the child's mount namespace, so all of them vanish with it:
+ * no mount outlives the sandbox, even when s2i is killed. */
+#ifndef S2I_SANDBOX_H
+#define S2I_SANDBOX_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "strv.h"
+
+typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
+
+struct s2i_sandbox_opts {
+  const struct s2i_strv *lowers; /* layer dirs, bottom first */
+  const char *upper;             /* overlay upper dir (kept after the run) */
+  const char *work;              /* overlay work dir, same file system */
+  uid_t uid;
+  gid_t gid;
+  const char *const *argv;       /* argv[0] absolute path inside the root */
+  const char *const *envp;
+  const char *cwd;               /* inside the root; NULL: "/" */
+  const char *hostname;          /* NULL: "s2i-build" */
+  int network_none;              /* new, empty network namespace */
+  int stdin_fd;                  /* -1: /dev/null */
+  /* stdout+stderr of the command, as they arrive; NULL: inherit ours. */
+  s2i_sandbox_output_fn on_output;
+  void *output_ctx;
+};
+
+/* Returns 0 when the command ran (its wait status in *status: use
+ * WIFEXITED etc.), <0 when the sandbox could not be set up or s2i was
+ * interrupted (the whole PID namespace is then killed). */
+int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
+                    struct s2i_error **err);
+
+#endif

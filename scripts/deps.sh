@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian packages that building and testing s2i need.
+# Idempotent: installs only what is missing.  As root it runs apt-get;
+# otherwise it prints the line to run.
+set -eu
+
+PACKAGES="
+  build-essential pkg-config musl-tools
+  libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
+  libmicrohttpd-dev check
+  git curl ca-certificates busybox-static
+  podman runc skopeo uidmap slirp4netns fuse-overlayfs
+  mmdebstrap docker-registry
+  python3 ruby libnss-wrapper tini
+  hyperfine wrk
+"
+
+missing=""
+for p in $PACKAGES; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in
+    *" installed") ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "s2i needs these Debian packages; run as root:" >&2
+  echo "  apt-get install -y$missing" >&2
+  exit 1
+fi
+
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
