@@ -1,11 +1,143 @@
+/* s2i build [options] SOURCE BUILDER TAG */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "build.h"
 #include "commands.h"
+#include "error.h"
+#include "log.h"
+
+static const char build_help[] =
+    "Usage: s2i build [options] SOURCE BUILDER TAG\n"
+    "\n"
+    "Build an image from SOURCE (a Git URL, a local Git repository, or a\n"
+    "directory) with the builder image BUILDER, and write it as an image\n"
+    "tarball (docker-archive + OCI layout) that podman load, skopeo and docker\n"
+    "read.  No daemon is needed.\n"
+    "\n"
+    "BUILDER: docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or PATH.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output PATH          write the image tarball to PATH\n"
+    "                             (default: TAG with / and : as _, plus .tar)\n"
+    "  -r, --ref REF              Git branch, tag or commit to build\n"
+    "      --context-dir DIR      build from DIR inside the source\n"
+    "      --copy                 copy a local repository's working tree as is\n"
+    "      --exclude REGEX        leave out matching paths (default .git)\n"
+    "  -e, --env NAME=VALUE       set a build and image environment variable\n"
+    "  -E, --environment-file F   read NAME=VALUE lines from F\n"
+    "      --scripts-url URL      builder scripts from image://, file://, http(s)://\n"
+    "      --assemble-user USER   run assemble as USER (default: the image's)\n"
+    "  -u, --allowed-uids RANGES  refuse builders whose users are outside RANGES\n"
+    "      --as-dockerfile PATH   write a Dockerfile + upload/ context instead\n"
+    "      --network host|none    network for assemble (default host)\n"
+    "      --no-runtime           do not add the runtime layer (init, identity)\n"
+    "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
+    "  -q, --quiet                only errors and warnings\n"
+    "      --loglevel N           more detail (0-5)\n"
+    "  -h, --help                 show this help\n";
+
+enum {
+  OPT_CONTEXT_DIR = 256,
+  OPT_COPY,
+  OPT_EXCLUDE,
+  OPT_SCRIPTS_URL,
+  OPT_ASSEMBLE_USER,
+  OPT_AS_DOCKERFILE,
+  OPT_NETWORK,
+  OPT_NO_RUNTIME,
+  OPT_CACHE_DIR,
+  OPT_LOGLEVEL,
+};
+
+static const struct option build_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"ref", required_argument, NULL, 'r'},
+    {"context-dir", required_argument, NULL, OPT_CONTEXT_DIR},
+    {"copy", no_argument, NULL, OPT_COPY},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"env", required_argument, NULL, 'e'},
+    {"environment-file", required_argument, NULL, 'E'},
+    {"scripts-url", required_argument, NULL, OPT_SCRIPTS_URL},
+    {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
+    {"allowed-uids", required_argument, NULL, 'u'},
+    {"as-dockerfile", required_argument, NULL, OPT_AS_DOCKERFILE},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
+    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"quiet", no_argument, NULL, 'q'},
+    {"loglevel", required_argument, NULL, OPT_LOGLEVEL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+  fputs("s2i build: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\nRun 's2i build --help' for the options.\n", stderr);
+  return S2I_EXIT_USAGE;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_option(int c, struct s2i_build_opts *o)
+{
+  switch (c) {
+  case 'o': o->output = optarg; break;
+  case 'r': o->ref = optarg; break;
+  case OPT_CONTEXT_DIR: o->context_dir = optarg; break;
+  case OPT_COPY: o->copy = 1; break;
+  case OPT_EXCLUDE: o->exclude = optarg; break;
+  case 'e': s2i_strv_add(&o->env, optarg); break;
+  case 'E': s2i_strv_add(&o->env_files, optarg); break;
+  case OPT_SCRIPTS_URL: o->scripts_url = optarg; break;
+  case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;
+  case 'u': o->allowed_uids = optarg; break;
+  case OPT_AS_DOCKERFILE: o->as_dockerfile = optarg; break;
+  case OPT_NO_RUNTIME: o->no_runtime = 1; break;
+  case OPT_CACHE_DIR: o->cache_dir = optarg; break;
+  case 'q': s2i_log_set_quiet(1); break;
+  case OPT_NETWORK:
+    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+      return usage_error("--network must be host or none, not '%s'", optarg);
+    o->network_none = strcmp(optarg, "none") == 0;
+    break;
+  case OPT_LOGLEVEL:
+    s2i_log_set_level(atoi(optarg));
+    break;
+  case 'h': fputs(build_help, stdout); return 0;
+  default: return usage_error("%s", "invalid option");
+  }
+  return -1;
+}
 
 int cmd_build(int argc, char **argv)
 {
-  (void)argc;
-  (void)argv;
-  fputs("s2i build: not yet available\n", stderr);
-  return 1;
+  struct s2i_build_opts o = {0};
+  struct s2i_error *err = NULL;
+  int c, ret;
+
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:r:e:E:u:qh", build_options, NULL)) !=
+         -1) {
+    ret = parse_option(c, &o);
+    if (ret >= 0)
+      goto out;
+  }
+  if (argc - optind != 3) {
+    ret = usage_error("expected SOURCE BUILDER TAG, got %s arguments",
+                      argc - optind < 3 ? "fewer" : "more");
+    goto out;
+  }
+  o.source = argv[optind];
+  o.builder = argv[optind + 1];
+  o.tag = argv[optind + 2];
+  s2i_signals_install();
+  ret = s2i_build(&o, &err) < 0 ? cli_fail(err) : 0;
+out:
+  s2i_strv_free(&o.env);
+  s2i_strv_free(&o.env_files);
+  return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -233,4 +234,40 @@ int s2i_fs_is_dir(const char *path)
   struct stat st;
 
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int set_mtime_at(int at, const char *name, const struct timespec *ts,
+                        const char *top, struct s2i_error **err)
+{
+  struct stat st;
+  int fd;
+  DIR *d;
+  struct dirent *de;
+
+  if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return s2i_error_make(err, errno, "stat %s/%s", top, name);
+  if (S_ISDIR(st.st_mode)) {
+    fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL)
+      return s2i_error_make(err, errno, "open %s/%s", top, name);
+    while ((de = readdir(d)) != NULL) {
+      if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+        continue;
+      if (set_mtime_at(dirfd(d), de->d_name, ts, top, err) < 0) {
+        closedir(d);
+        return -1;
+      }
+    }
+    closedir(d);
+  }
+  if (utimensat(at, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+    return s2i_error_make(err, errno, "set mtime of %s/%s", top, name);
+  return 0;
+}
+
+int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err)
+{
+  struct timespec ts[2] = {{.tv_sec = (time_t)t}, {.tv_sec = (time_t)t}};
+
+  return set_mtime_at(AT_FDCWD, path, ts, path, err);
 }

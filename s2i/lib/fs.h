@@ -3,6 +3,7 @@
 #define S2I_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -25,6 +26,8 @@ int s2i_fs_copy_fd(int in_fd, int out_fd);
 /* A relative path that stays below its root: no "..", not absolute, not empty. */
 int s2i_fs_path_is_safe(const char *rel);
 char *s2i_fs_join(const char *a, const char *b);
+/* Set the mtime (and atime) of a whole tree, symlinks included. */
+int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err);
 int s2i_fs_exists(const char *path);
 int s2i_fs_is_dir(const char *path);
 

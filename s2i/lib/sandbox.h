@@ -22,6 +22,12 @@ struct s2i_sandbox_opts {
   uid_t uid;
   gid_t gid;
   const char *const *argv;       /* argv[0] absolute path inside the root */
+  /* Instead of argv: call fn(fn_ctx) in the sandboxed child (after the
+   * user switch) and exit with its return value.  Lets s2i run its own code
+   * inside the image (e.g. fixing group-0 permissions) with no helper
+   * binary in the image. */
+  int (*fn)(void *ctx);
+  void *fn_ctx;
   const char *const *envp;
   const char *cwd;               /* inside the root; NULL: "/" */
   const char *hostname;          /* NULL: "s2i-build" */

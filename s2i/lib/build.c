@@ -1,0 +1,638 @@
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "dockerfile.h"
+#include "env.h"
+#include "fixperms.h"
+#include "fs.h"
+#include "image.h"
+#include "labels.h"
+#include "layer_writer.h"
+#include "layers.h"
+#include "log.h"
+#include "runtime.h"
+#include "sandbox.h"
+#include "scripts.h"
+#include "source.h"
+#include "store.h"
+#include "user.h"
+#include "writer.h"
+#include "xalloc.h"
+
+#define TAIL_SIZE 4096
+
+/* Everything one build holds; freed by build_free(). */
+struct build {
+  const struct s2i_build_opts *o;
+  struct s2i_store *store;
+  char *work;  /* scratch dir under the store, removed at the end */
+  char *upper; /* overlay upper dir: becomes the new layer */
+  struct s2i_image *img;
+  struct s2i_strv lowers;
+  uid_t uid;
+  gid_t gid;
+  const char *dest; /* io.openshift.s2i.destination */
+  struct s2i_source *src;
+  struct s2i_strv env; /* the build env, NAME=VALUE */
+  struct s2i_scripts scripts;
+  int64_t sde; /* SOURCE_DATE_EPOCH, -1 when unset */
+  char tail[TAIL_SIZE];
+  size_t tail_len;
+};
+
+static void build_free(struct build *b)
+{
+  struct s2i_error *e = NULL;
+
+  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0) {
+    s2i_log_warn("%s", e->msg);
+    s2i_error_free(e);
+  }
+  free(b->work);
+  free(b->upper);
+  s2i_image_free(b->img);
+  s2i_strv_free(&b->lowers);
+  s2i_source_free(b->src);
+  s2i_strv_free(&b->env);
+  s2i_scripts_free(&b->scripts);
+  s2i_store_free(b->store);
+}
+
+static int64_t source_date_epoch(void)
+{
+  const char *v = getenv("SOURCE_DATE_EPOCH");
+  char *end;
+  long long t;
+
+  if (v == NULL || *v == '\0')
+    return -1;
+  t = strtoll(v, &end, 10);
+  return (*end == '\0' && t >= 0) ? (int64_t)t : -1;
+}
+
+char *s2i_build_default_output(const char *tag)
+{
+  char *out = xasprintf("%s.tar", tag);
+
+  for (char *p = out; *p; p++)
+    if (*p == '/' || *p == ':')
+      *p = '_';
+  return out;
+}
+
+static int open_builder(struct build *b, int unpack, struct s2i_error **err)
+{
+  if (s2i_store_open(&b->store, b->o->cache_dir, err) < 0)
+    return -1;
+  s2i_log_step("Reading builder %s", b->o->builder);
+  if (s2i_image_open(&b->img, b->o->builder, b->store, err) < 0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  if (!unpack)
+    return 0;
+  s2i_log_step("Unpacking %zu layer(s)", b->img->n_layers);
+  if (s2i_layers_unpack(&b->lowers, b->img, b->store, err) < 0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  return 0;
+}
+
+static int make_workdirs(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *tmp = s2i_store_tmp_dir(b->store);
+  cleanup_free char *ovl = NULL;
+
+  if (s2i_fs_mkdtemp(&b->work, tmp, "build-", err) < 0)
+    return -1;
+  b->upper = s2i_fs_join(b->work, "upper");
+  ovl = s2i_fs_join(b->work, "ovlwork");
+  if (mkdir(b->upper, 0755) < 0 || mkdir(ovl, 0700) < 0)
+    return s2i_error_make(err, errno, "create %s", b->upper);
+  return 0;
+}
+
+/* The assemble user: --assemble-user, the assemble-user label, USER. */
+static const char *assemble_user_spec(const struct build *b)
+{
+  const char *u = b->o->assemble_user;
+
+  if (u == NULL || *u == '\0')
+    u = s2i_image_label(b->img, "io.openshift.s2i.assemble-user");
+  if (u == NULL || *u == '\0')
+    u = s2i_image_user(b->img);
+  return (u && *u) ? u : "0";
+}
+
+static int check_allowed(const char *what, const char *spec, uid_t uid,
+                         const struct s2i_uid_ranges *r, struct s2i_error **err)
+{
+  if (!s2i_user_is_numeric(spec))
+    return s2i_error_make(err, 0,
+                          "%s \"%s\" is not numeric; --allowed-uids needs a "
+                          "numeric user",
+                          what, spec);
+  if (!s2i_user_in_ranges(r, uid))
+    return s2i_error_make(err, 0, "%s %u is not in --allowed-uids %s", what,
+                          (unsigned)uid, "range");
+  return 0;
+}
+
+static int resolve_user(struct build *b, struct s2i_error **err)
+{
+  const char *spec = assemble_user_spec(b);
+  const char *image_user = s2i_image_user(b->img);
+  struct s2i_uid_ranges *r = NULL;
+  uid_t iu;
+  gid_t ig;
+  int ret = 0;
+
+  if (s2i_user_resolve(&b->uid, &b->gid, spec, &b->lowers, err) < 0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  if (b->o->allowed_uids == NULL)
+    return 0;
+  if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
+    return -1;
+  ret = check_allowed("assemble user", spec, b->uid, r, err);
+  if (ret == 0 && image_user && *image_user) {
+    ret = s2i_user_resolve(&iu, &ig, image_user, &b->lowers, err);
+    if (ret == 0)
+      ret = check_allowed("builder USER", image_user, iu, r, err);
+  }
+  s2i_user_ranges_free(r);
+  return ret;
+}
+
+/* Create dest's directories in the upper dir with the image's own owner and
+ * mode (the upper copy decides the merged view's attributes). */
+static int mirror_image_dirs(struct build *b, const char *dest,
+                             struct s2i_error **err)
+{
+  cleanup_free char *path = xstrdup(dest);
+
+  for (char *s = path + 1;; s++) {
+    int end = (*s == '\0');
+    if (*s != '/' && !end)
+      continue;
+    *s = '\0';
+    cleanup_free char *host = s2i_layers_find(&b->lowers, path);
+    cleanup_free char *up = s2i_fs_join(b->upper, path);
+    struct stat st = {.st_mode = S_IFDIR | 0755};
+    if (host && stat(host, &st) < 0)
+      st.st_mode = S_IFDIR | 0755;
+    if (mkdir(up, st.st_mode & 07777) < 0 && errno != EEXIST)
+      return s2i_error_make(err, errno, "create %s", up);
+    if (chmod(up, st.st_mode & 07777) < 0 ||
+        lchown(up, host ? st.st_uid : 0, host ? st.st_gid : 0) < 0)
+      return s2i_error_make(err, errno, "set owner of %s", up);
+    if (end)
+      return 0;
+    *s = '/';
+  }
+}
+
+static int stage_source(struct build *b, const char *dir,
+                        struct s2i_error **err)
+{
+  struct s2i_source_opts so = {
+      .location = b->o->source,
+      .ref = b->o->ref,
+      .context_dir = b->o->context_dir,
+      .copy = b->o->copy,
+      .exclude = b->o->exclude,
+      .uid = b->uid,
+      .gid = 0,
+      .scratch_dir = b->work,
+  };
+
+  s2i_log_step("Copying sources from %s", b->o->source);
+  if (s2i_source_stage(&b->src, &so, dir, err) < 0)
+    return s2i_error_prefix(err, "source %s", b->o->source);
+  s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files,
+                b->src->n_bytes);
+  if (b->src->is_git)
+    s2i_log_debug(1, "commit %s (%s)", b->src->commit.id,
+                  b->src->commit.message);
+  if (b->sde >= 0 && s2i_fs_set_mtimes(dir, b->sde, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int collect_env(struct build *b, const char *src_dir,
+                       struct s2i_error **err)
+{
+  cleanup_free char *file = xasprintf("%s/.s2i/environment", src_dir);
+
+  if (s2i_env_load_file(&b->env, file, 1, err) < 0)
+    return -1;
+  for (size_t i = 0; i < b->o->env_files.n; i++)
+    if (s2i_env_load_file(&b->env, b->o->env_files.v[i], 0, err) < 0)
+      return -1;
+  for (size_t i = 0; i < b->o->env.n; i++)
+    if (s2i_env_set(&b->env, b->o->env.v[i], err) < 0)
+      return s2i_error_prefix(err, "-e");
+  return 0;
+}
+
+static int resolve_scripts(struct build *b, const char *src_dir,
+                           const char *inject_dir, int have_lowers,
+                           struct s2i_error **err)
+{
+  cleanup_free char *inject_path = s2i_fs_join(b->dest, "scripts");
+  struct s2i_scripts_opts so = {
+      .scripts_url = b->o->scripts_url,
+      .source_dir = src_dir,
+      .image_label = s2i_image_label(b->img, "io.openshift.s2i.scripts-url"),
+      .lowers = have_lowers ? &b->lowers : NULL,
+      .inject_dir = inject_dir,
+      .inject_path = inject_path,
+  };
+
+  return s2i_scripts_resolve(&b->scripts, &so, err);
+}
+
+/* Keep the last TAIL_SIZE bytes of assemble's output for the error. */
+static void on_output(const char *buf, size_t len, void *ctx)
+{
+  struct build *b = ctx;
+
+  if (!(s2i_log_level() < 0)) /* quiet keeps output out of the terminal */
+    (void)!fwrite(buf, 1, len, stdout), fflush(stdout);
+  if (len >= TAIL_SIZE) {
+    memcpy(b->tail, buf + len - TAIL_SIZE, TAIL_SIZE);
+    b->tail_len = TAIL_SIZE;
+    return;
+  }
+  if (b->tail_len + len > TAIL_SIZE) {
+    size_t drop = b->tail_len + len - TAIL_SIZE;
+    memmove(b->tail, b->tail + drop, b->tail_len - drop);
+    b->tail_len -= drop;
+  }
+  memcpy(b->tail + b->tail_len, buf, len);
+  b->tail_len += len;
+}
+
+/* The last `lines` lines of the kept output. */
+static const char *tail_lines(struct build *b, int lines)
+{
+  size_t i = b->tail_len;
+
+  if (i < TAIL_SIZE)
+    b->tail[i] = '\0';
+  else
+    b->tail[--i] = '\0';
+  while (i > 0 && b->tail[i - 1] == '\n')
+    b->tail[--i] = '\0';
+  while (i > 0 && lines > 0)
+    if (b->tail[--i] == '\n')
+      lines--;
+  return b->tail + (i > 0 ? i + 1 : 0);
+}
+
+static void assemble_env(struct build *b, struct s2i_strv *envp)
+{
+  s2i_image_env(b->img, envp);
+  if (!s2i_env_get(envp, "PATH"))
+    s2i_strv_add(envp,
+                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!s2i_env_get(envp, "HOME"))
+    s2i_strv_add(envp, "HOME=/");
+  for (size_t i = 0; i < b->env.n; i++)
+    s2i_env_set(envp, b->env.v[i], NULL);
+  if (b->sde >= 0)
+    s2i_strv_addf(envp, "SOURCE_DATE_EPOCH=%lld", (long long)b->sde);
+}
+
+static int run_in_sandbox(struct build *b, const char *const *argv,
+                          int (*fn)(void *), void *fn_ctx,
+                          struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv envp = S2I_STRV_INIT;
+  cleanup_free char *ovl = s2i_fs_join(b->work, "ovlwork");
+  const char *cwd = s2i_image_workdir(b->img);
+  struct s2i_sandbox_opts so = {
+      .lowers = &b->lowers,
+      .upper = b->upper,
+      .work = ovl,
+      .uid = b->uid,
+      .gid = b->gid,
+      .argv = argv,
+      .fn = fn,
+      .fn_ctx = fn_ctx,
+      .cwd = (cwd && *cwd) ? cwd : "/",
+      .network_none = b->o->network_none,
+      .stdin_fd = -1,
+      .on_output = on_output,
+      .output_ctx = b,
+  };
+  int status = 0;
+
+  assemble_env(b, &envp);
+  so.envp = (const char *const *)envp.v;
+  if (s2i_sandbox_run(&status, &so, err) < 0)
+    return -1;
+  return status;
+}
+
+static int run_assemble(struct build *b, struct s2i_error **err)
+{
+  const char *path = b->scripts.s[S2I_SCRIPT_ASSEMBLE].path;
+  const char *argv[] = {path, NULL};
+  int status;
+
+  s2i_log_step("Running %s as user %u", path, (unsigned)b->uid);
+  status = run_in_sandbox(b, argv, NULL, NULL, err);
+  if (status < 0)
+    return -1;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  if (WIFSIGNALED(status))
+    s2i_error_make(err, 0, "assemble script %s was killed by signal %d", path,
+                   WTERMSIG(status));
+  else
+    s2i_error_make(err, 0, "assemble script %s failed with exit code %d", path,
+                   WEXITSTATUS(status));
+  s2i_error_prefix(err, "%s", "build");
+  if (b->tail_len > 0)
+    s2i_log_info("last lines of assemble's output:\n%s", tail_lines(b, 10));
+  return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+}
+
+/* Inside the sandbox, as the assemble user: group-0 layout of app dirs. */
+static int fix_permissions(void *ctx)
+{
+  const struct s2i_strv *dirs = ctx;
+  struct s2i_error *err = NULL;
+
+  for (size_t i = 0; i < dirs->n; i++) {
+    if (s2i_fixperms_tree(dirs->v[i], &err) < 0) {
+      fprintf(stderr, "fix-permissions: %s\n", err->msg);
+      s2i_error_free(err);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Append the items of a ':' or ',' separated list. */
+static void add_list(struct s2i_strv *v, const char *list)
+{
+  while (list && *list) {
+    size_t n = strcspn(list, ":,");
+    if (n > 0)
+      s2i_strv_take(v, xstrndup(list, n));
+    list += n + (list[n] != '\0');
+  }
+}
+
+static int fix_app_permissions(struct build *b, struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv dirs = S2I_STRV_INIT;
+  cleanup_strv struct s2i_strv envp = S2I_STRV_INIT;
+  const char *wd = s2i_image_workdir(b->img);
+  const char *home, *marked;
+  int status;
+
+  assemble_env(b, &envp);
+  home = s2i_env_get(&envp, "HOME");
+  if (wd && *wd && strcmp(wd, "/") != 0)
+    s2i_strv_add(&dirs, wd);
+  if (home && strcmp(home, "/") != 0 && !s2i_strv_contains(&dirs, home))
+    s2i_strv_add(&dirs, home);
+  marked = s2i_image_label(b->img, "io.s2i.fix-permissions");
+  add_list(&dirs, marked);
+  if (dirs.n == 0 || b->uid == 0)
+    return 0;
+  status = run_in_sandbox(b, NULL, fix_permissions, &dirs, err);
+  if (status < 0)
+    return -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return s2i_error_make(err, 0, "fixing group-0 permissions failed");
+  return 0;
+}
+
+/* Take what the build must not leave behind out of the upper dir. */
+static int strip_build_inputs(struct build *b, struct s2i_error **err)
+{
+  static const char *const leftovers[] = {"src", "scripts"};
+
+  for (size_t i = 0; i < 2; i++) {
+    cleanup_free char *rel = s2i_fs_join(b->dest, leftovers[i]);
+    cleanup_free char *p = s2i_fs_join(b->upper, rel);
+    if (s2i_fs_rm_rf(p, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* An injected run script must outlive the build: it becomes CMD. */
+static int keep_injected_run(struct build *b, const char *inject_dir,
+                             struct s2i_error **err)
+{
+  struct s2i_script *run = &b->scripts.s[S2I_SCRIPT_RUN];
+  cleanup_free char *from = NULL, *to = NULL, *data = NULL;
+  size_t len;
+
+  if (!run->injected)
+    return 0;
+  from = s2i_fs_join(inject_dir, "run");
+  if (mirror_image_dirs(b, S2I_INJECTED_RUN_DIR, err) < 0 ||
+      s2i_fs_read_file(&data, &len, from, err) < 0)
+    return -1;
+  to = xasprintf("%s%s/run", b->upper, S2I_INJECTED_RUN_DIR);
+  if (s2i_fs_write_file_atomic(to, data, len, 0755, err) < 0)
+    return -1;
+  free(run->path);
+  run->path = xstrdup(S2I_INJECTED_RUN_DIR "/run");
+  return 0;
+}
+
+static int commit_app_layer(struct build *b, struct s2i_error **err)
+{
+  struct s2i_layer_write_opts lo = S2I_LAYER_WRITE_OPTS_INIT;
+  struct s2i_layer layer = {0};
+  cleanup_free char *meta = xasprintf("%s%s/.s2i/image_metadata.json",
+                                      b->upper, b->dest);
+
+  if (s2i_labels_load_metadata(b->img, meta, err) < 0)
+    return -1;
+  lo.from_overlay_upper = 1;
+  lo.source_date_epoch = b->sde;
+  s2i_log_step("Writing the application layer");
+  if (s2i_layer_write(&layer, b->upper, &lo, b->store, err) < 0)
+    return -1;
+  s2i_image_add_layer(b->img, &layer, "s2i assemble");
+  free(layer.media_type);
+  return 0;
+}
+
+static int add_runtime(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *root = b->o->runtime_dir ? xstrdup(b->o->runtime_dir)
+                                              : s2i_runtime_default_root();
+  struct s2i_layer layer = {0};
+
+  if (b->o->no_runtime)
+    return 0;
+  s2i_log_step("Adding the runtime layer (init, identity, temp dirs)");
+  if (s2i_runtime_layer(&layer, &b->lowers, root, b->sde, b->store, err) < 0)
+    return -1;
+  s2i_image_add_layer(b->img, &layer, "s2i runtime");
+  free(layer.media_type);
+  s2i_runtime_configure(b->img);
+  return 0;
+}
+
+static void configure_image(struct build *b)
+{
+  const char *cmd[] = {b->scripts.s[S2I_SCRIPT_RUN].path, NULL};
+  struct s2i_label_facts f = {
+      .builder = b->o->builder,
+      .location = b->o->source,
+      .context_dir = b->o->context_dir,
+      .commit = b->src->is_git ? &b->src->commit : NULL,
+      .tag = b->o->tag,
+  };
+
+  s2i_image_set_cmd(b->img, cmd);
+  for (size_t i = 0; i < b->env.n; i++)
+    s2i_image_set_env(b->img, b->env.v[i]);
+  s2i_labels_apply(b->img, &f);
+}
+
+static int write_output(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *path = b->o->output ? xstrdup(b->o->output)
+                                         : s2i_build_default_output(b->o->tag);
+  char digest[S2I_DIGEST_LEN + 1];
+
+  s2i_log_step("Writing image %s to %s", b->o->tag, path);
+  if (s2i_writer_write_archive(b->img, b->store, b->o->tag, path, digest,
+                               err) < 0)
+    return -1;
+  s2i_log_step("Built %s (%s)", b->o->tag, digest);
+  return 0;
+}
+
+static int build_prepare_source(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *src = NULL, *inject = NULL;
+
+  b->dest = s2i_image_label(b->img, "io.openshift.s2i.destination");
+  if (b->dest == NULL || b->dest[0] != '/')
+    b->dest = "/tmp";
+  if (mirror_image_dirs(b, b->dest, err) < 0)
+    return -1;
+  src = xasprintf("%s%s/src", b->upper, b->dest);
+  inject = xasprintf("%s%s/scripts", b->upper, b->dest);
+  if (stage_source(b, src, err) < 0 || collect_env(b, src, err) < 0 ||
+      resolve_scripts(b, src, inject, 1, err) < 0)
+    return -1;
+  return lchown(inject, b->uid, 0) < 0
+             ? s2i_error_make(err, errno, "chown %s", inject)
+             : 0;
+}
+
+static int build_image(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *inject = NULL;
+
+  if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
+      resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
+    return -1;
+  if (run_assemble(b, err) < 0 || fix_app_permissions(b, err) < 0)
+    return -1;
+  inject = xasprintf("%s%s/scripts", b->upper, b->dest);
+  if (keep_injected_run(b, inject, err) < 0 ||
+      strip_build_inputs(b, err) < 0 || commit_app_layer(b, err) < 0 ||
+      add_runtime(b, err) < 0)
+    return -1;
+  configure_image(b);
+  s2i_image_set_created(b->img, b->sde >= 0 ? b->sde : (int64_t)time(NULL));
+  return write_output(b, err);
+}
+
+static int build_dockerfile(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *dir = NULL, *src = NULL, *inject = NULL;
+  cleanup_free char *path = xstrdup(b->o->as_dockerfile);
+  char *slash = strrchr(path, '/');
+  const char *spec;
+
+  dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+  if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
+    return -1;
+  spec = assemble_user_spec(b);
+  b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
+  b->dest = s2i_image_label(b->img, "io.openshift.s2i.destination");
+  if (b->dest == NULL || b->dest[0] != '/')
+    b->dest = "/tmp";
+  src = xasprintf("%s/upload/src", dir);
+  inject = xasprintf("%s/upload/scripts", dir);
+  if (s2i_fs_rm_rf(src, err) < 0 || s2i_fs_rm_rf(inject, err) < 0 ||
+      stage_source(b, src, err) < 0 || collect_env(b, src, err) < 0 ||
+      resolve_scripts(b, src, inject, 0, err) < 0)
+    return -1;
+  return s2i_dockerfile_write(&(struct s2i_dockerfile){
+                                  .path = b->o->as_dockerfile,
+                                  .builder = b->o->builder,
+                                  .user = spec,
+                                  .dest = b->dest,
+                                  .env = &b->env,
+                                  .scripts = &b->scripts,
+                                  .source = b->src,
+                                  .location = b->o->source,
+                                  .context_dir = b->o->context_dir,
+                                  .tag = b->o->tag,
+                              },
+                              err);
+}
+
+int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
+{
+  struct build b = {.o = o, .sde = source_date_epoch()};
+  int ret;
+
+  if (o->as_dockerfile)
+    ret = build_dockerfile(&b, err);
+  else
+    ret = build_image(&b, err);
+  build_free(&b);
+  return ret;
+}
+
+int s2i_build_usage(const char *builder, const char *cache_dir,
+                    struct s2i_error **err)
+{
+  struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
+  struct build b = {.o = &o, .sde = -1};
+  cleanup_free char *inject = NULL;
+  const char *argv[2] = {NULL, NULL};
+  int status = -1;
+
+  s2i_log_set_quiet(1);
+  if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
+      resolve_user(&b, err) < 0)
+    goto out;
+  inject = s2i_fs_join(b.work, "scripts");
+  b.dest = "/tmp";
+  if (resolve_scripts(&b, NULL, inject, 1, err) < 0)
+    goto out;
+  argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
+  if (argv[0] == NULL) {
+    s2i_error_make(err, 0, "builder %s has no usage script", builder);
+    goto out;
+  }
+  status = run_in_sandbox(&b, argv, NULL, NULL, err);
+  if (status >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    status = s2i_error_make(err, 0, "usage script %s failed", argv[0]);
+out:
+  build_free(&b);
+  return status < 0 ? -1 : 0;
+}

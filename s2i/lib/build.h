@@ -1,0 +1,42 @@
+/* `s2i build`: the whole data path, one stage per module (see
+ * docs/ARCHITECTURE.md).  This file only sequences the stages and owns the
+ * build's scratch directory. */
+#ifndef S2I_BUILD_H
+#define S2I_BUILD_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "strv.h"
+
+struct s2i_build_opts {
+  const char *source;        /* SOURCE: Git URL or local path */
+  const char *builder;       /* BUILDER image reference */
+  const char *tag;           /* TAG: name[:tag] of the output image */
+  const char *output;        /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
+  const char *ref;           /* -r */
+  const char *context_dir;   /* --context-dir */
+  int copy;                  /* --copy */
+  const char *exclude;       /* --exclude REGEX */
+  struct s2i_strv env;       /* -e NAME=VALUE, in order */
+  struct s2i_strv env_files; /* -E FILE, in order */
+  const char *scripts_url;   /* --scripts-url */
+  const char *assemble_user; /* --assemble-user */
+  const char *allowed_uids;  /* -u/--allowed-uids */
+  const char *as_dockerfile; /* --as-dockerfile PATH */
+  int network_none;          /* --network none */
+  int no_runtime;            /* --no-runtime */
+  const char *cache_dir;     /* --cache-dir; NULL: the store default */
+  const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
+};
+
+int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err);
+
+/* `s2i usage BUILDER`: run the builder's usage script, output to ours. */
+int s2i_build_usage(const char *builder, const char *cache_dir,
+                    struct s2i_error **err);
+
+/* The output path used when -o is not given. */
+char *s2i_build_default_output(const char *tag);
+
+#endif

@@ -1,0 +1,125 @@
+#include "dockerfile.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "image.h"
+#include "labels.h"
+#include "xalloc.h"
+
+/* A Dockerfile double-quoted string. */
+static void put_quoted(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\' || *s == '$')
+      fputc('\\', f);
+    fputc(*s == '\n' ? ' ' : *s, f);
+  }
+  fputc('"', f);
+}
+
+static void put_labels(FILE *f, const struct s2i_dockerfile *d)
+{
+  struct s2i_image *img = s2i_image_new_scratch();
+  struct s2i_label_facts facts = {
+      .builder = d->builder,
+      .location = d->location,
+      .context_dir = d->context_dir,
+      .commit = d->source && d->source->is_git ? &d->source->commit : NULL,
+      .tag = d->tag,
+  };
+  json_t *labels;
+  const char *key;
+  json_t *value;
+
+  s2i_labels_apply(img, &facts);
+  labels = json_object_get(json_object_get(img->config, "config"), "Labels");
+  json_object_foreach(labels, key, value)
+  {
+    fputs("LABEL ", f);
+    put_quoted(f, key);
+    fputc('=', f);
+    put_quoted(f, json_string_value(value));
+    fputc('\n', f);
+  }
+  s2i_image_free(img);
+}
+
+static void put_env(FILE *f, const struct s2i_strv *env)
+{
+  for (size_t i = 0; i < env->n; i++) {
+    const char *eq = strchr(env->v[i], '=');
+    cleanup_free char *name = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
+    fputs("ENV ", f);
+    fputs(name, f);
+    fputc('=', f);
+    put_quoted(f, eq + 1);
+    fputc('\n', f);
+  }
+}
+
+/* FROM wants an image reference; a bare tarball path becomes a
+ * docker-archive: reference podman/buildah can read. */
+static char *from_reference(const char *builder)
+{
+  char *abs;
+
+  if (strchr(builder, ':') || !s2i_fs_exists(builder))
+    return xstrdup(builder);
+  abs = realpath(builder, NULL);
+  if (abs == NULL)
+    return xstrdup(builder);
+  char *ref = xasprintf("docker-archive:%s", abs);
+  free(abs);
+  return ref;
+}
+
+static void put_scripts(FILE *f, const struct s2i_dockerfile *d)
+{
+  const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
+  int injected = 0;
+
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
+    injected |= d->scripts->s[i].path && d->scripts->s[i].injected;
+  if (injected)
+    fprintf(f, "COPY --chown=%s:0 upload/scripts %s/scripts\n", d->user,
+            d->dest);
+  if (run->injected)
+    fprintf(f, "COPY upload/scripts/run %s/run\n", S2I_INJECTED_RUN_DIR);
+}
+
+char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
+{
+  const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
+  cleanup_free char *from = from_reference(d->builder);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  if (f == NULL)
+    abort();
+  fprintf(f, "FROM %s\n", from);
+  put_labels(f, d);
+  put_env(f, d->env);
+  fprintf(f, "COPY --chown=%s:0 upload/src %s/src\n", d->user, d->dest);
+  put_scripts(f, d);
+  fprintf(f, "USER %s\n", d->user);
+  fprintf(f, "RUN %s\n", d->scripts->s[S2I_SCRIPT_ASSEMBLE].path);
+  fprintf(f, "CMD [\"%s\"]\n",
+          run->injected ? S2I_INJECTED_RUN_DIR "/run" : run->path);
+  fclose(f);
+  return text;
+}
+
+int s2i_dockerfile_write(const struct s2i_dockerfile *d,
+                         struct s2i_error **err)
+{
+  cleanup_free char *text = s2i_dockerfile_render(d);
+
+  return s2i_fs_write_file_atomic(d->path, text, strlen(text), 0644, err);
+}

@@ -1,0 +1,23 @@
+/* The labels an s2i build puts on its image (s2i's names), and the ones
+ * assemble asks for in <destination>/.s2i/image_metadata.json. */
+#ifndef S2I_LABELS_H
+#define S2I_LABELS_H
+
+#include "error.h"
+#include "image.h"
+#include "source.h"
+
+struct s2i_label_facts {
+  const char *builder;     /* the builder image as named on the command line */
+  const char *location;    /* SOURCE as given */
+  const char *context_dir; /* NULL or "" when none */
+  const struct s2i_commit_info *commit; /* NULL for a plain directory */
+  const char *tag;         /* the output image's name:tag */
+};
+
+void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f);
+/* {"labels":[{"k":"v"},...]}; a missing file adds nothing. */
+int s2i_labels_load_metadata(struct s2i_image *img, const char *path,
+                             struct s2i_error **err);
+
+#endif

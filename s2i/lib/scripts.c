@@ -1,0 +1,229 @@
+#include "scripts.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "layers.h"
+#include "log.h"
+#include "xalloc.h"
+
+static const char *const script_names[S2I_SCRIPT_COUNT] = {
+    "assemble", "run", "save-artifacts", "usage"};
+
+const char *s2i_script_name(enum s2i_script_id id)
+{
+  return script_names[id];
+}
+
+/* "image:///usr/libexec/s2i" -> "/usr/libexec/s2i"; NULL for other schemes. */
+static const char *image_url_path(const char *url)
+{
+  if (url && strncmp(url, "image://", 8) == 0 && url[8] == '/')
+    return url + 8;
+  return NULL;
+}
+
+/* "file:///dir" or "file://dir" -> "/dir" or "dir". */
+static const char *file_url_path(const char *url)
+{
+  if (url && strncmp(url, "file://", 7) == 0)
+    return url + 7;
+  return NULL;
+}
+
+static int is_http_url(const char *url)
+{
+  return url && (strncmp(url, "http://", 7) == 0 ||
+                 strncmp(url, "https://", 8) == 0);
+}
+
+static int copy_script(const char *from, const char *to, struct s2i_error **err)
+{
+  cleanup_close int in = open(from, O_RDONLY | O_CLOEXEC);
+  cleanup_close int out = -1;
+
+  if (in < 0)
+    return s2i_error_make(err, errno, "open script %s", from);
+  out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  if (out < 0)
+    return s2i_error_make(err, errno, "create %s", to);
+  if (s2i_fs_copy_fd(in, out) < 0)
+    return s2i_error_make(err, errno, "copy script %s to %s", from, to);
+  return fchmod(out, 0755) < 0 ? s2i_error_make(err, errno, "chmod %s", to)
+                               : 0;
+}
+
+static size_t curl_write(char *buf, size_t size, size_t n, void *ctx)
+{
+  int fd = *(int *)ctx;
+
+  return s2i_fs_write_all(fd, buf, size * n) < 0 ? 0 : size * n;
+}
+
+/* Returns 1 when downloaded, 0 when the server has no such script (404). */
+static int download_script(const char *url, const char *to,
+                           struct s2i_error **err)
+{
+  char errbuf[CURL_ERROR_SIZE] = "";
+  cleanup_close int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                              0755);
+  CURL *c;
+  CURLcode rc;
+  long status = 0;
+
+  if (fd < 0)
+    return s2i_error_make(err, errno, "create %s", to);
+  c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  if (rc != CURLE_OK)
+    return s2i_error_curl(err, rc, errbuf, "download %s", url);
+  if (status == 404)
+    return unlink(to), 0;
+  if (status < 200 || status >= 300)
+    return s2i_error_make(err, 0, "download %s: HTTP status %ld", url, status);
+  return 1;
+}
+
+/* Fetch one script from a file:// or http(s):// base into inject_dir.
+ * Returns 1 found, 0 not there, -1 error. */
+static int fetch_url_script(const char *base, const char *name,
+                            const char *inject_dir, struct s2i_error **err)
+{
+  cleanup_free char *to = s2i_fs_join(inject_dir, name);
+  cleanup_free char *from = NULL;
+  const char *dir = file_url_path(base);
+
+  if (dir != NULL) {
+    from = s2i_fs_join(dir, name);
+    if (!s2i_fs_exists(from))
+      return 0;
+    return copy_script(from, to, err) < 0 ? -1 : 1;
+  }
+  if (!is_http_url(base))
+    return s2i_error_make(err, 0,
+                          "--scripts-url %s: use image://, file:// or http(s)://",
+                          base);
+  from = xasprintf("%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/",
+                   name);
+  return download_script(from, to, err);
+}
+
+static void set_script(struct s2i_script *s, const char *dir, const char *name,
+                       const char *origin, int injected)
+{
+  s->path = s2i_fs_join(dir, name);
+  s->origin = xstrdup(origin);
+  s->injected = injected;
+}
+
+/* An executable regular file at path inside the image? */
+static int image_has(const struct s2i_strv *lowers, const char *path)
+{
+  cleanup_free char *host = s2i_layers_find(lowers, path);
+  struct stat st;
+
+  return host && stat(host, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int resolve_from_url(struct s2i_script *s, const char *name,
+                            const struct s2i_scripts_opts *o,
+                            struct s2i_error **err)
+{
+  const char *img = image_url_path(o->scripts_url);
+  cleanup_free char *p = NULL;
+  int r;
+
+  if (img != NULL) {
+    p = s2i_fs_join(img, name);
+    if (image_has(o->lowers, p))
+      set_script(s, img, name, o->scripts_url, 0);
+    return 0;
+  }
+  r = fetch_url_script(o->scripts_url, name, o->inject_dir, err);
+  if (r > 0)
+    set_script(s, o->inject_path, name, o->scripts_url, 1);
+  return r < 0 ? -1 : 0;
+}
+
+static int resolve_one(struct s2i_script *s, const char *name,
+                       const struct s2i_scripts_opts *o, struct s2i_error **err)
+{
+  cleanup_free char *src = NULL;
+  cleanup_free char *img = NULL;
+  const char *label_dir = image_url_path(o->image_label);
+
+  if (o->scripts_url && resolve_from_url(s, name, o, err) < 0)
+    return -1;
+  if (s->path == NULL && o->source_dir) {
+    src = xasprintf("%s/.s2i/bin/%s", o->source_dir, name);
+    if (s2i_fs_exists(src)) {
+      cleanup_free char *to = s2i_fs_join(o->inject_dir, name);
+      if (copy_script(src, to, err) < 0)
+        return -1;
+      set_script(s, o->inject_path, name, "source .s2i/bin", 1);
+    }
+  }
+  if (s->path == NULL && label_dir) {
+    img = s2i_fs_join(label_dir, name);
+    if (image_has(o->lowers, img))
+      set_script(s, label_dir, name, o->image_label, 0);
+  }
+  return 0;
+}
+
+static int missing_error(const char *name, const struct s2i_scripts_opts *o,
+                         struct s2i_error **err)
+{
+  return s2i_error_make(err, 0,
+                        "no %s script found (looked in --scripts-url %s, "
+                        "the source's .s2i/bin/, and the builder's label "
+                        "io.openshift.s2i.scripts-url=%s)",
+                        name, o->scripts_url ? o->scripts_url : "(not given)",
+                        o->image_label ? o->image_label : "(not set)");
+}
+
+int s2i_scripts_resolve(struct s2i_scripts *out,
+                        const struct s2i_scripts_opts *o,
+                        struct s2i_error **err)
+{
+  memset(out, 0, sizeof(*out));
+  if (s2i_fs_mkdir_p(o->inject_dir, 0755, err) < 0)
+    return -1;
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++) {
+    if (resolve_one(&out->s[i], script_names[i], o, err) < 0)
+      goto fail;
+    if (out->s[i].path)
+      s2i_log_debug(1, "%s from %s", script_names[i], out->s[i].origin);
+  }
+  if (out->s[S2I_SCRIPT_ASSEMBLE].path == NULL)
+    return missing_error("assemble", o, err), s2i_scripts_free(out), -1;
+  if (out->s[S2I_SCRIPT_RUN].path == NULL)
+    return missing_error("run", o, err), s2i_scripts_free(out), -1;
+  return 0;
+fail:
+  s2i_scripts_free(out);
+  return -1;
+}
+
+void s2i_scripts_free(struct s2i_scripts *s)
+{
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++) {
+    free(s->s[i].path);
+    free(s->s[i].origin);
+    s->s[i].path = s->s[i].origin = NULL;
+  }
+}

@@ -1,0 +1,52 @@
+/* Find the builder scripts (assemble, run, save-artifacts, usage) the way
+ * s2i does, each one separately: --scripts-url first, then the source's
+ * .s2i/bin/, then the image's io.openshift.s2i.scripts-url label.
+ * Scripts that do not come from the image are "injected": copied (file://)
+ * or downloaded (http(s)://) into a host directory that the build places at
+ * <destination>/scripts for assemble. */
+#ifndef S2I_SCRIPTS_H
+#define S2I_SCRIPTS_H
+
+#include "error.h"
+#include "strv.h"
+
+enum s2i_script_id {
+  S2I_SCRIPT_ASSEMBLE,
+  S2I_SCRIPT_RUN,
+  S2I_SCRIPT_SAVE_ARTIFACTS,
+  S2I_SCRIPT_USAGE,
+  S2I_SCRIPT_COUNT
+};
+
+struct s2i_script {
+  char *path;     /* absolute path inside the image; NULL when not found */
+  char *origin;   /* where it came from, for logs: URL or "source .s2i/bin" */
+  int injected;   /* copied into inject_dir (not part of the image) */
+};
+
+struct s2i_scripts {
+  struct s2i_script s[S2I_SCRIPT_COUNT];
+};
+
+struct s2i_scripts_opts {
+  const char *scripts_url;      /* --scripts-url, or NULL */
+  const char *source_dir;       /* staged source on the host, or NULL */
+  const char *image_label;      /* io.openshift.s2i.scripts-url, or NULL */
+  const struct s2i_strv *lowers; /* image layer dirs, bottom first */
+  const char *inject_dir;       /* host dir for injected scripts */
+  const char *inject_path;      /* the same dir inside the image */
+};
+
+/* Where an injected run script is kept in the image (it becomes CMD, and
+ * <destination> is usually /tmp, which an emptyDir hides at run time). */
+#define S2I_INJECTED_RUN_DIR "/usr/libexec/s2i"
+
+const char *s2i_script_name(enum s2i_script_id id);
+/* Resolves all four; errors when assemble or run (required) is missing,
+ * naming every place that was searched. */
+int s2i_scripts_resolve(struct s2i_scripts *out,
+                        const struct s2i_scripts_opts *o,
+                        struct s2i_error **err);
+void s2i_scripts_free(struct s2i_scripts *s);
+
+#endif
