@@ -1,0 +1,15 @@
+#!/bin/sh
+# Static checks: cppcheck, and a cap on function length (lines between a
+# function's opening and closing brace at column 0).
+set -eu
+cd "$(dirname "$0")/.."
+status=0
+cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+  --suppress=missingIncludeSystem -Is2i/lib s2i builders/runtime || status=1
+for f in s2i/lib/*.c s2i/cli/*.c builders/runtime/*.c; do
+  awk -v F="$f" -v MAX=80 '
+    /^\{/ { open = NR }
+    /^\}/ { if (open && NR - open > MAX) { printf "%s:%d: function of %d lines (max %d)\n", F, open, NR - open, MAX; bad = 1 } open = 0 }
+    END { exit bad }' "$f" || status=1
+done
+exit $status

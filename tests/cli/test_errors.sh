@@ -1,0 +1,82 @@
+#!/bin/bash
+# Bad input: one clear message naming the thing, a non-zero exit, nothing at
+# -o, no leftover mounts, processes or temp dirs.
+. "$(dirname "$0")/common.sh"
+
+repo=$T_DIR/repo
+make_repo "$repo"
+out=$T_DIR/out.tar
+
+# expect_fail DESCRIPTION PATTERN CMD...: fails non-zero, stderr matches,
+# nothing written at $out, nothing left behind.
+expect_fail() {
+  local d=$1 pat=$2 st
+  shift 2
+  rm -f "$out"
+  "$@" > "$T_DIR/err.txt" 2>&1
+  st=$?
+  if [ $st -eq 0 ]; then t_fail "$d: exited 0"; return; fi
+  if ! grep -Eq -- "$pat" "$T_DIR/err.txt"; then
+    t_fail "$d: message lacks /$pat/"; sed 's/^/    # /' "$T_DIR/err.txt" | tail -5; return; fi
+  if [ -e "$out" ] || ls "$out".tmp-* >/dev/null 2>&1; then t_fail "$d: left a file at -o"; return; fi
+  if [ -n "$(leftovers)" ]; then t_fail "$d: left mounts or temp dirs: $(leftovers)"; return; fi
+  t_ok "$d (exit $st)"
+}
+
+expect_fail "missing builder archive" "nope.tar" \
+  "$S2I" build "$repo" "docker-archive:$T_DIR/nope.tar" x:1 -o "$out"
+head -c 3000 "$BUILDER" > "$T_DIR/trunc.tar"
+expect_fail "truncated builder archive" "trunc.tar" \
+  "$S2I" build "$repo" "$T_DIR/trunc.tar" x:1 -o "$out"
+echo "not a tar" > "$T_DIR/junk.tar"
+expect_fail "builder that is not a tarball" "junk.tar" \
+  "$S2I" build "$repo" "$T_DIR/junk.tar" x:1 -o "$out"
+expect_fail "unknown ref" "no-such-branch" \
+  "$S2I" build "$repo" "$BUILDER" x:1 -r no-such-branch -o "$out"
+expect_fail "unreachable Git URL" "127.0.0.1:9" \
+  "$S2I" build "http://127.0.0.1:9/repo.git" "$BUILDER" x:1 -o "$out"
+expect_fail "missing context dir" "nothere" \
+  "$S2I" build "$repo" "$BUILDER" x:1 --context-dir nothere -o "$out"
+"$S2I" mkimage --from "$BUILDER" --label io.openshift.s2i.scripts-url=image:///nowhere \
+  -o "$T_DIR/noscripts.tar" noscripts:1 >/dev/null 2>&1
+mkdir -p "$T_DIR/empty-scripts"
+expect_fail "no assemble script anywhere" "no assemble script" \
+  "$S2I" build "$repo" "$T_DIR/noscripts.tar" x:1 --scripts-url "file://$T_DIR/empty-scripts" -o "$out"
+expect_fail "user outside --allowed-uids" "not in --allowed-uids" \
+  "$S2I" build "$repo" "$BUILDER" x:1 -u 2000- -o "$out"
+expect_fail "non-numeric assemble user with --allowed-uids" "not numeric" \
+  "$S2I" build "$repo" "$BUILDER" x:1 -u 1- --assemble-user default -o "$out"
+expect_fail "bad -e" "-e" "$S2I" build "$repo" "$BUILDER" x:1 -e '1BAD=x' -o "$out"
+expect_fail "missing -E file" "nofile.env" \
+  "$S2I" build "$repo" "$BUILDER" x:1 -E "$T_DIR/nofile.env" -o "$out"
+expect_fail "bad --network" "host or none" "$S2I" build "$repo" "$BUILDER" x:1 --network bridge
+expect_fail "missing arguments" "SOURCE BUILDER TAG" "$S2I" build "$repo"
+
+# A failing assemble: its exit code and its last lines are shown.
+fail_repo=$T_DIR/fail
+make_repo "$fail_repo"
+printf '#!/bin/sh\necho "compiling widgets"\necho "error: widget 42 is broken" >&2\nexit 3\n' > "$fail_repo/.s2i/action"
+chmod +x "$fail_repo/.s2i/action"
+expect_fail "failing assemble names its exit code" "failed with exit code 3" \
+  "$S2I" build --copy "$fail_repo" "$BUILDER" x:1 -o "$out"
+t_grep "failing assemble's last lines are shown" "widget 42 is broken" "$T_DIR/err.txt"
+expect_fail "failing assemble, quiet, still shows last lines" "widget 42 is broken" \
+  "$S2I" build -q --copy "$fail_repo" "$BUILDER" x:1 -o "$out"
+
+# SIGINT mid-build: exits, no output, nothing left behind.
+slow=$T_DIR/slow
+make_repo "$slow"
+printf '#!/bin/sh\necho started\nexec sleep 37\n' > "$slow/.s2i/action"
+chmod +x "$slow/.s2i/action"
+rm -f "$out"
+"$S2I" build --copy "$slow" "$BUILDER" x:1 -o "$out" > "$T_DIR/int.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q started "$T_DIR/int.txt" && break; sleep 0.1; done
+kill -INT $pid
+st=0
+wait $pid || st=$?
+t_eq "SIGINT mid-build exits 130" "$st" "130"
+sleep 0.2
+if pgrep -f 'sleep 37' >/dev/null; then t_fail "SIGINT left assemble running"; pkill -f 'sleep 37'; else t_ok "SIGINT left no process"; fi
+t_check "SIGINT left no file at -o" test ! -e "$out"
+t_check "SIGINT left no mounts or temp dirs" test -z "$(leftovers)"

@@ -1,0 +1,380 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "testutil.h"
+
+#include "image.h"
+#include "layers.h"
+#include "overlay.h"
+#include "store.h"
+#include "strv.h"
+
+/* One entry of a test tar: type 'f' file (text = content), 'd' dir,
+ * 'l' symlink (text = target), 'h' hard link (text = target). */
+struct tent {
+  const char *path;
+  char type;
+  const char *text;
+};
+
+static void add_entry(struct archive *a, const struct tent *t)
+{
+  struct archive_entry *e = archive_entry_new();
+  size_t len = t->type == 'f' ? strlen(t->text) : 0;
+
+  archive_entry_set_pathname(e, t->path);
+  archive_entry_set_uid(e, 1234);
+  archive_entry_set_gid(e, 0);
+  archive_entry_set_mtime(e, 1000000, 0);
+  archive_entry_set_filetype(e, t->type == 'd'   ? AE_IFDIR
+                                : t->type == 'l' ? AE_IFLNK
+                                                 : AE_IFREG);
+  archive_entry_set_perm(e, t->type == 'd' ? 0755 : 0644);
+  if (t->type == 'l')
+    archive_entry_set_symlink(e, t->text);
+  if (t->type == 'h')
+    archive_entry_set_hardlink(e, t->text);
+  archive_entry_set_size(e, (la_int64_t)len);
+  ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+  if (len)
+    ck_assert_int_eq(archive_write_data(a, t->text, len), (la_ssize_t)len);
+  archive_entry_free(e);
+}
+
+/* Write the entries as a (gzip'd when asked) tar and put it in the store. */
+static void make_layer(char digest[S2I_DIGEST_LEN + 1], struct s2i_store *st,
+                       const struct tent *ents, size_t n, int gzip)
+{
+  char *tar = xasprintf("%s/t.tar", st->root);
+  struct archive *a = archive_write_new();
+  struct s2i_error *err = NULL;
+  char *buf = NULL;
+  size_t len;
+
+  archive_write_set_format_pax_restricted(a);
+  if (gzip)
+    archive_write_add_filter_gzip(a);
+  ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+  for (size_t i = 0; i < n; i++)
+    add_entry(a, &ents[i]);
+  archive_write_free(a);
+  ck_assert_int_eq(s2i_fs_read_file(&buf, &len, tar, &err), 0);
+  ck_assert_int_eq(s2i_store_put(st, buf, len, digest, &err), 0);
+  unlink(tar);
+  free(buf);
+  free(tar);
+}
+
+struct fixture {
+  char *dir;
+  struct s2i_store *store;
+  struct s2i_layer layer;
+  struct s2i_image img;
+  struct s2i_strv dirs;
+};
+
+static void fixture_open(struct fixture *f, const struct tent *ents, size_t n,
+                         int gzip)
+{
+  struct s2i_error *err = NULL;
+
+  memset(f, 0, sizeof(*f));
+  f->dir = tu_tmpdir();
+  ck_assert_int_eq(s2i_store_open(&f->store, f->dir, &err), 0);
+  make_layer(f->layer.digest, f->store, ents, n, gzip);
+  f->img.layers = &f->layer;
+  f->img.n_layers = 1;
+}
+
+static void fixture_close(struct fixture *f)
+{
+  s2i_strv_free(&f->dirs);
+  s2i_store_free(f->store);
+  tu_rmdir(f->dir);
+}
+
+static char *at(const char *dir, const char *rel)
+{
+  return s2i_fs_join(dir, rel);
+}
+
+static void assert_whiteout(const char *dir, const char *rel)
+{
+  char *p = at(dir, rel);
+  struct stat st;
+
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert_msg(s2i_overlay_is_whiteout(&st), "%s is not a whiteout", rel);
+  free(p);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(unpack_whiteouts_links)
+{
+  static const struct tent ents[] = {
+      {"./", 'd', NULL},
+      {"dir/", 'd', NULL},
+      {"dir/a", 'f', "AAA"},
+      {"dir/hl", 'h', "dir/a"},
+      {"dir/sym", 'l', "a"},
+      {"dir/old", 'f', "old"},
+      {"dir/.wh.old", 'f', ""},
+      {"dir/.wh.gone", 'f', ""},
+      {"opq/", 'd', NULL},
+      {"opq/.wh..wh..opq", 'f', ""},
+      {"opq/kept", 'f', "k"},
+      {"deep/er/.wh..wh..opq", 'f', ""},
+  };
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *buf = NULL, *p, *q, v[8] = {0};
+  struct stat sa, sb;
+  const char *d;
+
+  fixture_open(&f, ents, N(ents), 1);
+  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_uint_eq(f.dirs.n, 1);
+  d = f.dirs.v[0];
+  p = at(d, "dir/a");
+  ck_assert_int_eq(s2i_fs_read_file(&buf, NULL, p, &err), 0);
+  ck_assert_str_eq(buf, "AAA");
+  ck_assert_int_eq(lstat(p, &sa), 0);
+  ck_assert_uint_eq(sa.st_uid, 1234);
+  ck_assert_int_eq(sa.st_mtime, 1000000);
+  q = at(d, "dir/hl");
+  ck_assert_int_eq(lstat(q, &sb), 0);
+  ck_assert_uint_eq(sa.st_ino, sb.st_ino);
+  free(q);
+  q = at(d, "dir/sym");
+  ck_assert_int_eq(readlink(q, v, sizeof(v) - 1), 1);
+  ck_assert_str_eq(v, "a");
+  assert_whiteout(d, "dir/old");
+  assert_whiteout(d, "dir/gone");
+  free(q);
+  q = at(d, "opq");
+  ck_assert(s2i_overlay_is_opaque(q));
+  free(q);
+  q = at(d, "deep/er");
+  ck_assert(s2i_overlay_is_opaque(q));
+  free(q);
+  q = at(d, "dir/.wh.gone");
+  ck_assert(!s2i_fs_exists(q));
+  free(q);
+  q = at(d, "opq/.wh..wh..opq");
+  ck_assert(!s2i_fs_exists(q));
+  free(q);
+  free(p);
+  free(buf);
+  fixture_close(&f);
+}
+END_TEST
+
+/* An unpack that must fail, naming the digest and the entry, leaving
+ * neither a cached layer nor a temp dir behind. */
+static void assert_refused(const struct tent *ents, size_t n,
+                           const char *entry)
+{
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *tmp, *layers;
+
+  fixture_open(&f, ents, n, 0);
+  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_ptr_nonnull(err);
+  ck_assert_msg(strstr(err->msg, f.layer.digest) != NULL, "%s", err->msg);
+  ck_assert_msg(strstr(err->msg, entry) != NULL, "%s", err->msg);
+  if (getenv("TU_VERBOSE"))
+    fprintf(stderr, "refused: %s\n", err->msg);
+  s2i_error_free(err);
+  layers = s2i_store_layer_dir(f.store, f.layer.digest);
+  ck_assert(!s2i_fs_exists(layers));
+  tmp = s2i_store_tmp_dir(f.store);
+  ck_assert_int_eq(rmdir(tmp), 0); /* empty: the temp dir was removed */
+  free(tmp);
+  free(layers);
+  fixture_close(&f);
+}
+
+START_TEST(refuse_dotdot)
+{
+  static const struct tent ents[] = {{"a/../../x", 'f', "x"}};
+  assert_refused(ents, N(ents), "a/../../x");
+}
+END_TEST
+
+START_TEST(refuse_absolute)
+{
+  static const struct tent ents[] = {{"/abs", 'f', "x"}};
+  assert_refused(ents, N(ents), "/abs");
+}
+END_TEST
+
+START_TEST(refuse_hardlink_outside)
+{
+  static const struct tent ents[] = {{"x", 'h', "../../etc/passwd"}};
+  assert_refused(ents, N(ents), "../../etc/passwd");
+}
+END_TEST
+
+START_TEST(refuse_through_symlink)
+{
+  char *outside = tu_tmpdir();
+  char *victim = s2i_fs_join(outside, "passwd");
+  struct tent ents[] = {{"link", 'l', outside}, {"link/passwd", 'f', "evil"}};
+  struct tent wh[] = {{"link", 'l', outside}, {"link/.wh.passwd", 'f', ""}};
+  struct tent etc[] = {{"link", 'l', "/etc"}, {"link/passwd", 'f', "evil"}};
+
+  tu_write(outside, "passwd", "good", 0644);
+  assert_refused(ents, N(ents), "link/passwd");
+  assert_refused(wh, N(wh), "link/.wh.passwd");
+  assert_refused(etc, N(etc), "link/passwd");
+  {
+    char *buf = NULL;
+    struct s2i_error *err = NULL;
+    ck_assert_int_eq(s2i_fs_read_file(&buf, NULL, victim, &err), 0);
+    ck_assert_str_eq(buf, "good");
+    free(buf);
+  }
+  free(victim);
+  tu_rmdir(outside);
+}
+END_TEST
+
+START_TEST(cache_reused)
+{
+  static const struct tent ents[] = {{"f", 'f', "data"}};
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  struct s2i_strv again = S2I_STRV_INIT;
+  struct stat s1, s2;
+  char *p, *blob;
+
+  fixture_open(&f, ents, N(ents), 0);
+  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  p = at(f.dirs.v[0], "f");
+  ck_assert_int_eq(lstat(p, &s1), 0);
+  /* the second unpack must not even read the blob */
+  blob = s2i_store_blob_path(f.store, f.layer.digest);
+  ck_assert_int_eq(unlink(blob), 0);
+  sleep(1);
+  ck_assert_int_eq(s2i_layers_unpack(&again, &f.img, f.store, &err), 0);
+  ck_assert_str_eq(again.v[0], f.dirs.v[0]);
+  ck_assert_int_eq(lstat(p, &s2), 0);
+  ck_assert_uint_eq(s1.st_ino, s2.st_ino);
+  ck_assert_int_eq(s1.st_ctim.tv_sec, s2.st_ctim.tv_sec);
+  ck_assert_int_eq(s1.st_ctim.tv_nsec, s2.st_ctim.tv_nsec);
+  s2i_strv_free(&again);
+  free(blob);
+  free(p);
+  fixture_close(&f);
+}
+END_TEST
+
+START_TEST(missing_blob_named)
+{
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  static const struct tent ents[] = {{"f", 'f', "data"}};
+  char *blob;
+
+  fixture_open(&f, ents, N(ents), 0);
+  blob = s2i_store_blob_path(f.store, f.layer.digest);
+  unlink(blob);
+  tu_assert_error(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), &err,
+                  f.layer.digest);
+  free(blob);
+  fixture_close(&f);
+}
+END_TEST
+
+static void mk(const char *root, const char *rel, char type)
+{
+  char *p = s2i_fs_join(root, rel);
+  struct s2i_error *err = NULL;
+
+  if (type == 'd')
+    ck_assert_int_eq(s2i_fs_mkdir_p(p, 0755, &err), 0);
+  else if (type == 'w')
+    ck_assert_int_eq(mknod(p, S_IFCHR, makedev(0, 0)), 0);
+  else if (type == 'o')
+    ck_assert_int_eq(setxattr(p, "trusted.overlay.opaque", "y", 1, 0), 0);
+  else
+    tu_write(root, rel, rel, 0644);
+  free(p);
+}
+
+static void assert_found(const struct s2i_strv *dirs, const char *path,
+                         int layer)
+{
+  char *got = s2i_layers_find(dirs, path);
+  char *want;
+
+  if (layer < 0) {
+    ck_assert_msg(got == NULL, "%s found at %s", path, got);
+    return;
+  }
+  want = s2i_fs_join(dirs->v[layer], path);
+  ck_assert_msg(got != NULL, "%s not found", path);
+  ck_assert_str_eq(got, want);
+  free(want);
+  free(got);
+}
+
+START_TEST(find_honours_whiteouts)
+{
+  char *root = tu_tmpdir();
+  struct s2i_strv dirs = S2I_STRV_INIT;
+
+  for (int i = 0; i < 3; i++)
+    s2i_strv_addf(&dirs, "%s/l%d", root, i);
+  mk(dirs.v[0], "etc/a", 'f');
+  mk(dirs.v[0], "etc/b", 'f');
+  mk(dirs.v[0], "opt/x/1", 'f');
+  mk(dirs.v[0], "usr/bin/sh", 'f');
+  mk(dirs.v[1], "etc", 'd');
+  mk(dirs.v[1], "etc/b", 'w');
+  mk(dirs.v[1], "opt/x/2", 'f');
+  mk(dirs.v[1], "opt/x", 'o');
+  mk(dirs.v[2], "etc/c", 'f');
+  mk(dirs.v[2], "usr", 'f');
+  assert_found(&dirs, "/etc/a", 0);
+  assert_found(&dirs, "/etc/b", -1);
+  assert_found(&dirs, "/etc/c", 2);
+  assert_found(&dirs, "/opt/x/1", -1);
+  assert_found(&dirs, "/opt/x/2", 1);
+  assert_found(&dirs, "/opt/x", 1);
+  assert_found(&dirs, "/usr/bin/sh", -1);
+  assert_found(&dirs, "/nope", -1);
+  assert_found(&dirs, "/etc/../etc/a", -1);
+  {
+    char *top = s2i_layers_find(&dirs, "/");
+    ck_assert_str_eq(top, dirs.v[2]);
+    free(top);
+  }
+  s2i_strv_free(&dirs);
+  tu_rmdir(root);
+}
+END_TEST
+
+static Suite *layers_suite(void)
+{
+  Suite *s = suite_create("layers");
+  TCase *tc = tcase_create("core");
+
+  tcase_add_test(tc, unpack_whiteouts_links);
+  tcase_add_test(tc, refuse_dotdot);
+  tcase_add_test(tc, refuse_absolute);
+  tcase_add_test(tc, refuse_hardlink_outside);
+  tcase_add_test(tc, refuse_through_symlink);
+  tcase_add_test(tc, cache_reused);
+  tcase_add_test(tc, missing_blob_named);
+  tcase_add_test(tc, find_honours_whiteouts);
+  tcase_set_timeout(tc, 30);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+TU_MAIN(layers_suite)
