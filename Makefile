@@ -15,7 +15,7 @@ endif
 DEPS_OK := $(B)/.deps-ok
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Is2i/lib
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -iquote s2i/lib
 LDLIBS_S2I  = $(PKG_LIBS)
 
 LIB_SRC := $(wildcard s2i/lib/*.c)
@@ -34,6 +34,7 @@ CHECK_SUITES  := unit cli e2e
 all: $(DEPS_OK) $(ALL_TARGETS)
 
 -include builders/runtime/runtime.mk
+-include builders/runtime/identity.mk
 -include builders/builders.mk
 -include hooks/hooks.mk
 

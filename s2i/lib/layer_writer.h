@@ -21,7 +21,13 @@ struct s2i_layer_write_opts {
 
 #define S2I_LAYER_WRITE_OPTS_INIT {0, -1, NULL}
 
-/* Fills layer (digest == diff_id, media type tar, size). */
+/* Fills layer (digest == diff_id, media type tar, size); layer->media_type
+ * is allocated and the caller's to free (s2i_image_add_layer copies it).
+ * `root` itself gets no entry; only what is below it.  Sockets are left
+ * out; of the xattrs only security.capability is kept.  Per directory the
+ * entries are sorted with strcmp on their tar names, a directory before its
+ * children.  Refuses an overlay upper dir that uses redirect_dir or
+ * metacopy, which a tar of paths cannot express.  opts NULL: defaults. */
 int s2i_layer_write(struct s2i_layer *layer, const char *root,
                     const struct s2i_layer_write_opts *opts,
                     struct s2i_store *store, struct s2i_error **err);

@@ -83,7 +83,7 @@ static const struct rent *entry(const struct rtar *t, const char *name)
 }
 
 struct fx {
-  char *dir;  /* holds store/ and tree/ */
+  char *dir; /* holds store/ and tree/ */
   char *tree;
   struct s2i_store *store;
 };
@@ -324,10 +324,10 @@ static void compare_node(const char *a, const char *b, const char *rel)
   char la[256] = {0}, lb[256] = {0};
 
   ck_assert_msg(lstat(a, &sa) == 0 && lstat(b, &sb) == 0, "missing %s", rel);
-  ck_assert_msg(sa.st_mode == sb.st_mode, "%s: mode %o != %o", rel,
-                sa.st_mode, sb.st_mode);
-  ck_assert_msg(sa.st_uid == sb.st_uid && sa.st_gid == sb.st_gid,
-                "%s: owner", rel);
+  ck_assert_msg(sa.st_mode == sb.st_mode, "%s: mode %o != %o", rel, sa.st_mode,
+                sb.st_mode);
+  ck_assert_msg(sa.st_uid == sb.st_uid && sa.st_gid == sb.st_gid, "%s: owner",
+                rel);
   ck_assert_msg(sa.st_nlink == sb.st_nlink, "%s: nlink", rel);
   ck_assert_msg(sa.st_mtime == sb.st_mtime, "%s: mtime", rel);
   if (S_ISREG(sa.st_mode)) {
@@ -459,6 +459,27 @@ START_TEST(upper_markers_without_mount)
 }
 END_TEST
 
+START_TEST(interrupt_aborts_blob)
+{
+  struct fx f;
+  struct s2i_layer l;
+  struct s2i_error *err = NULL;
+  char *tmp;
+
+  fx_open(&f);
+  tu_write(f.tree, "a", "a", 0644);
+  s2i_interrupted = 15;
+  ck_assert_int_lt(s2i_layer_write(&l, f.tree, NULL, f.store, &err), 0);
+  s2i_interrupted = 0;
+  ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
+  s2i_error_free(err);
+  tmp = s2i_store_tmp_dir(f.store);
+  ck_assert_int_eq(rmdir(tmp), 0); /* the temp blob is gone */
+  free(tmp);
+  fx_close(&f);
+}
+END_TEST
+
 START_TEST(errors_name_the_root)
 {
   struct fx f;
@@ -489,6 +510,7 @@ static Suite *layer_writer_suite(void)
   tcase_add_test(tc, plain_tree_keeps_devices);
   tcase_add_test(tc, upper_markers_without_mount);
   tcase_add_test(tc, errors_name_the_root);
+  tcase_add_test(tc, interrupt_aborts_blob);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
   return s;

@@ -110,6 +110,45 @@ static void assert_whiteout(const char *dir, const char *rel)
   free(p);
 }
 
+static void assert_opaque(const char *dir, const char *rel)
+{
+  char *p = at(dir, rel);
+
+  ck_assert_msg(s2i_overlay_is_opaque(p), "%s is not opaque", rel);
+  free(p);
+}
+
+static void assert_missing(const char *dir, const char *rel)
+{
+  char *p = at(dir, rel);
+
+  ck_assert_msg(!s2i_fs_exists(p), "%s exists", rel);
+  free(p);
+}
+
+/* Content, owner, mtime, a hard link sharing the inode, a symlink. */
+static void assert_files_and_links(const char *d)
+{
+  struct s2i_error *err = NULL;
+  char *buf = NULL, *p = at(d, "dir/a"), *q = at(d, "dir/hl");
+  char *s = at(d, "dir/sym"), v[8] = {0};
+  struct stat sa, sb;
+
+  ck_assert_int_eq(s2i_fs_read_file(&buf, NULL, p, &err), 0);
+  ck_assert_str_eq(buf, "AAA");
+  ck_assert_int_eq(lstat(p, &sa), 0);
+  ck_assert_uint_eq(sa.st_uid, 1234);
+  ck_assert_int_eq(sa.st_mtime, 1000000);
+  ck_assert_int_eq(lstat(q, &sb), 0);
+  ck_assert_uint_eq(sa.st_ino, sb.st_ino);
+  ck_assert_int_eq(readlink(s, v, sizeof(v) - 1), 1);
+  ck_assert_str_eq(v, "a");
+  free(buf);
+  free(p);
+  free(q);
+  free(s);
+}
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 START_TEST(unpack_whiteouts_links)
@@ -127,55 +166,33 @@ START_TEST(unpack_whiteouts_links)
       {"opq/.wh..wh..opq", 'f', ""},
       {"opq/kept", 'f', "k"},
       {"deep/er/.wh..wh..opq", 'f', ""},
+      {".wh..wh.plnk/", 'd', NULL},
+      {".wh..wh.plnk/1.2", 'f', "x"},
+      {"dir/.wh..wh.aufs", 'f', ""},
   };
   struct fixture f;
   struct s2i_error *err = NULL;
-  char *buf = NULL, *p, *q, v[8] = {0};
-  struct stat sa, sb;
-  const char *d;
 
   fixture_open(&f, ents, N(ents), 1);
   ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
   ck_assert_uint_eq(f.dirs.n, 1);
-  d = f.dirs.v[0];
-  p = at(d, "dir/a");
-  ck_assert_int_eq(s2i_fs_read_file(&buf, NULL, p, &err), 0);
-  ck_assert_str_eq(buf, "AAA");
-  ck_assert_int_eq(lstat(p, &sa), 0);
-  ck_assert_uint_eq(sa.st_uid, 1234);
-  ck_assert_int_eq(sa.st_mtime, 1000000);
-  q = at(d, "dir/hl");
-  ck_assert_int_eq(lstat(q, &sb), 0);
-  ck_assert_uint_eq(sa.st_ino, sb.st_ino);
-  free(q);
-  q = at(d, "dir/sym");
-  ck_assert_int_eq(readlink(q, v, sizeof(v) - 1), 1);
-  ck_assert_str_eq(v, "a");
-  assert_whiteout(d, "dir/old");
-  assert_whiteout(d, "dir/gone");
-  free(q);
-  q = at(d, "opq");
-  ck_assert(s2i_overlay_is_opaque(q));
-  free(q);
-  q = at(d, "deep/er");
-  ck_assert(s2i_overlay_is_opaque(q));
-  free(q);
-  q = at(d, "dir/.wh.gone");
-  ck_assert(!s2i_fs_exists(q));
-  free(q);
-  q = at(d, "opq/.wh..wh..opq");
-  ck_assert(!s2i_fs_exists(q));
-  free(q);
-  free(p);
-  free(buf);
+  assert_files_and_links(f.dirs.v[0]);
+  assert_whiteout(f.dirs.v[0], "dir/old");
+  assert_whiteout(f.dirs.v[0], "dir/gone");
+  assert_opaque(f.dirs.v[0], "opq");
+  assert_opaque(f.dirs.v[0], "deep/er");
+  assert_missing(f.dirs.v[0], "dir/.wh.gone");
+  assert_missing(f.dirs.v[0], "opq/.wh..wh..opq");
+  assert_missing(f.dirs.v[0], ".wh..wh.plnk");
+  assert_missing(f.dirs.v[0], "dir/.wh.aufs");
+  assert_missing(f.dirs.v[0], "dir/.wh..wh.aufs");
   fixture_close(&f);
 }
 END_TEST
 
 /* An unpack that must fail, naming the digest and the entry, leaving
  * neither a cached layer nor a temp dir behind. */
-static void assert_refused(const struct tent *ents, size_t n,
-                           const char *entry)
+static void assert_refused(const struct tent *ents, size_t n, const char *entry)
 {
   struct fixture f;
   struct s2i_error *err = NULL;
@@ -290,6 +307,54 @@ START_TEST(missing_blob_named)
 }
 END_TEST
 
+/* A relative store root (S2I_CACHE_DIR=cache) and the caller's cwd
+ * survive the unpack's trip into the layer dir. */
+START_TEST(relative_store_root)
+{
+  static const struct tent ents[] = {{"d/f", 'f', "data"}};
+  char *dir = tu_tmpdir(), *p, cwd[4096];
+  struct s2i_store *st = NULL;
+  struct s2i_error *err = NULL;
+  struct s2i_layer layer = {0};
+  struct s2i_image img = {.layers = &layer, .n_layers = 1};
+  struct s2i_strv dirs = S2I_STRV_INIT;
+
+  ck_assert_int_eq(chdir(dir), 0);
+  ck_assert_int_eq(s2i_store_open(&st, "cache", &err), 0);
+  make_layer(layer.digest, st, ents, N(ents), 0);
+  ck_assert_int_eq(s2i_layers_unpack(&dirs, &img, st, &err), 0);
+  ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+  ck_assert_str_eq(cwd, dir);
+  p = s2i_fs_join(dirs.v[0], "d/f");
+  ck_assert_msg(s2i_fs_exists(p), "%s missing", p);
+  free(p);
+  s2i_strv_free(&dirs);
+  s2i_store_free(st);
+  ck_assert_int_eq(chdir("/"), 0);
+  tu_rmdir(dir);
+}
+END_TEST
+
+START_TEST(interrupt_stops_and_cleans)
+{
+  static const struct tent ents[] = {{"f", 'f', "data"}};
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *tmp;
+
+  fixture_open(&f, ents, N(ents), 0);
+  s2i_interrupted = 2;
+  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  s2i_interrupted = 0;
+  ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
+  s2i_error_free(err);
+  tmp = s2i_store_tmp_dir(f.store);
+  ck_assert_int_eq(rmdir(tmp), 0); /* nothing half-unpacked left */
+  free(tmp);
+  fixture_close(&f);
+}
+END_TEST
+
 static void mk(const char *root, const char *rel, char type)
 {
   char *p = s2i_fs_join(root, rel);
@@ -372,6 +437,8 @@ static Suite *layers_suite(void)
   tcase_add_test(tc, cache_reused);
   tcase_add_test(tc, missing_blob_named);
   tcase_add_test(tc, find_honours_whiteouts);
+  tcase_add_test(tc, interrupt_stops_and_cleans);
+  tcase_add_test(tc, relative_store_root);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
   return s;

@@ -1,0 +1,428 @@
+#include "layers.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "log.h"
+#include "overlay.h"
+#include "xalloc.h"
+
+#define WHITEOUT_PREFIX ".wh."
+#define OPAQUE_MARKER ".wh..wh..opq"
+
+/* What an unpack names in its errors: the layer digest when unpacking for
+ * an image, the blob path otherwise. */
+struct unpack {
+  const char *label;
+  struct archive *ar;
+  struct archive *aw;
+  struct s2i_progress progress;
+  int64_t bytes_seen;
+};
+
+/* No FFLAGS: an immutable or append-only flag in a layer would make the
+ * cached layer impossible to clean up.  Owner, mode, times, xattrs (file
+ * capabilities) and ACLs are part of what the image means. */
+static const int extract_flags =
+    ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+/* Open (creating if missing) the directory `rel` below the current
+ * directory, one component at a time with O_NOFOLLOW, so a symlink placed
+ * by an earlier entry can never redirect a whiteout outside the layer. */
+static int open_dir_below(const char *rel, const struct unpack *u,
+                          const char *entry, struct s2i_error **err)
+{
+  cleanup_free char *copy = xstrdup(rel);
+  char *save = NULL;
+  int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  for (char *c = strtok_r(copy, "/", &save); c && fd >= 0;
+       c = strtok_r(NULL, "/", &save)) {
+    int next = -1;
+    if (strcmp(c, ".") == 0)
+      continue;
+    if (mkdirat(fd, c, 0755) == 0 || errno == EEXIST)
+      next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(fd);
+    fd = next;
+  }
+  if (fd < 0)
+    return s2i_error_make(err, errno == ELOOP ? ENOTDIR : errno,
+                          "layer %s: entry %s: directory %s (refused)",
+                          u->label, entry, rel);
+  return fd;
+}
+
+static int set_opaque(int dirfd, const struct unpack *u, const char *entry,
+                      struct s2i_error **err)
+{
+  /* trusted.* needs the initial user namespace; a rootless overlay
+   * (userxattr) reads the user.* twin instead. */
+  if (fsetxattr(dirfd, "trusted.overlay.opaque", "y", 1, 0) == 0)
+    return 0;
+  if (errno == EPERM && fsetxattr(dirfd, "user.overlay.opaque", "y", 1, 0) == 0)
+    return 0;
+  return s2i_error_make(err, errno, "layer %s: entry %s: mark opaque", u->label,
+                        entry);
+}
+
+/* Replace whatever this layer already has at dir/name by a whiteout. */
+static int make_whiteout(int dirfd, const char *dir, const char *name,
+                         const struct unpack *u, const char *entry,
+                         struct s2i_error **err)
+{
+  struct stat st;
+
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    cleanup_free char *rel = s2i_fs_join(dir, name);
+    if (s2i_fs_rm_rf(rel, err) < 0)
+      return s2i_error_prefix(err, "layer %s: entry %s", u->label, entry);
+  }
+  if (mknodat(dirfd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
+    return s2i_error_make(err, errno, "layer %s: entry %s: create whiteout",
+                          u->label, entry);
+  return 0;
+}
+
+/* path is known safe and its last component starts with ".wh.". */
+static int apply_whiteout(const char *path, const struct unpack *u,
+                          struct s2i_error **err)
+{
+  cleanup_free char *dir = xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  const char *base = slash ? path + (slash - dir) + 1 : path;
+  const char *name = base + strlen(WHITEOUT_PREFIX);
+  int opaque = strcmp(base, OPAQUE_MARKER) == 0;
+  cleanup_close int fd = -1;
+
+  /* ".wh..wh.xxx" below the root: aufs bookkeeping too */
+  if (!opaque && strncmp(name, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
+    return 0;
+  if (slash)
+    *slash = '\0';
+  else
+    strcpy(dir, ".");
+  if (!opaque &&
+      (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+    return s2i_error_make(err, 0, "layer %s: entry %s: invalid whiteout",
+                          u->label, path);
+  fd = open_dir_below(dir, u, path, err);
+  if (fd < 0)
+    return -1;
+  if (opaque)
+    return set_opaque(fd, u, path, err);
+  return make_whiteout(fd, dir, name, u, path, err);
+}
+
+static int copy_data(const struct unpack *u, const char *path,
+                     struct s2i_error **err)
+{
+  const void *buf;
+  size_t len;
+  int64_t off;
+
+  for (;;) {
+    int r = archive_read_data_block(u->ar, &buf, &len, &off);
+    if (r == ARCHIVE_EOF)
+      return 0;
+    if (r < ARCHIVE_WARN)
+      return s2i_error_archive(err, u->ar, "layer %s: entry %s: read", u->label,
+                               path);
+    if (archive_write_data_block(u->aw, buf, len, off) < ARCHIVE_WARN)
+      return s2i_error_archive(err, u->aw, "layer %s: entry %s: write",
+                               u->label, path);
+  }
+}
+
+static int is_whiteout_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+
+  return strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0;
+}
+
+static int check_entry_paths(struct archive_entry *e, const struct unpack *u,
+                             struct s2i_error **err)
+{
+  const char *path = archive_entry_pathname(e);
+  const char *link = archive_entry_hardlink(e);
+
+  if (path == NULL)
+    return s2i_error_make(err, 0, "layer %s: entry without a usable name",
+                          u->label);
+  if (!s2i_fs_path_is_safe(path))
+    return s2i_error_make(err, 0,
+                          "layer %s: entry %s escapes the layer root (refused)",
+                          u->label, path);
+  if (link != NULL && !s2i_fs_path_is_safe(link))
+    return s2i_error_make(err, 0,
+                          "layer %s: hard link %s -> %s escapes the layer root "
+                          "(refused)",
+                          u->label, path, link);
+  return 0;
+}
+
+/* aufs bookkeeping at the root of old docker layers (.wh..wh.plnk/...,
+ * .wh..wh.aufs): not image content, skipped as docker skips it. */
+static int is_aufs_meta(const char *path)
+{
+  while (path[0] == '.' && path[1] == '/')
+    path += 2;
+  return strncmp(path, ".wh..wh.", 8) == 0 &&
+         strncmp(path, OPAQUE_MARKER, strlen(OPAQUE_MARKER)) != 0;
+}
+
+static int unpack_entry(struct unpack *u, struct archive_entry *e,
+                        struct s2i_error **err)
+{
+  const char *path;
+  int r;
+
+  if (check_entry_paths(e, u, err) < 0)
+    return -1;
+  path = archive_entry_pathname(e);
+  if (is_aufs_meta(path))
+    return 0;
+  if (is_whiteout_name(path))
+    return apply_whiteout(path, u, err);
+  r = archive_write_header(u->aw, e);
+  if (r < ARCHIVE_WARN)
+    return s2i_error_archive(err, u->aw, "layer %s: entry %s (refused)",
+                             u->label, path);
+  if (r == ARCHIVE_WARN)
+    s2i_log_warn("layer %s: entry %s: %s", u->label, path,
+                 archive_error_string(u->aw));
+  if (archive_entry_size(e) > 0 && copy_data(u, path, err) < 0)
+    return -1;
+  if (archive_write_finish_entry(u->aw) < ARCHIVE_WARN)
+    return s2i_error_archive(err, u->aw, "layer %s: entry %s", u->label, path);
+  return 0;
+}
+
+static int unpack_entries(struct unpack *u, struct s2i_error **err)
+{
+  struct archive_entry *e;
+
+  for (;;) {
+    int r = archive_read_next_header(u->ar, &e);
+    int64_t seen;
+    if (r == ARCHIVE_EOF)
+      return 0;
+    if (r < ARCHIVE_WARN)
+      return s2i_error_archive(err, u->ar, "layer %s: read", u->label);
+    if (s2i_error_check_interrupt(err) < 0 || unpack_entry(u, e, err) < 0)
+      return -1;
+    seen = archive_filter_bytes(u->ar, -1);
+    if (seen > u->bytes_seen) {
+      s2i_progress_add(&u->progress, (uint64_t)(seen - u->bytes_seen));
+      u->bytes_seen = seen;
+    }
+  }
+}
+
+/* libarchive's write_disk resolves entry names (and hard link targets)
+ * against the working directory, and its symlink checks look at every
+ * component it is given: so extract with the destination as cwd, never
+ * with absolute names.  Not thread-safe: the cwd is per process. */
+static int unpack_in_cwd(struct unpack *u, int blob_fd, const char *blob_path,
+                         struct s2i_error **err)
+{
+  int ret;
+
+  archive_read_support_format_tar(u->ar);
+  archive_read_support_filter_all(u->ar);
+  archive_write_disk_set_options(u->aw, extract_flags);
+  if (archive_read_open_fd(u->ar, blob_fd, 1 << 16) != ARCHIVE_OK)
+    return s2i_error_archive(err, u->ar, "layer %s: open %s", u->label,
+                             blob_path);
+  ret = unpack_entries(u, err);
+  /* close applies the deferred directory modes and times */
+  if (archive_write_close(u->aw) != ARCHIVE_OK && ret == 0)
+    ret = s2i_error_archive(err, u->aw, "layer %s: finish", u->label);
+  return ret;
+}
+
+/* "Unpacking layer sha256:0123456789ab" or "... layer <blob file name>" */
+static char *progress_title(const char *label)
+{
+  const char *slash = strrchr(label, '/');
+
+  if (s2i_digest_is_valid(label))
+    return xasprintf("Unpacking layer %.19s", label);
+  return xasprintf("Unpacking layer %.12s", slash ? slash + 1 : label);
+}
+
+/* The blob and the way back are opened before entering dest_dir, so
+ * relative paths (a relative S2I_CACHE_DIR) keep working. */
+static int unpack_labelled(const char *blob_path, const char *dest_dir,
+                           const char *label, struct s2i_error **err)
+{
+  cleanup_close int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = open(blob_path, O_RDONLY | O_CLOEXEC);
+  cleanup_free char *what = progress_title(label);
+  struct unpack u = {.label = label};
+  struct stat st;
+  int ret;
+
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return s2i_error_make(err, errno, "layer %s: open %s", label, blob_path);
+  if (cwd < 0 || chdir(dest_dir) < 0)
+    return s2i_error_make(err, errno, "layer %s: enter %s", label, dest_dir);
+  u.ar = archive_read_new();
+  u.aw = archive_write_disk_new();
+  s2i_progress_begin(&u.progress, what, (uint64_t)st.st_size);
+  ret = unpack_in_cwd(&u, fd, blob_path, err);
+  s2i_progress_end(&u.progress);
+  archive_read_free(u.ar);
+  archive_write_free(u.aw);
+  if (fchdir(cwd) < 0 && ret == 0)
+    ret = s2i_error_make(err, errno, "layer %s: return to working directory",
+                         label);
+  return ret;
+}
+
+int s2i_layers_unpack_blob(const char *blob_path, const char *dest_dir,
+                           struct s2i_error **err)
+{
+  return unpack_labelled(blob_path, dest_dir, blob_path, err);
+}
+
+/* Unpack into a private temp dir, then rename into place: a reader never
+ * sees half a layer, and when two builds race the loser drops its copy. */
+static int unpack_cached(char **out, struct s2i_store *store,
+                         const char *digest, struct s2i_error **err)
+{
+  cleanup_free char *dir = s2i_store_layer_dir(store, digest);
+  cleanup_free char *blob = s2i_store_blob_path(store, digest);
+  cleanup_free char *tmp_parent = s2i_store_tmp_dir(store);
+  cleanup_free char *tmp = NULL;
+  struct s2i_error *ignored = NULL;
+
+  if (s2i_fs_is_dir(dir))
+    goto done;
+  if (!s2i_fs_exists(blob))
+    return s2i_error_make(err, ENOENT, "layer %s: blob %s", digest, blob);
+  if (s2i_fs_mkdtemp(&tmp, tmp_parent, "layer-", err) < 0)
+    return s2i_error_prefix(err, "layer %s", digest);
+  /* mkdtemp made it 0700; a layer without a "./" entry keeps that */
+  if (chmod(tmp, 0755) < 0) {
+    s2i_error_make(err, errno, "layer %s: chmod %s", digest, tmp);
+    goto fail;
+  }
+  if (unpack_labelled(blob, tmp, digest, err) < 0)
+    goto fail;
+  if (rename(tmp, dir) == 0)
+    goto done;
+  if (errno != EEXIST && errno != ENOTEMPTY) {
+    s2i_error_make(err, errno, "layer %s: rename %s to %s", digest, tmp, dir);
+    goto fail;
+  }
+  s2i_fs_rm_rf(tmp, &ignored); /* another build won the race */
+  s2i_error_free(ignored);
+done:
+  *out = s2i_steal(dir);
+  return 0;
+fail:
+  s2i_fs_rm_rf(tmp, &ignored);
+  s2i_error_free(ignored);
+  return -1;
+}
+
+int s2i_layers_unpack(struct s2i_strv *dirs, const struct s2i_image *img,
+                      struct s2i_store *store, struct s2i_error **err)
+{
+  for (size_t i = 0; i < img->n_layers; i++) {
+    char *dir = NULL;
+    const char *digest = img->layers[i].digest;
+    if (!s2i_digest_is_valid(digest))
+      return s2i_error_make(err, 0, "layer %zu: invalid digest '%s'", i + 1,
+                            digest);
+    if (unpack_cached(&dir, store, digest, err) < 0)
+      return -1;
+    s2i_strv_take(dirs, dir);
+  }
+  return 0;
+}
+
+/* How one layer sees `comps` (path components): FOUND (this layer has
+ * it), HIDDEN (a whiteout or a non-directory above it hides it and every
+ * lower layer), OPAQUE (absent here, and an opaque parent hides the lower
+ * layers), ABSENT (look further down). */
+enum lookup { ABSENT, FOUND, HIDDEN, OPAQUE };
+
+static enum lookup lookup_in_layer(char **found, const char *layer,
+                                   char **comps, size_t n)
+{
+  cleanup_free char *p = xstrdup(layer);
+  enum lookup miss = ABSENT;
+  struct stat st;
+
+  for (size_t k = 0; k < n; k++) {
+    char *next = s2i_fs_join(p, comps[k]);
+    free(p);
+    p = next;
+    if (lstat(p, &st) < 0)
+      return miss;
+    if (s2i_overlay_is_whiteout(&st))
+      return HIDDEN;
+    if (k + 1 == n)
+      break;
+    /* symlinks are not followed: the path is looked up as written, and a
+     * non-directory here replaces whatever lower layers have below it */
+    if (!S_ISDIR(st.st_mode))
+      return HIDDEN;
+    if (s2i_overlay_is_opaque(p))
+      miss = OPAQUE;
+  }
+  *found = s2i_steal(p);
+  return FOUND;
+}
+
+static void split_path(struct s2i_strv *comps, const char *path, int *bad)
+{
+  cleanup_free char *copy = xstrdup(path);
+  char *save = NULL;
+
+  for (char *c = strtok_r(copy, "/", &save); c;
+       c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, "..") == 0)
+      *bad = 1;
+    else if (strcmp(c, ".") != 0)
+      s2i_strv_add(comps, c);
+  }
+}
+
+char *s2i_layers_find(const struct s2i_strv *dirs, const char *path)
+{
+  cleanup_strv struct s2i_strv comps = S2I_STRV_INIT;
+  int bad = 0;
+
+  split_path(&comps, path, &bad);
+  if (bad || dirs->n == 0)
+    return NULL;
+  if (comps.n == 0)
+    return xstrdup(dirs->v[dirs->n - 1]);
+  for (size_t i = dirs->n; i > 0; i--) {
+    char *found = NULL;
+    switch (lookup_in_layer(&found, dirs->v[i - 1], comps.v, comps.n)) {
+    case FOUND: return found;
+    case HIDDEN:
+    case OPAQUE: return NULL;
+    case ABSENT: break;
+    }
+  }
+  return NULL;
+}

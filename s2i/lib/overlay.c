@@ -1,0 +1,129 @@
+#include "overlay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "xalloc.h"
+
+/* The kernel splits the option string at ',' and lowerdir at ':', both
+ * honouring '\' escapes; a path holding either must be escaped or the mount
+ * silently gets the wrong layers. */
+static void append_escaped(char **buf, size_t *len, size_t *cap, const char *s)
+{
+  for (; *s; s++) {
+    if (*len + 3 > *cap) {
+      *cap = *cap ? *cap * 2 : 256;
+      *buf = xrealloc(*buf, *cap);
+    }
+    if (*s == ':' || *s == ',' || *s == '\\')
+      (*buf)[(*len)++] = '\\';
+    (*buf)[(*len)++] = *s;
+  }
+  (*buf)[*len] = '\0';
+}
+
+static void append_raw(char **buf, size_t *len, size_t *cap, const char *s)
+{
+  size_t n = strlen(s);
+
+  if (*len + n + 1 > *cap) {
+    *cap = (*len + n + 1) * 2;
+    *buf = xrealloc(*buf, *cap);
+  }
+  memcpy(*buf + *len, s, n + 1);
+  *len += n;
+}
+
+char *s2i_overlay_options(const struct s2i_strv *lowers, const char *upper,
+                          const char *work, int userxattr)
+{
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+
+  append_raw(&buf, &len, &cap, "lowerdir=");
+  for (size_t i = lowers->n; i > 0; i--) {
+    append_escaped(&buf, &len, &cap, lowers->v[i - 1]);
+    if (i > 1)
+      append_raw(&buf, &len, &cap, ":");
+  }
+  if (upper != NULL && work != NULL) {
+    append_raw(&buf, &len, &cap, ",upperdir=");
+    append_escaped(&buf, &len, &cap, upper);
+    append_raw(&buf, &len, &cap, ",workdir=");
+    append_escaped(&buf, &len, &cap, work);
+  }
+  if (userxattr)
+    append_raw(&buf, &len, &cap, ",userxattr");
+  return buf;
+}
+
+/* Outside the initial user namespace the kernel refuses trusted.* xattrs,
+ * so overlay must keep its metadata in user.* (option userxattr). */
+static int in_user_namespace(void)
+{
+  FILE *f = fopen("/proc/self/uid_map", "re");
+  unsigned long inside, outside, count;
+  int n;
+
+  if (f == NULL)
+    return 0;
+  n = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
+  fclose(f);
+  return n == 3 && !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
+int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
+                      const char *work, const char *target,
+                      struct s2i_error **err)
+{
+  cleanup_free char *opts = NULL;
+  long page = sysconf(_SC_PAGESIZE);
+
+  if (lowers->n == 0)
+    return s2i_error_make(err, 0, "overlay on %s: no lower layers", target);
+  if (upper == NULL && lowers->n < 2)
+    return s2i_error_make(err, 0,
+                          "overlay on %s: a read-only overlay needs at least "
+                          "two lower layers",
+                          target);
+  opts = s2i_overlay_options(lowers, upper, work, in_user_namespace());
+  /* mount(2) copies at most one page of options and the kernel then
+   * fails with a vague EINVAL; name the real limit instead. */
+  if (page > 0 && strlen(opts) >= (size_t)page)
+    return s2i_error_make(err, 0,
+                          "overlay on %s: the mount options for %zu lower "
+                          "layers are %zu bytes, more than the kernel's "
+                          "limit of %ld (one page); use a shorter store path "
+                          "(S2I_CACHE_DIR) or an image with fewer layers",
+                          target, lowers->n, strlen(opts), page);
+  if (mount("overlay", target, "overlay", 0, opts) < 0)
+    return s2i_error_make(err, errno, "mount overlay on %s (%zu lower layers)",
+                          target, lowers->n);
+  return 0;
+}
+
+int s2i_overlay_is_whiteout(const struct stat *st)
+{
+  return S_ISCHR(st->st_mode) && major(st->st_rdev) == 0 &&
+         minor(st->st_rdev) == 0;
+}
+
+static int xattr_is_y(const char *path, const char *name)
+{
+  char v[4];
+  ssize_t n = lgetxattr(path, name, v, sizeof(v));
+
+  return n == 1 && v[0] == 'y';
+}
+
+int s2i_overlay_is_opaque(const char *dir_path)
+{
+  return xattr_is_y(dir_path, "trusted.overlay.opaque") ||
+         xattr_is_y(dir_path, "user.overlay.opaque");
+}
