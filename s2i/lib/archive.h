@@ -10,11 +10,15 @@
 #include "image.h"
 #include "store.h"
 
-/* transport: "docker-archive", "oci-archive" or "oci"; path as given; ref
+/* transport: "docker-archive", "oci-archive" or "oci"; NULL for a plain
+ * tarball path (manifest.json, else index.json).  path as given.  ref
  * selects a manifest in an OCI index by org.opencontainers.image.ref.name
- * (NULL: the only one). */
+ * (or io.containerd.image.name),
+ * or a docker-archive image by one of its RepoTags (NULL: the only one).
+ * Layer media types come out as OCI ones; an uncompressed layer's digest
+ * must equal its diff_id.  Errors start with "<transport> <path>: ". */
 int s2i_archive_read(struct s2i_image **out, const char *transport,
-                     const char *path, const char *ref,
-                     struct s2i_store *store, struct s2i_error **err);
+                     const char *path, const char *ref, struct s2i_store *store,
+                     struct s2i_error **err);
 
 #endif

@@ -17,6 +17,7 @@
 #define S2I_MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define S2I_MEDIA_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 #define S2I_MEDIA_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define S2I_MEDIA_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
 #define S2I_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 
 struct s2i_layer {

@@ -219,9 +219,8 @@ START_TEST(gzip_layer_round_trip)
 
   ck_assert_int_eq(s2i_writer_write_archive(gz, store, "gz", path, NULL, &err),
                    0);
-  ck_assert_int_eq(s2i_archive_read(&got, "docker-archive", path, NULL, s,
-                                    &err),
-                   0);
+  ck_assert_int_eq(
+      s2i_archive_read(&got, "docker-archive", path, NULL, s, &err), 0);
   assert_same_image(gz, got, 1);
   ck_assert_str_eq(got->layers[0].media_type, S2I_MEDIA_OCI_LAYER_GZIP);
   ck_assert_str_ne(got->layers[0].digest, got->layers[0].diff_id);
@@ -244,7 +243,8 @@ START_TEST(skopeo_inspects_ours)
     cleanup_free char *out =
         run(&st, "skopeo inspect %s:%s 2>&1", transports[i], ours);
     ck_assert_msg(st == 0, "skopeo inspect %s: %s", transports[i], out);
-    ck_assert_ptr_nonnull(strstr(out, "\"io.k8s.display-name\": \"unit-test\""));
+    ck_assert_ptr_nonnull(
+        strstr(out, "\"io.k8s.display-name\": \"unit-test\""));
     ck_assert_ptr_nonnull(strstr(out, img->layers[0].digest));
     if (i == 1)
       ck_assert_msg(strstr(out, manifest_digest), "%s", out);
@@ -293,8 +293,10 @@ START_TEST(reads_what_skopeo_writes)
   for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++) {
     cleanup_free char *dest = xasprintf(dests[i][0], dir);
     cleanup_free char *ref = xasprintf(dests[i][1], dir);
-    cleanup_free char *out = run(&st, "skopeo copy -q docker-archive:%s %s "
-                                      "2>&1", ours, dest);
+    cleanup_free char *out = run(&st,
+                                 "skopeo copy -q docker-archive:%s %s "
+                                 "2>&1",
+                                 ours, dest);
     struct s2i_store *s = fresh_store("theirs");
     struct s2i_image *got;
 
@@ -420,7 +422,8 @@ START_TEST(bad_json_and_no_manifest)
 {
   cleanup_free char *bad =
       rewrite_tar("badjson.tar", NULL, "manifest.json", "[{\"Config\": ");
-  cleanup_free char *none = rewrite_tar("noman.tar", "manifest.json", NULL, NULL);
+  cleanup_free char *none =
+      rewrite_tar("noman.tar", "manifest.json", NULL, NULL);
 
   assert_read_fails("docker-archive", bad, "manifest.json: invalid JSON");
   assert_read_fails("docker-archive", none, "no manifest.json");

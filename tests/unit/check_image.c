@@ -51,9 +51,9 @@ START_TEST(setters_and_getters)
   ck_assert_str_eq(env.v[1], "HOME=/opt/app-root");
   s2i_strv_free(&env);
   cc = json_object_get(img->config, "config");
-  ck_assert_str_eq(json_string_value(json_array_get(
-                       json_object_get(cc, "Cmd"), 0)),
-                   "/usr/libexec/s2i/run");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(cc, "Cmd"), 0)),
+      "/usr/libexec/s2i/run");
   ck_assert_uint_eq(json_array_size(json_object_get(cc, "Entrypoint")), 2);
   ck_assert_ptr_nonnull(
       json_object_get(json_object_get(cc, "ExposedPorts"), "8080/tcp"));
@@ -84,17 +84,17 @@ START_TEST(layers_stay_consistent)
   ck_assert_uint_eq(json_array_size(hist), 2);
   ck_assert_str_eq(json_string_value(json_array_get(ids, 1)), l.diff_id);
   ck_assert_str_eq(img->layers[0].media_type, S2I_MEDIA_OCI_LAYER);
-  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0),
-                                                     "created")),
-                   "1970-01-01T00:00:00Z");
-  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 1),
-                                                     "created")),
-                   "2023-11-14T22:13:20Z");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(hist, 0), "created")),
+      "1970-01-01T00:00:00Z");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(hist, 1), "created")),
+      "2023-11-14T22:13:20Z");
   ck_assert_str_eq(json_string_value(json_object_get(img->config, "created")),
                    "2023-11-14T22:13:20Z");
-  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(hist, 0),
-                                                     "created_by")),
-                   "first");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(hist, 0), "created_by")),
+      "first");
   s2i_image_free(img);
 }
 END_TEST

@@ -1,0 +1,304 @@
+#include "image.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "archive.h"
+#include "cleanup.h"
+#include "fs.h"
+#include "xalloc.h"
+
+/* ---- opening by reference ---------------------------------------------- */
+
+typedef int (*open_fn)(struct s2i_image **out, const char *transport,
+                       const char *path, const char *ref,
+                       struct s2i_store *store, struct s2i_error **err);
+
+static int open_registry(struct s2i_image **out, const char *transport,
+                         const char *path, const char *ref,
+                         struct s2i_store *store, struct s2i_error **err)
+{
+  (void)out, (void)ref, (void)store;
+  /* The dispatch point for registry.c once it exists. */
+  return s2i_error_make(err, 0,
+                        "image %s:%s: registry transport is not supported yet; "
+                        "save the image with `skopeo copy %s:%s "
+                        "docker-archive:FILE` and use FILE",
+                        transport, path, transport, path);
+}
+
+static const struct {
+  const char *name;
+  open_fn open;
+} transports[] = {
+    {"docker-archive", s2i_archive_read},
+    {"oci-archive", s2i_archive_read},
+    {"oci", s2i_archive_read},
+    {"docker", open_registry},
+};
+
+static open_fn find_transport(const char *name)
+{
+  for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+    if (strcmp(transports[i].name, name) == 0)
+      return transports[i].open;
+  return NULL;
+}
+
+/* "PATH[:REF]": a remainder that exists as a file is all path, since paths
+ * may hold ':' too; otherwise the first ':' splits (as skopeo does). */
+static void split_path_ref(const char *rest, char **path, char **ref)
+{
+  const char *colon = strchr(rest, ':');
+
+  if (s2i_fs_exists(rest) || colon == NULL || colon == rest) {
+    *path = xstrdup(rest);
+    *ref = NULL;
+    return;
+  }
+  *path = xstrndup(rest, (size_t)(colon - rest));
+  *ref = xstrdup(colon + 1);
+}
+
+/* A transport prefix is [a-z-]+ followed by ':' before any '/'. */
+static char *transport_of(const char *ref)
+{
+  size_t n = strspn(ref, "abcdefghijklmnopqrstuvwxyz-");
+
+  if (n == 0 || ref[n] != ':' || s2i_fs_exists(ref))
+    return NULL;
+  return xstrndup(ref, n);
+}
+
+int s2i_image_open(struct s2i_image **out, const char *ref,
+                   struct s2i_store *store, struct s2i_error **err)
+{
+  cleanup_free char *transport = transport_of(ref);
+  cleanup_free char *path = NULL;
+  cleanup_free char *sel = NULL;
+  open_fn open;
+
+  if (transport == NULL) /* a plain tarball path */
+    return s2i_archive_read(out, NULL, ref, NULL, store, err);
+  open = find_transport(transport);
+  if (open == NULL)
+    return s2i_error_make(err, 0,
+                          "image %s: unknown transport \"%s\" (use "
+                          "docker-archive:PATH, oci-archive:PATH[:REF], "
+                          "oci:DIR[:REF] or a tarball path)",
+                          ref, transport);
+  if (strcmp(transport, "docker") == 0) {
+    path = xstrdup(ref + strlen(transport) + 1);
+  } else {
+    split_path_ref(ref + strlen(transport) + 1, &path, &sel);
+  }
+  return open(out, transport, path, sel, store, err);
+}
+
+/* ---- the model -------------------------------------------------------- */
+
+struct s2i_image *s2i_image_new_scratch(void)
+{
+  struct s2i_image *img = xcalloc(1, sizeof(*img));
+
+  img->config = json_pack("{s:s, s:s, s:{}, s:{s:s, s:[]}, s:[]}",
+                          "architecture", "amd64", "os", "linux", "config",
+                          "rootfs", "type", "layers", "diff_ids", "history");
+  if (img->config == NULL)
+    abort();
+  return img;
+}
+
+void s2i_image_free(struct s2i_image *img)
+{
+  if (img == NULL)
+    return;
+  for (size_t i = 0; i < img->n_layers; i++)
+    free(img->layers[i].media_type);
+  free(img->layers);
+  free(img->ref);
+  json_decref(img->config);
+  free(img);
+}
+
+/* Get (creating when asked) the object at parent[key]. */
+static json_t *object_at(json_t *parent, const char *key, int create)
+{
+  json_t *o = json_object_get(parent, key);
+
+  if (json_is_object(o) || !create)
+    return json_is_object(o) ? o : NULL;
+  o = json_object();
+  json_object_set_new(parent, key, o);
+  return o;
+}
+
+static json_t *container_config(const struct s2i_image *img, int create)
+{
+  return object_at(img->config, "config", create);
+}
+
+static const char *config_string(const struct s2i_image *img, const char *key)
+{
+  return json_string_value(json_object_get(container_config(img, 0), key));
+}
+
+const char *s2i_image_user(const struct s2i_image *img)
+{
+  return config_string(img, "User");
+}
+
+const char *s2i_image_workdir(const struct s2i_image *img)
+{
+  return config_string(img, "WorkingDir");
+}
+
+const char *s2i_image_label(const struct s2i_image *img, const char *key)
+{
+  json_t *labels = object_at(container_config(img, 0), "Labels", 0);
+
+  return json_string_value(json_object_get(labels, key));
+}
+
+void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env)
+{
+  json_t *arr = json_object_get(container_config(img, 0), "Env");
+  size_t i;
+  json_t *v;
+
+  json_array_foreach(arr, i, v)
+  {
+    if (json_is_string(v))
+      s2i_strv_add(env, json_string_value(v));
+  }
+}
+
+static json_t *string_array(const char *const *argv)
+{
+  json_t *arr = json_array();
+
+  for (size_t i = 0; argv[i] != NULL; i++)
+    json_array_append_new(arr, json_string(argv[i]));
+  return arr;
+}
+
+static void set_or_del(struct s2i_image *img, const char *key, json_t *value)
+{
+  json_t *cc = container_config(img, 1);
+
+  if (value == NULL)
+    json_object_del(cc, key);
+  else
+    json_object_set_new(cc, key, value);
+}
+
+void s2i_image_set_cmd(struct s2i_image *img, const char *const *argv)
+{
+  set_or_del(img, "Cmd", argv ? string_array(argv) : NULL);
+}
+
+void s2i_image_set_entrypoint(struct s2i_image *img, const char *const *argv)
+{
+  set_or_del(img, "Entrypoint", argv ? string_array(argv) : NULL);
+}
+
+void s2i_image_set_user(struct s2i_image *img, const char *user)
+{
+  set_or_del(img, "User", user ? json_string(user) : NULL);
+}
+
+void s2i_image_set_workdir(struct s2i_image *img, const char *dir)
+{
+  set_or_del(img, "WorkingDir", dir ? json_string(dir) : NULL);
+}
+
+void s2i_image_set_label(struct s2i_image *img, const char *key,
+                         const char *value)
+{
+  json_t *labels = object_at(container_config(img, 1), "Labels", 1);
+
+  if (value == NULL)
+    json_object_del(labels, key);
+  else
+    json_object_set_new(labels, key, json_string(value));
+}
+
+void s2i_image_set_env(struct s2i_image *img, const char *assignment)
+{
+  json_t *cc = container_config(img, 1);
+  json_t *arr = json_object_get(cc, "Env");
+  size_t n = strcspn(assignment, "=");
+  size_t i;
+  json_t *v;
+
+  if (!json_is_array(arr)) {
+    arr = json_array();
+    json_object_set_new(cc, "Env", arr);
+  }
+  json_array_foreach(arr, i, v)
+  {
+    const char *s = json_string_value(v);
+    if (s && strncmp(s, assignment, n) == 0 && (s[n] == '=' || s[n] == '\0')) {
+      json_array_set_new(arr, i, json_string(assignment));
+      return;
+    }
+  }
+  json_array_append_new(arr, json_string(assignment));
+}
+
+void s2i_image_expose(struct s2i_image *img, const char *port_proto)
+{
+  json_t *ports = object_at(container_config(img, 1), "ExposedPorts", 1);
+  cleanup_free char *key = strchr(port_proto, '/')
+                               ? xstrdup(port_proto)
+                               : xasprintf("%s/tcp", port_proto);
+
+  json_object_set_new(ports, key, json_object());
+}
+
+void s2i_image_set_created(struct s2i_image *img, int64_t epoch)
+{
+  time_t t = (time_t)epoch;
+  struct tm tm;
+  char buf[64];
+
+  gmtime_r(&t, &tm);
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  json_object_set_new(img->config, "created", json_string(buf));
+}
+
+static json_t *array_at(json_t *parent, const char *key)
+{
+  json_t *arr = json_object_get(parent, key);
+
+  if (!json_is_array(arr)) {
+    arr = json_array();
+    json_object_set_new(parent, key, arr);
+  }
+  return arr;
+}
+
+void s2i_image_add_layer(struct s2i_image *img, const struct s2i_layer *layer,
+                         const char *created_by)
+{
+  json_t *rootfs = object_at(img->config, "rootfs", 1);
+  json_t *created = json_object_get(img->config, "created");
+  json_t *h = json_object();
+  struct s2i_layer *l;
+
+  img->layers =
+      xrealloc(img->layers, (img->n_layers + 1) * sizeof(*img->layers));
+  l = &img->layers[img->n_layers++];
+  *l = *layer;
+  l->media_type =
+      xstrdup(layer->media_type ? layer->media_type : S2I_MEDIA_OCI_LAYER);
+  if (!json_is_string(json_object_get(rootfs, "type")))
+    json_object_set_new(rootfs, "type", json_string("layers"));
+  json_array_append_new(array_at(rootfs, "diff_ids"),
+                        json_string(layer->diff_id));
+  if (json_is_string(created))
+    json_object_set(h, "created", created);
+  if (created_by)
+    json_object_set_new(h, "created_by", json_string(created_by));
+  json_array_append_new(array_at(img->config, "history"), h);
+}
