@@ -38,9 +38,27 @@ struct s2i_sandbox_opts {
   void *output_ctx;
 };
 
-/* Returns 0 when the command ran (its wait status in *status: use
- * WIFEXITED etc.), <0 when the sandbox could not be set up or s2i was
- * interrupted (the whole PID namespace is then killed). */
+/* Returns 0 when the command ran: *status is its raw wait status, exactly
+ * as waitpid() gave it inside the sandbox (WIFSIGNALED/WTERMSIG work).
+ *
+ * Returns <0 with *err filled when:
+ *  - the sandbox could not be set up ("run ARGV0: sandbox setup: ...";
+ *    *status is then the init's status, exit 125);
+ *  - the command could not be started ("run ARGV0: No such file or
+ *    directory (exit 127)", 126 for other exec, chdir or setuid failures;
+ *    *status holds that exit status);
+ *  - s2i_interrupted was set (polled at least every 100 ms, so a flag set
+ *    by another thread works too): the sandbox's PID 1 is SIGKILLed, which
+ *    kills the whole PID namespace, and the error has exit_code
+ *    S2I_EXIT_INTERRUPTED.
+ *
+ * The command runs as PID 2; PID 1 is a reaper that collects orphans while
+ * the command runs.  When the command exits, the sandbox ends: background
+ * processes it left behind are killed, not waited for (as a container ends
+ * with its main process).  The sandbox is also SIGKILLed when the calling
+ * thread dies (PR_SET_PDEATHSIG).  The overlay is mounted on a temporary
+ * directory next to `work`, removed again afterwards; it is only left
+ * behind (empty) when s2i itself is killed. */
 int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
                     struct s2i_error **err);
 

@@ -10,8 +10,10 @@
 #include "strv.h"
 
 /* spec: "uid", "uid:gid", "name", "name:group" (names looked up in the
- * topmost etc/passwd / etc/group of root_dirs, bottom first).  Without a
- * group, the user's primary group from passwd, else 0. */
+ * topmost etc/passwd / etc/group of root_dirs, bottom first, honouring
+ * whiteouts; root_dirs may be NULL).  Without a group, the user's primary
+ * group from passwd, else 0.  A symlinked passwd/group is refused: it would
+ * be followed on the host. */
 int s2i_user_resolve(uid_t *uid, gid_t *gid, const char *spec,
                      const struct s2i_strv *root_dirs, struct s2i_error **err);
 /* 1 when spec is "digits" or "digits:digits". */
@@ -21,6 +23,8 @@ int s2i_user_is_numeric(const char *spec);
 struct s2i_uid_ranges;
 int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
                           struct s2i_error **err);
+/* 1 when uid is in one of the ranges; NULL ranges (no --allowed-uids)
+ * allow every uid. */
 int s2i_user_in_ranges(const struct s2i_uid_ranges *r, uid_t uid);
 void s2i_user_ranges_free(struct s2i_uid_ranges *r);
 

@@ -284,8 +284,9 @@ START_TEST(proc_and_dev_work)
                 "echo x > /dev/null && echo null; head -c 5 /dev/zero | wc -c; "
                 "head -c 3 /dev/urandom | wc -c; test -c /dev/full && echo full; "
                 "test -d /dev/shm && echo shm; test -c /dev/pts/ptmx && echo pts; "
-                "readlink /dev/fd; grep -c ^Pid: /proc/self/status",
-                "null\n5\n3\nfull\nshm\npts\n/proc/self/fd\n1\n");
+                "readlink /dev/fd; grep -c ^Pid: /proc/self/status; "
+                "grep -c ' /proc/sys ro,' /proc/self/mountinfo",
+                "null\n5\n3\nfull\nshm\npts\n/proc/self/fd\n1\n1\n");
   env_teardown(&e);
 }
 END_TEST
@@ -373,6 +374,11 @@ START_TEST(exit_status_passes_through)
   ck_assert_int_eq(run_sh(&e, "kill -TERM $$", 1001, 0, &r, &err), 0);
   ck_assert(WIFSIGNALED(r.status));
   ck_assert_int_eq(WTERMSIG(r.status), SIGTERM);
+  /* s2i's own dispositions must not leak into the sandbox's init */
+  signal(SIGCHLD, SIG_IGN);
+  ck_assert_int_eq(run_sh(&e, "exit 3", 0, 0, &r, &err), 0);
+  ck_assert_int_eq(WEXITSTATUS(r.status), 3);
+  signal(SIGCHLD, SIG_DFL);
   env_teardown(&e);
 }
 END_TEST
@@ -534,6 +540,51 @@ START_TEST(host_fds_are_not_inherited)
 }
 END_TEST
 
+/* Runs inside the sandbox, after pivot_root and the user switch. */
+static int in_sandbox_fn(void *ctx)
+{
+  FILE *f = fopen("/fn-was-here", "w");
+
+  printf("%s uid=%u host-root=%d\n", (const char *)ctx, (unsigned)getuid(),
+         s2i_fs_exists("/lower"));
+  if (f != NULL)
+    fclose(f);
+  return 5;
+}
+
+START_TEST(runs_a_function_inside)
+{
+  struct env e;
+  struct s2i_error *err = NULL;
+  struct run r;
+  struct s2i_sandbox_opts o;
+  char *p;
+
+  env_setup(&e);
+  memset(&r, 0, sizeof(r));
+  opts_init(&o, &e, NULL, &r);
+  o.fn = in_sandbox_fn;
+  o.fn_ctx = "hello";
+  o.uid = 1001;
+  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(WEXITSTATUS(r.status), 5);
+  ck_assert_str_eq(r.out, "hello uid=1001 host-root=0\n");
+  /* uid 1001 cannot write to the root-owned image root */
+  p = s2i_fs_join(e.upper, "fn-was-here");
+  ck_assert(!s2i_fs_exists(p));
+  free(p);
+  o.uid = 0;
+  free(r.out);
+  memset(&r, 0, sizeof(r));
+  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  p = s2i_fs_join(e.upper, "fn-was-here");
+  ck_assert(s2i_fs_exists(p));
+  free(p);
+  free(r.out);
+  env_teardown(&e);
+}
+END_TEST
+
 static void *interrupt_later(void *arg)
 {
   (void)arg;
@@ -565,6 +616,34 @@ START_TEST(interrupt_kills_the_sandbox)
   s2i_error_free(err);
   ck_assert_int_eq(leftover_processes(e.token), 0);
   s2i_interrupted = 0;
+  env_teardown(&e);
+}
+END_TEST
+
+START_TEST(sandbox_dies_with_s2i)
+{
+  struct env e;
+  pid_t s2i;
+  int st;
+
+  env_setup(&e);
+  s2i = fork();
+  ck_assert_int_ge(s2i, 0);
+  if (s2i == 0) {
+    struct s2i_error *err = NULL;
+    struct run r;
+    run_sh(&e, "sleep 30", 1001, 0, &r, &err);
+    _exit(1);
+  }
+  /* bounded wait until the command runs, then kill "s2i" the hard way */
+  for (int i = 0; i < 100 && leftover_processes(e.token) < 1; i++)
+    usleep(20 * 1000);
+  ck_assert_int_eq(leftover_processes(e.token), 1); /* sh execs sleep */
+  kill(s2i, SIGKILL);
+  waitpid(s2i, &st, 0);
+  for (int i = 0; i < 100 && leftover_processes(e.token) > 0; i++)
+    usleep(20 * 1000);
+  ck_assert_int_eq(leftover_processes(e.token), 0);
   env_teardown(&e);
 }
 END_TEST
@@ -613,7 +692,9 @@ static Suite *sandbox_suite(void)
   tcase_add_test(tc, stdin_and_cwd);
   tcase_add_test(tc, output_inherited_without_callback);
   tcase_add_test(tc, host_fds_are_not_inherited);
+  tcase_add_test(tc, runs_a_function_inside);
   tcase_add_test(tc, interrupt_kills_the_sandbox);
+  tcase_add_test(tc, sandbox_dies_with_s2i);
   tcase_add_test(tc, nothing_left_behind);
   suite_add_tcase(s, tc);
   return s;

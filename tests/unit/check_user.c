@@ -99,6 +99,25 @@ START_TEST(whiteout_hides_lower_file)
 }
 END_TEST
 
+START_TEST(symlinked_passwd_is_refused)
+{
+  struct s2i_strv dirs = S2I_STRV_INIT;
+  char *top = make_layers(&dirs);
+  char *p = s2i_fs_join(dirs.v[1], "etc/passwd");
+  struct s2i_error *err = NULL;
+  uid_t u;
+  gid_t g;
+
+  unlink(p);
+  ck_assert_int_eq(symlink("/etc/passwd", p), 0); /* would read the host's */
+  tu_assert_error(s2i_user_resolve(&u, &g, "root", &dirs, &err), &err,
+                  "the image's /etc/passwd");
+  free(p);
+  s2i_strv_free(&dirs);
+  tu_rmdir(top);
+}
+END_TEST
+
 START_TEST(resolve_errors)
 {
   struct s2i_strv dirs = S2I_STRV_INIT;
@@ -200,6 +219,7 @@ static Suite *user_suite(void)
   tcase_add_test(tc, numeric_specs);
   tcase_add_test(tc, names_from_topmost_file);
   tcase_add_test(tc, whiteout_hides_lower_file);
+  tcase_add_test(tc, symlinked_passwd_is_refused);
   tcase_add_test(tc, resolve_errors);
   tcase_add_test(tc, is_numeric);
   tcase_add_test(tc, ranges);

@@ -1,0 +1,652 @@
+/* The build sandbox.  Process tree while a command runs:
+ *
+ *   s2i (parent)  --poll-->  output pipe, status pipe, s2i_interrupted
+ *    `- init      PID 1 of a new PID namespace: builds the root, pivots,
+ *        |        forks the command, reaps every orphan, reports the
+ *        |        command's raw wait status on the status pipe, exits
+ *        `- command  (setgroups/setgid/setuid, chdir, execve)
+ *
+ * When init exits the kernel kills whatever is left in its PID namespace,
+ * and its mount namespace (the only place any mount was made) goes with it.
+ * Errors in init or in the command before execve travel to the parent on a
+ * CLOEXEC pipe as {errno, message}: a successful execve closes it unseen. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "log.h"
+#include "overlay.h"
+#include "xalloc.h"
+
+/* Exit status of init when the sandbox could not be set up (as podman). */
+#define INIT_SETUP_FAILED 125
+#define POLL_MS 100 /* bounds how late a flag set by a thread is noticed */
+
+struct sandbox {
+  const struct s2i_sandbox_opts *o;
+  char *root;   /* empty host dir the overlay is mounted on (in init only) */
+  int stdin_fd; /* opts->stdin_fd, or our /dev/null */
+  int out_r, out_w;       /* command output; -1 when inherited */
+  int err_r, err_w;       /* {errno, text} from init or the command */
+  int status_r, status_w; /* raw wait status; EOF once init is gone */
+};
+
+/* What a child sends on the error pipe: one write, so it arrives whole. */
+struct child_report {
+  int errnum;
+  char msg[1024];
+};
+
+static const char *const dev_nodes[] = {"null",   "zero",    "full",
+                                        "random", "urandom", "tty"};
+static const char *const dev_links[][2] = {
+    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+    {"ptmx", "pts/ptmx"},
+};
+
+/* ---- in the children ----------------------------------------------------- */
+
+static void __attribute__((noreturn))
+child_fail(int err_w, struct s2i_error *err, int code)
+{
+  struct child_report r;
+  size_t n;
+
+  memset(&r, 0, sizeof(r));
+  r.errnum = err ? err->errnum : 0;
+  snprintf(r.msg, sizeof(r.msg), "%s", err ? err->msg : "unknown error");
+  n = offsetof(struct child_report, msg) + strlen(r.msg);
+  if (write(err_w, &r, n) < 0) {
+    /* nobody is listening: the parent is gone */
+  }
+  _exit(code);
+}
+
+/* A mount point the image must already have as a real directory: following
+ * an image's symlink here would mount onto a host path. */
+static int ensure_dir(const char *path, struct s2i_error **err)
+{
+  struct stat st;
+
+  if (lstat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return 0;
+    return s2i_error_make(err, 0, "%s is not a directory in the image", path);
+  }
+  /* Images without /proc or /dev get them in the upper dir, as runc does. */
+  if (errno != ENOENT || mkdir(path, 0755) < 0)
+    return s2i_error_make(err, errno, "create mount point %s", path);
+  return 0;
+}
+
+static int mount_at(const char *src, const char *dst, const char *type,
+                    unsigned long flags, const char *data,
+                    struct s2i_error **err)
+{
+  if (mount(src, dst, type, flags, data) < 0)
+    return s2i_error_make(err, errno, "mount %s on %s", type ? type : src,
+                          dst);
+  return 0;
+}
+
+static int bind_readonly(const char *src, const char *dst,
+                         struct s2i_error **err)
+{
+  unsigned long ro = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV;
+
+  if (mount_at(src, dst, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+    return -1;
+  return mount_at(NULL, dst, NULL, ro, NULL, err);
+}
+
+static int mount_proc(const char *root, struct s2i_error **err)
+{
+  cleanup_free char *proc = s2i_fs_join(root, "proc");
+  cleanup_free char *sys = s2i_fs_join(proc, "sys");
+  cleanup_free char *sysrq = s2i_fs_join(proc, "sysrq-trigger");
+
+  if (ensure_dir(proc, err) < 0 ||
+      mount_at("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+               err) < 0)
+    return -1;
+  /* Without a user namespace, root in here is root on the host: keep the
+   * host-wide kernel knobs read-only so a build cannot change them (by
+   * accident: root could undo it).  Kernels may lack either file. */
+  if (s2i_fs_exists(sys) && bind_readonly(sys, sys, err) < 0)
+    return -1;
+  if (s2i_fs_exists(sysrq) && bind_readonly(sysrq, sysrq, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int bind_dev_node(const char *dev, const char *name,
+                         struct s2i_error **err)
+{
+  cleanup_free char *host = xasprintf("/dev/%s", name);
+  cleanup_free char *node = s2i_fs_join(dev, name);
+  int fd;
+
+  if (!s2i_fs_exists(host))
+    return 0; /* e.g. no /dev/tty on a CI runner: leave it out */
+  fd = open(node, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return s2i_error_make(err, errno, "create %s", node);
+  close(fd);
+  return mount_at(host, node, NULL, MS_BIND, NULL, err);
+}
+
+static int mount_dev_sub(const char *dev, const char *name, const char *type,
+                         unsigned long flags, const char *data,
+                         struct s2i_error **err)
+{
+  cleanup_free char *dir = s2i_fs_join(dev, name);
+
+  if (mkdir(dir, 0755) < 0)
+    return s2i_error_make(err, errno, "create %s", dir);
+  return mount_at(type, dir, type, flags, data, err);
+}
+
+/* A fresh tmpfs /dev: the image's own /dev stays untouched, and every mount
+ * point lives in the tmpfs. */
+static int mount_dev(const char *root, struct s2i_error **err)
+{
+  cleanup_free char *dev = s2i_fs_join(root, "dev");
+
+  if (ensure_dir(dev, err) < 0 ||
+      mount_at("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+               "mode=755,size=65536k", err) < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
+    if (bind_dev_node(dev, dev_nodes[i], err) < 0)
+      return -1;
+  if (mount_dev_sub(dev, "pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620", err) < 0 ||
+      mount_dev_sub(dev, "shm", "tmpfs", MS_NOSUID | MS_NODEV,
+                    "mode=1777,size=65536k", err) < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
+    cleanup_free char *link = s2i_fs_join(dev, dev_links[i][0]);
+    if (symlink(dev_links[i][1], link) < 0)
+      return s2i_error_make(err, errno, "create %s", link);
+  }
+  return 0;
+}
+
+/* Host name resolution for --network host, only over files the image
+ * already has (never adding files to the new layer).  lstat on both steps so
+ * an image symlink cannot redirect the mount to a host path. */
+static int bind_host_file(const char *root, const char *rel,
+                          struct s2i_error **err)
+{
+  cleanup_free char *etc = s2i_fs_join(root, "etc");
+  cleanup_free char *target = s2i_fs_join(root, rel);
+  cleanup_free char *host = xasprintf("/%s", rel);
+  struct stat st;
+
+  if (lstat(etc, &st) < 0 || !S_ISDIR(st.st_mode))
+    return 0;
+  if (lstat(target, &st) < 0 || !S_ISREG(st.st_mode) || !s2i_fs_exists(host))
+    return 0;
+  return bind_readonly(host, target, err);
+}
+
+static int build_root(const struct sandbox *sb, struct s2i_error **err)
+{
+  const struct s2i_sandbox_opts *o = sb->o;
+
+  if (s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err) < 0 ||
+      mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
+    return -1;
+  if (o->network_none)
+    return 0;
+  if (bind_host_file(sb->root, "etc/resolv.conf", err) < 0)
+    return -1;
+  return bind_host_file(sb->root, "etc/hosts", err);
+}
+
+/* A new network namespace starts with lo down; builds expect localhost. */
+static int loopback_up(struct s2i_error **err)
+{
+  cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+
+  if (s < 0)
+    return s2i_error_make(err, errno, "socket for lo");
+  memset(&ifr, 0, sizeof(ifr));
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+    return s2i_error_make(err, errno, "read flags of lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+    return s2i_error_make(err, errno, "bring lo up");
+  return 0;
+}
+
+static int pivot_into(const char *root, struct s2i_error **err)
+{
+  if (chdir(root) < 0)
+    return s2i_error_make(err, errno, "chdir %s", root);
+  /* pivot_root(".", ".") stacks the old root under the new one; detaching
+   * it leaves no path to the host file system. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return s2i_error_make(err, errno, "pivot_root into %s", root);
+  if (umount2(".", MNT_DETACH) < 0)
+    return s2i_error_make(err, errno, "detach the host root");
+  if (chdir("/") < 0)
+    return s2i_error_make(err, errno, "chdir /");
+  return 0;
+}
+
+/* fds >= 3 except two: inherited host fds (directories above all) would be
+ * a way out of the pivoted root. */
+static void close_other_fds(int a, int b)
+{
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+
+  if (lo > 3)
+    close_range(3, (unsigned)lo - 1, 0);
+  if (hi > lo + 1)
+    close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+  close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+static int setup_stdio(const struct sandbox *sb, struct s2i_error **err)
+{
+  if (dup2(sb->stdin_fd, 0) < 0)
+    return s2i_error_make(err, errno, "set up stdin");
+  if (sb->out_w >= 0 && (dup2(sb->out_w, 1) < 0 || dup2(sb->out_w, 2) < 0))
+    return s2i_error_make(err, errno, "set up stdout/stderr");
+  close_other_fds(sb->err_w, sb->status_w);
+  return 0;
+}
+
+static void reset_signals(void)
+{
+  sigset_t none;
+
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal(sig, SIG_DFL); /* fails harmlessly for KILL, STOP, glibc's own */
+}
+
+/* The read end of a pipe only the parent holds: gone means s2i is gone. */
+static int parent_gone(int fd)
+{
+  struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+static int init_setup(const struct sandbox *sb, struct s2i_error **err)
+{
+  const char *name = sb->o->hostname ? sb->o->hostname : "s2i-build";
+
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* s2i's handlers and masks are not init's: an ignored SIGCHLD, above
+   * all, would make the kernel reap the command before init sees it. */
+  reset_signals();
+  setsid(); /* the terminal's ^C goes to s2i, which decides */
+  if (setup_stdio(sb, err) < 0)
+    return -1;
+  if (parent_gone(sb->status_w))
+    _exit(INIT_SETUP_FAILED); /* died before PDEATHSIG was armed */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return s2i_error_make(err, errno, "make / private");
+  if (build_root(sb, err) < 0)
+    return -1;
+  if (sb->o->network_none && loopback_up(err) < 0)
+    return -1;
+  if (sethostname(name, strlen(name)) < 0)
+    return s2i_error_make(err, errno, "set host name %s", name);
+  return pivot_into(sb->root, err);
+}
+
+static void __attribute__((noreturn)) run_command(const struct sandbox *sb)
+{
+  static char *const no_env[] = {NULL};
+  const struct s2i_sandbox_opts *o = sb->o;
+  const char *cwd = o->cwd ? o->cwd : "/";
+  struct s2i_error *err = NULL;
+  int e, code;
+
+  if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
+    s2i_error_make(&err, errno, "switch to uid %u gid %u", (unsigned)o->uid,
+                   (unsigned)o->gid);
+    child_fail(sb->err_w, err, 126);
+  }
+  if (chdir(cwd) < 0) {
+    s2i_error_make(&err, errno, "chdir %s", cwd);
+    child_fail(sb->err_w, err, 126);
+  }
+  if (o->fn != NULL) {
+    code = o->fn(o->fn_ctx);
+    fflush(NULL); /* _exit skips stdio, and fn may have printed */
+    _exit(code & 0xff);
+  }
+  execve(o->argv[0], (char *const *)o->argv,
+         o->envp ? (char *const *)o->envp : no_env);
+  e = errno;
+  code = e == ENOENT ? 127 : 126;
+  s2i_error_make(&err, 0, "%s (exit %d)", strerror(e), code);
+  err->errnum = e;
+  child_fail(sb->err_w, err, code);
+}
+
+/* PID 1: reap everything until the command itself ends.  Background
+ * processes the command left behind are not waited for: init's exit makes
+ * the kernel kill them, as a container ends with its main process. */
+static void __attribute__((noreturn)) reap_until(pid_t cmd, int status_w)
+{
+  int st = 0;
+
+  for (;;) {
+    pid_t w = waitpid(-1, &st, 0);
+    if (w == cmd)
+      break;
+    if (w < 0 && errno != EINTR)
+      _exit(INIT_SETUP_FAILED);
+  }
+  if (write(status_w, &st, sizeof(st)) < 0) {
+    /* the parent is gone; nobody to tell */
+  }
+  _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+static void __attribute__((noreturn)) init_main(const struct sandbox *sb)
+{
+  struct s2i_error *err = NULL;
+  pid_t cmd;
+
+  if (init_setup(sb, &err) < 0) {
+    s2i_error_prefix(&err, "sandbox setup");
+    child_fail(sb->err_w, err, INIT_SETUP_FAILED);
+  }
+  cmd = fork();
+  if (cmd < 0) {
+    s2i_error_make(&err, errno, "sandbox setup: fork");
+    child_fail(sb->err_w, err, INIT_SETUP_FAILED);
+  }
+  if (cmd == 0)
+    run_command(sb);
+  close(sb->err_w);
+  reap_until(cmd, sb->status_w);
+}
+
+static int kill_init(pid_t pid, struct s2i_error **err)
+{
+  kill(pid, SIGKILL); /* PID 1 dying takes its whole namespace down */
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return s2i_error_check_interrupt(err);
+}
+
+/* The one place where namespaces are made.  A rootless variant adds
+ * CLONE_NEWUSER to the child's unshare and has the parent write its
+ * uid_map/gid_map before init goes on (a sync pipe) - nothing else changes.
+ * unshare(CLONE_NEWPID)+fork rather than a raw clone(): glibc's fork keeps
+ * malloc usable in the child even when s2i has other threads. */
+static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
+{
+  int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+  cleanup_close int own_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  pid_t pid;
+  int fork_errno;
+
+  if (sb->o->network_none)
+    flags |= CLONE_NEWNET;
+  if (own_ns < 0)
+    return s2i_error_make(err, errno, "open /proc/self/ns/pid");
+  if (unshare(CLONE_NEWPID) < 0)
+    return s2i_error_make(err, errno, "create a PID namespace");
+  pid = fork();
+  if (pid == 0) {
+    struct s2i_error *cerr = NULL;
+    if (unshare(flags) < 0) {
+      s2i_error_make(&cerr, errno, "sandbox setup: create namespaces");
+      child_fail(sb->err_w, cerr, INIT_SETUP_FAILED);
+    }
+    init_main(sb);
+  }
+  fork_errno = errno;
+  /* Our own later children (git, other sandboxes) belong in our namespace. */
+  if (setns(own_ns, CLONE_NEWPID) < 0) {
+    s2i_error_make(err, errno, "return to our own PID namespace");
+    if (pid > 0)
+      kill_init(pid, NULL);
+    return -1;
+  }
+  if (pid < 0)
+    return s2i_error_make(err, fork_errno, "fork the sandbox init");
+  return pid;
+}
+
+/* ---- in the parent ------------------------------------------------------- */
+
+/* What error messages call the command. */
+static const char *command_name(const struct s2i_sandbox_opts *o)
+{
+  return o->fn ? "s2i function" : o->argv[0];
+}
+
+/* pipe2 with both ends above stdio, so the child's dup2 onto 0..2 can never
+ * clobber them. */
+static int pipe_high(int *r, int *w, struct s2i_error **err)
+{
+  int p[2];
+
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return s2i_error_make(err, errno, "create a pipe");
+  for (int i = 0; i < 2; i++) {
+    if (p[i] > 2)
+      continue;
+    int hi = fcntl(p[i], F_DUPFD_CLOEXEC, 3);
+    close(p[i]);
+    p[i] = hi;
+  }
+  *r = p[0];
+  *w = p[1];
+  return p[0] < 0 || p[1] < 0 ? s2i_error_make(err, errno, "create a pipe")
+                              : 0;
+}
+
+static void close_fd(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+static void sandbox_release(struct sandbox *sb)
+{
+  int *fds[] = {&sb->out_r,    &sb->out_w,    &sb->err_r,
+                &sb->err_w,    &sb->status_r, &sb->status_w};
+
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+    close_fd(fds[i]);
+  if (sb->stdin_fd != sb->o->stdin_fd)
+    close_fd(&sb->stdin_fd);
+  /* Only init's namespace ever had a mount on it, so it is empty now. */
+  if (sb->root != NULL && rmdir(sb->root) < 0)
+    s2i_log_warn("cannot remove %s: %s", sb->root, strerror(errno));
+  free(sb->root);
+  sb->root = NULL;
+}
+
+static char *dir_of(const char *path)
+{
+  char *d = xstrdup(path);
+  size_t n = strlen(d);
+  char *slash;
+
+  while (n > 1 && d[n - 1] == '/')
+    d[--n] = '\0';
+  slash = strrchr(d, '/');
+  if (slash == NULL) {
+    free(d);
+    return xstrdup(".");
+  }
+  slash[slash == d ? 1 : 0] = '\0';
+  return d;
+}
+
+static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
+{
+  const struct s2i_sandbox_opts *o = sb->o;
+  cleanup_free char *parent = dir_of(o->work);
+
+  if (o->stdin_fd < 0) {
+    sb->stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (sb->stdin_fd < 0)
+      return s2i_error_make(err, errno, "open /dev/null");
+  }
+  /* Next to the work dir: the caller already owns that place. */
+  if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
+    return -1;
+  if (o->on_output && pipe_high(&sb->out_r, &sb->out_w, err) < 0)
+    return -1;
+  if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
+    return -1;
+  return pipe_high(&sb->status_r, &sb->status_w, err);
+}
+
+static int read_output(struct sandbox *sb)
+{
+  char buf[8192];
+  ssize_t n = read(sb->out_r, buf, sizeof(buf));
+
+  if (n > 0)
+    sb->o->on_output(buf, (size_t)n, sb->o->output_ctx);
+  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    close_fd(&sb->out_r);
+  return n > 0;
+}
+
+static void read_status(struct sandbox *sb, char *buf, size_t *have)
+{
+  ssize_t n = read(sb->status_r, buf + *have, sizeof(int) - *have);
+
+  if (n > 0)
+    *have += (size_t)n;
+  else if (n == 0 || errno != EINTR)
+    close_fd(&sb->status_r);
+}
+
+/* Stream output until init closes the status pipe, i.e. until it exits. */
+static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
+                 struct s2i_error **err)
+{
+  char buf[sizeof(int)];
+  size_t have = 0;
+
+  while (sb->status_r >= 0) {
+    struct pollfd p[2] = {{.fd = sb->status_r, .events = POLLIN},
+                          {.fd = sb->out_r, .events = POLLIN}};
+    if (s2i_interrupted)
+      return kill_init(pid, err);
+    if (poll(p, sb->out_r >= 0 ? 2 : 1, POLL_MS) < 0 && errno != EINTR) {
+      kill_init(pid, err);
+      return s2i_error_make(err, errno, "poll the sandbox");
+    }
+    if (sb->out_r >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+      read_output(sb);
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+      read_status(sb, buf, &have);
+  }
+  *have_raw = have == sizeof(int);
+  if (*have_raw)
+    memcpy(raw, buf, sizeof(int));
+  return 0;
+}
+
+/* After init is reaped every writer is dead: what is left is buffered. */
+static void drain_output(struct sandbox *sb)
+{
+  if (sb->out_r < 0)
+    return;
+  fcntl(sb->out_r, F_SETFL, O_NONBLOCK);
+  while (sb->out_r >= 0 && read_output(sb))
+    ;
+}
+
+static int child_error(struct sandbox *sb, struct s2i_error **err)
+{
+  struct child_report r;
+  ssize_t n;
+
+  memset(&r, 0, sizeof(r));
+  fcntl(sb->err_r, F_SETFL, O_NONBLOCK);
+  n = read(sb->err_r, &r, sizeof(r) - 1);
+  if (n <= (ssize_t)offsetof(struct child_report, msg))
+    return 0;
+  s2i_error_make(err, 0, "run %s: %s", command_name(sb->o), r.msg);
+  (*err)->errnum = r.errnum;
+  return -1;
+}
+
+static int finish(struct sandbox *sb, pid_t pid, int *status,
+                  struct s2i_error **err)
+{
+  int raw = 0, have_raw = 0, init_st = 0;
+
+  if (watch(sb, pid, &raw, &have_raw, err) < 0)
+    return -1;
+  while (waitpid(pid, &init_st, 0) < 0 && errno == EINTR)
+    ;
+  drain_output(sb);
+  *status = have_raw ? raw : init_st;
+  if (child_error(sb, err) < 0)
+    return -1;
+  if (!have_raw)
+    return s2i_error_make(err, 0,
+                          "run %s: the sandbox init ended (wait status 0x%x) "
+                          "without reporting the command's status",
+                          command_name(sb->o), (unsigned)init_st);
+  return 0;
+}
+
+int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
+                    struct s2i_error **err)
+{
+  struct sandbox sb = {.o = opts, .stdin_fd = opts->stdin_fd,
+                       .out_r = -1, .out_w = -1, .err_r = -1, .err_w = -1,
+                       .status_r = -1, .status_w = -1};
+  pid_t pid;
+  int ret = -1;
+
+  *status = 0;
+  if (opts->fn == NULL && (opts->argv == NULL || opts->argv[0] == NULL ||
+                           opts->argv[0][0] != '/'))
+    return s2i_error_make(err, 0, "sandbox: the command must be an "
+                                  "absolute path inside the image");
+  if (s2i_error_check_interrupt(err) < 0)
+    return -1;
+  if (sandbox_prepare(&sb, err) == 0 && (pid = spawn_init(&sb, err)) > 0) {
+    close_fd(&sb.out_w);
+    close_fd(&sb.err_w);
+    close_fd(&sb.status_w);
+    ret = finish(&sb, pid, status, err);
+  }
+  sandbox_release(&sb);
+  return ret;
+}
