@@ -95,7 +95,7 @@ static int open_builder(struct build *b, int unpack, struct s2i_error **err)
     return -1;
   s2i_log_step("Reading builder %s", b->o->builder);
   if (s2i_image_open(&b->img, b->o->builder, b->store, err) < 0)
-    return s2i_error_prefix(err, "builder %s", b->o->builder);
+    return s2i_error_prefix(err, "builder");
   if (!unpack)
     return 0;
   s2i_log_step("Unpacking %zu layer(s)", b->img->n_layers);
@@ -131,7 +131,8 @@ static const char *assemble_user_spec(const struct build *b)
 }
 
 static int check_allowed(const char *what, const char *spec, uid_t uid,
-                         const struct s2i_uid_ranges *r, struct s2i_error **err)
+                         const struct s2i_uid_ranges *r, const char *ranges,
+                         struct s2i_error **err)
 {
   if (!s2i_user_is_numeric(spec))
     return s2i_error_make(err, 0,
@@ -140,7 +141,7 @@ static int check_allowed(const char *what, const char *spec, uid_t uid,
                           what, spec);
   if (!s2i_user_in_ranges(r, uid))
     return s2i_error_make(err, 0, "%s %u is not in --allowed-uids %s", what,
-                          (unsigned)uid, "range");
+                          (unsigned)uid, ranges);
   return 0;
 }
 
@@ -159,11 +160,13 @@ static int resolve_user(struct build *b, struct s2i_error **err)
     return 0;
   if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
     return -1;
-  ret = check_allowed("assemble user", spec, b->uid, r, err);
+  ret = check_allowed("assemble user", spec, b->uid, r, b->o->allowed_uids,
+                      err);
   if (ret == 0 && image_user && *image_user) {
     ret = s2i_user_resolve(&iu, &ig, image_user, &b->lowers, err);
     if (ret == 0)
-      ret = check_allowed("builder USER", image_user, iu, r, err);
+      ret = check_allowed("builder USER", image_user, iu, r,
+                          b->o->allowed_uids, err);
   }
   s2i_user_ranges_free(r);
   return ret;

@@ -28,3 +28,8 @@ leftovers() {
   grep -F "$S2I_CACHE_DIR" /proc/self/mountinfo || true
   ls -A "$S2I_CACHE_DIR/tmp" 2>/dev/null || true
 }
+
+# label_of CONFIG.json KEY: a label from `skopeo inspect --config` output.
+label_of() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"].get("Labels",{}).get(sys.argv[2],""))' "$1" "$2"
+}

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <sched.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 

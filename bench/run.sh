@@ -1,0 +1,5 @@
+#!/bin/sh
+# All benchmarks; paste their tables into docs/PERFORMANCE.md.
+set -e
+cd "$(dirname "$0")"
+for b in ./build.sh; do echo "## $b"; "$b"; done

@@ -1,0 +1,98 @@
+#!/bin/bash
+# run on this host: real nginx and Apache httpd + mod_wsgi, curl on loopback.
+source "$(dirname "$0")/common.sh"
+b_need nginx /usr/sbin/apache2 /usr/lib/apache2/modules/mod_wsgi.so /usr/bin/python3
+
+hello='import os
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello World!" + environ.get("PATH_INFO", "").encode() + os.environ.get("GREETING", "").encode()]'
+
+# --- static site with nginx ---------------------------------------------
+b_env static
+mkdir -p "$APP_ROOT/src/.whiskey" "$WHISKEY_DATADIR/.lektor" "$WHISKEY_DATADIR/blog" "$WHISKEY_DATADIR/static"
+echo '<h1>home</h1>' > "$WHISKEY_DATADIR/index.html"
+echo secret > "$WHISKEY_DATADIR/.lektor/buildstate"
+echo '<p>blog</p>' > "$WHISKEY_DATADIR/blog/index.html"
+head -c 4000 /dev/zero | tr '\0' 'a' > "$WHISKEY_DATADIR/static/style.css"
+echo '--application-type static --document-root ${WHISKEY_DATADIR} --compress-responses' > "$APP_ROOT/src/.whiskey/server_args"
+b_start "$T_DIR/static.log"
+if t_wait_http "$(b_url /)" 10; then t_ok "nginx serves the static site"; else t_fail "nginx did not answer"; cat "$T_DIR/static.log"; fi
+curl -sS -D "$T_DIR/h1" -o "$T_DIR/b1" "$(b_url /)"
+t_grep "index.html served" 'home' "$T_DIR/b1"
+t_grep "Content-Type text/html" '^Content-Type: text/html' "$T_DIR/h1"
+t_grep "ETag" '^ETag: ' "$T_DIR/h1"
+t_grep "Last-Modified" '^Last-Modified: ' "$T_DIR/h1"
+t_eq ".lektor/ is not served" "$(curl -s -o /dev/null -w '%{http_code}' "$(b_url /.lektor/buildstate)")" 404
+t_eq "Range gives 206" "$(curl -s -o /dev/null -w '%{http_code}' -r 0-9 "$(b_url /static/style.css)")" 206
+t_grep "css type" 'text/css' <(curl -sI "$(b_url /static/style.css)")
+t_grep "gzip with --compress-responses" '^Content-Encoding: gzip' <(curl -sI -H 'Accept-Encoding: gzip' "$(b_url /static/style.css)")
+t_grep "directory redirect is relative (port-mapping safe)" '^Location: /blog/' <(curl -sI "$(b_url /blog)")
+t_check "config generated under TMPDIR" test -f "$TMPDIR/nginx/nginx.conf"
+b_stop
+
+# --- WSGI hello world with Apache, url-alias, user_vars, deploy hooks ----
+b_env wsgi
+b_venv
+mkdir -p "$APP_ROOT/src/.whiskey/action_hooks" "$APP_ROOT/src/.whiskey/user_vars" "$APP_ROOT/src/assets"
+echo "$hello" > "$APP_ROOT/src/wsgi.py"
+echo 'body{}' > "$APP_ROOT/src/assets/site.css"
+printf ' from user_vars' > "$APP_ROOT/src/.whiskey/user_vars/GREETING"
+printf '#!/bin/sh\necho " and deploy-env" >> "$WHISKEY_ENVDIR/GREETING"\n' > "$APP_ROOT/src/.whiskey/action_hooks/deploy-env"
+printf '#!/bin/sh\necho deploy hook says no; exit 4\n' > "$APP_ROOT/src/.whiskey/action_hooks/deploy"
+chmod +x "$APP_ROOT/src/.whiskey/action_hooks/"*
+echo '--url-alias /assets assets --access-log' > "$APP_ROOT/src/.whiskey/server_args"
+b_start "$T_DIR/wsgi.log"
+if t_wait_http "$(b_url /)" 15; then t_ok "Apache + mod_wsgi serves wsgi.py"; else t_fail "Apache did not answer"; cat "$T_DIR/wsgi.log"; fi
+t_grep "Hello World! with the request path" '^Hello World!/x/y' <(curl -sS "$(b_url /x/y)")
+curl -sS "$(b_url /)" > "$T_DIR/uv.out"
+t_grep "user_vars and deploy-env reach the app" "from user_vars and deploy-env" "$T_DIR/uv.out"
+t_grep "--url-alias served by Apache" 'body\{\}' <(curl -sS "$(b_url /assets/site.css)")
+t_grep "failing deploy hook is reported" 'deploy hook failed, continuing' "$T_DIR/wsgi.log"
+t_grep "access log on stdout" '"GET /x/y HTTP/1.1" 200' "$T_DIR/wsgi.log"
+t_grep "Apache uses the venv as python-home" "python-home='$APP_ROOT/venv'" "$TMPDIR/httpd/httpd.conf"
+b_stop
+
+# --- APP_MODULE + APP_HOME -------------------------------------------------
+b_env module
+mkdir -p "$APP_ROOT/src/sub/pkg"
+touch "$APP_ROOT/src/sub/pkg/__init__.py"
+echo "${hello/def application/def make}" > "$APP_ROOT/src/sub/pkg/web.py"
+export APP_HOME=sub APP_MODULE=pkg.web:make
+b_start "$T_DIR/module.log"
+if t_wait_http "$(b_url /)" 15; then t_ok "APP_MODULE under APP_HOME served"; else t_fail "APP_MODULE app did not answer"; cat "$T_DIR/module.log"; fi
+t_grep "module callable answers" '^Hello World!/m' <(curl -sS "$(b_url /m)")
+b_stop
+unset APP_HOME APP_MODULE
+
+# --- app.py as its own server, PORT honoured ------------------------------
+b_env apppy
+mkdir -p "$APP_ROOT/src"
+cat > "$APP_ROOT/src/app.py" <<'PY'
+import os, http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"app.py here")
+http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+PY
+b_start "$T_DIR/apppy.log"
+if t_wait_http "$(b_url /)" 10; then t_ok "app.py runs on \$PORT"; else t_fail "app.py did not answer"; cat "$T_DIR/apppy.log"; fi
+b_stop
+
+# --- start hook ---------------------------------------------------------
+b_env start
+mkdir -p "$APP_ROOT/src/.whiskey/action_hooks"
+printf '#!/bin/sh\necho "start hook args: $*"\n' > "$APP_ROOT/src/.whiskey/action_hooks/start"
+chmod +x "$APP_ROOT/src/.whiskey/action_hooks/start"
+echo '--port 1234' > "$APP_ROOT/src/.whiskey/server_args"
+b_own
+b_as_user "$BB/run" > "$T_DIR/start.log" 2>&1
+t_grep "start hook replaces the server, gets server_args" 'start hook args: --port 1234' "$T_DIR/start.log"
+
+# --- nothing to run -----------------------------------------------------
+b_env empty
+mkdir -p "$APP_ROOT/src"
+b_own
+b_as_user "$BB/run" > "$T_DIR/empty.log" 2>&1
+t_eq "no app: run fails" "$?" 1
+t_grep "no app: error lists what was looked for" 'looked for .*app.sh.*APP_MODULE.*app.py.*wsgi.py' "$T_DIR/empty.log"
