@@ -130,12 +130,16 @@ static void set_script(struct s2i_script *s, const char *dir, const char *name,
   s->injected = injected;
 }
 
-/* An executable regular file at path inside the image? */
+/* A regular file at path inside the image?  Without layer dirs (the
+ * --as-dockerfile case, where the image is not unpacked) trust the label. */
 static int image_has(const struct s2i_strv *lowers, const char *path)
 {
-  cleanup_free char *host = s2i_layers_find(lowers, path);
+  cleanup_free char *host = NULL;
   struct stat st;
 
+  if (lowers == NULL)
+    return 1;
+  host = s2i_layers_find(lowers, path);
   return host && stat(host, &st) == 0 && S_ISREG(st.st_mode);
 }
 

@@ -1,0 +1,28 @@
+#!/bin/bash
+# The lektor builder's default .whiskey (builders/lektor/whiskey) on the
+# Lektor quickstart site, whose project file name has a space in it.
+source "$(dirname "$0")/common.sh"
+b_need lektor nginx
+
+b_env lektor
+export WHISKEY_DEFAULTS=$LEKTOR_DEFAULTS
+rmdir "$S2I_DESTINATION/src"
+printf 'My Site\n\n\n\n\n\n\n' | timeout 60 lektor quickstart --name "My Site" --path "$S2I_DESTINATION/src" > "$T_DIR/qs.log" 2>&1
+t_check "quickstart project has a spaced project file" test -f "$S2I_DESTINATION/src/My Site.lektorproject"
+b_assemble > "$T_DIR/a.log" 2>&1
+t_eq "assemble with the default lektor build hook" "$?" 0
+t_grep "default build hook announced" 'Running .whiskey/action_hooks/build \(builder default\)' "$T_DIR/a.log"
+t_check "site built into the data dir" test -f "$WHISKEY_DATADIR/index.html"
+b_start "$T_DIR/run.log"
+if t_wait_http "$(b_url /)" 10; then t_ok "lektor site served by nginx"; else t_fail "no answer"; cat "$T_DIR/run.log"; fi
+for p in / /about/ /projects/ /blog/ /blog/first-post/ /static/style.css; do
+  t_eq "GET $p" "$(curl -s -o /dev/null -w '%{http_code}' "$(b_url "$p")")" 200
+done
+b_stop
+
+# A project's own server_args wins over the builder default.
+mkdir -p "$APP_ROOT/src/.whiskey"
+echo '--application-type static --document-root ${WHISKEY_DATADIR} --directory-index about/index.html' > "$APP_ROOT/src/.whiskey/server_args"
+b_own
+S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/dry.log" 2>&1
+t_grep "project server_args overrides the default" 'index "about/index.html"' "$TMPDIR/nginx/nginx.conf"
