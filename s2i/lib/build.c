@@ -265,8 +265,10 @@ static void on_output(const char *buf, size_t len, void *ctx)
 {
   struct build *b = ctx;
 
-  if (!(s2i_log_level() < 0)) /* quiet keeps output out of the terminal */
-    (void)!fwrite(buf, 1, len, stdout), fflush(stdout);
+  if (!s2i_log_is_quiet()) {
+    (void)!fwrite(buf, 1, len, stdout);
+    fflush(stdout);
+  }
   if (len >= TAIL_SIZE) {
     memcpy(b->tail, buf + len - TAIL_SIZE, TAIL_SIZE);
     b->tail_len = TAIL_SIZE;

@@ -23,6 +23,11 @@ int s2i_log_level(void)
   return log_level;
 }
 
+int s2i_log_is_quiet(void)
+{
+  return log_quiet;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
   fputs(prefix, stderr);

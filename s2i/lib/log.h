@@ -8,6 +8,7 @@
 void s2i_log_set_level(int level);
 void s2i_log_set_quiet(int quiet);
 int s2i_log_level(void);
+int s2i_log_is_quiet(void);
 
 void s2i_log_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void s2i_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
