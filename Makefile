@@ -29,14 +29,20 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 ALL_TARGETS   := $(BIN)/s2i
 CHECK_SUITES  := unit cli e2e
 
+.DEFAULT_GOAL := all
 .PHONY: all deps check unit cli e2e asan lint format clean demo builders bench
-
-all: $(DEPS_OK) $(ALL_TARGETS)
 
 -include builders/runtime/runtime.mk
 -include builders/runtime/identity.mk
 -include builders/builders.mk
 -include hooks/hooks.mk
+
+# After the fragments, so what they add to ALL_TARGETS is part of `all`.
+all: $(DEPS_OK) $(ALL_TARGETS)
+
+# bin/s2i finds the runtime files of its own build tree by default.
+$(B)/obj/s2i/lib/runtime.o: ALL_CFLAGS += \
+  -DS2I_RUNTIME_DEFAULT_DIR='"$(abspath $(B)/runtime/rootfs)"'
 
 $(DEPS_OK): scripts/deps.sh
 	@mkdir -p $(@D)

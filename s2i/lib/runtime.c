@@ -16,7 +16,8 @@
 
 #define NSS_NAME "libnss_s2i.so.2"
 #define PASSWD_ORIG "/etc/passwd.s2i-orig"
-#define PASSWD_LINK_TARGET "/tmp/s2i-passwd"
+#define PASSWD_ID_DIR "tmp/s2i-id"
+#define PASSWD_LINK_TARGET "/tmp/s2i-id/passwd"
 #define MAX_IMAGE_SYMLINKS 8
 
 /* Where glibc's libc.so.6 lives, most specific first: usr-merged images
@@ -272,10 +273,12 @@ static int copy_entry(const char *src_root, const char *rel, const char *dest,
 
   if (lstat(src, &st) < 0)
     return s2i_error_make(err, errno, "runtime files: stat %s", src);
-  if (S_ISDIR(st.st_mode)) {
-    if (ensure_dir(dest, lower_dirs, rel, st.st_mode & 07777, err) < 0)
-      return -1;
+  if (S_ISDIR(st.st_mode)) /* made when a file needs it: no empty dirs */
     return copy_tree(src_root, rel, dest, lower_dirs, err);
+  if (strchr(rel, '/') != NULL) {
+    cleanup_free char *parent = xstrndup(rel, strrchr(rel, '/') - rel);
+    if (ensure_dir(dest, lower_dirs, parent, 0755, err) < 0)
+      return -1;
   }
   if (S_ISREG(st.st_mode))
     return copy_file(src, dst, st.st_mode & 0777, err);
@@ -338,20 +341,33 @@ static int add_glibc_identity(const char *dest, const struct s2i_strv *lower,
   return write_text(dest, "etc/nsswitch.conf", conf, err);
 }
 
-/* No NSS to plug into: /etc/passwd becomes the file the init writes. */
+/* No NSS to plug into: /etc/passwd leads to /tmp/s2i-id/passwd, which the
+ * init points at the file it writes.  The image has a real copy there,
+ * in a root:0 0775 directory without sticky bit, so that a runtime reading
+ * or appending to /etc/passwd at creation time (podman) finds a file, and
+ * the init (group 0) can still replace the entry; a /tmp mount hides it
+ * all and the init makes /tmp/s2i-id a symlink to its TMPDIR instead. */
 static int add_passwd_link(const char *dest, const struct s2i_strv *lower,
                            struct s2i_error **err)
 {
   cleanup_free char *orig = NULL;
   cleanup_free char *link = s2i_fs_join(dest, "etc/passwd");
+  cleanup_free char *id_dir = s2i_fs_join(dest, PASSWD_ID_DIR);
+  const char *text;
 
   if (read_image_file(&orig, lower, PASSWD_ORIG, err) < 0)
     return -1;
   if (orig == NULL && read_image_file(&orig, lower, "/etc/passwd", err) < 0)
     return -1;
+  text = orig ? orig : "root:x:0:0:root:/root:/bin/sh\n";
   if (ensure_dir(dest, lower, "etc", 0755, err) < 0 ||
-      write_text(dest, PASSWD_ORIG + 1,
-                 orig ? orig : "root:x:0:0:root:/root:/bin/sh\n", err) < 0)
+      write_text(dest, &PASSWD_ORIG[1], text, err) < 0 ||
+      ensure_dir(dest, lower, "tmp", 01777, err) < 0)
+    return -1;
+  if (mkdir(id_dir, 0775) < 0 || chmod(id_dir, 0775) < 0 ||
+      (geteuid() == 0 && lchown(id_dir, 0, 0) < 0))
+    return s2i_error_make(err, errno, "create directory %s", id_dir);
+  if (write_text(dest, &PASSWD_LINK_TARGET[1], text, err) < 0)
     return -1;
   if (symlink(PASSWD_LINK_TARGET, link) < 0)
     return s2i_error_make(err, errno, "create symlink %s", link);

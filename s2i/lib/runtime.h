@@ -4,9 +4,9 @@
  *
  *   glibc images     libnss_s2i.so.2 next to the image's libc.so.6 and an
  *                    /etc/nsswitch.conf with "s2i" added to its passwd line
- *   other images     /etc/passwd -> /tmp/s2i-passwd, which the init makes a
- *   (musl, busybox)  symlink to s2i/passwd (TMPDIR/passwd, written at start);
- *                    the image's file kept as /etc/passwd.s2i-orig
+ *   other images     /etc/passwd -> /tmp/s2i-id/passwd, a copy in the image
+ *   (musl, busybox)  that the init re-points at TMPDIR/passwd (written at
+ *                    start); the image's file kept as /etc/passwd.s2i-orig
  *
  * The runtime files come from a directory laid out like an image root
  * ($(B)/runtime/rootfs): usr/libexec/s2i-runtime/init, and the NSS module

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The no-glibc fallback in a real container: a busybox root file system
 # laid out as s2i_runtime_compose() lays out the runtime layer for an
-# image without glibc (init, /etc/passwd -> /tmp/s2i-passwd, the original
-# kept as /etc/passwd.s2i-orig), run by podman under OpenShift-like
+# image without glibc (init, /etc/passwd -> /tmp/s2i-id/passwd with a copy
+# there in a root:0 0775 directory, the original kept as
+# /etc/passwd.s2i-orig), run by podman under OpenShift-like
 # conditions: arbitrary UID in group 0, read-only root, caps dropped, and
 # an emptyDir-like /tmp (a 0777 host directory, no sticky bit).
 . "$(dirname "$0")/../lib.sh"
@@ -24,7 +25,15 @@ for c in sh whoami id sleep cat echo ls stat env true; do ln -s busybox "$R/bin/
 cp "$INIT" "$R/usr/libexec/s2i-runtime/init"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd.s2i-orig"
 printf 'root:x:0:\n' > "$R/etc/group"
-ln -s /tmp/s2i-passwd "$R/etc/passwd"
+ln -s /tmp/s2i-id/passwd "$R/etc/passwd"
+chmod 1777 "$R/tmp"
+# reset_image_tmp: the image's /tmp as the layer has it
+reset_image_tmp() {
+  rm -rf "$R/tmp/s2i" "$R/tmp/s2i-id"
+  mkdir -m 0775 "$R/tmp/s2i-id"
+  cp "$R/etc/passwd.s2i-orig" "$R/tmp/s2i-id/passwd"
+}
+reset_image_tmp
 
 # prun TMP_DIR PODMAN_OPTS... -- CMD...
 prun() {
@@ -51,7 +60,7 @@ c=$(timeout 120 podman run -d --read-only --read-only-tmpfs=false -v "$D:/tmp" \
   -u $UID_:0 --passwd=false --cap-drop ALL --rootfs "$R" \
   /usr/libexec/s2i-runtime/init -- sleep 60)
 t_defer "podman rm -f -t 0 $c"
-for i in $(seq 1 50); do [ -L "$D/s2i-passwd" ] && break; sleep 0.1; done
+for i in $(seq 1 50); do [ -L "$D/s2i-id" ] && break; sleep 0.1; done
 timeout 60 podman exec "$c" sh -c 'whoami' > "$T_DIR/o" 2>&1
 t_eq "podman exec whoami" "$(cat "$T_DIR/o")" default
 timeout 60 podman exec -e TMPDIR=/tmp/s2i "$c" sh -c 'echo x > "$TMPDIR/f" && echo tmp-ok' \
@@ -71,6 +80,17 @@ empty_dir "$D"
 prun "$D" --passwd=false -- true
 prun "$D" --passwd=false -- whoami > "$T_DIR/o" 2>&1
 t_eq "second start on the same emptyDir" "$(cat "$T_DIR/o")" default
+
+# A writable root and no /tmp mount (OpenShift's default): the init
+# re-points the image's /tmp/s2i-id/passwd, with podman's own line
+# appended to it (default) or without (--passwd=false, like CRI-O/Docker).
+for opt in --passwd=true --passwd=false; do
+  reset_image_tmp
+  timeout 120 podman run --rm -u $UID_:0 $opt --rootfs "$R" /usr/libexec/s2i-runtime/init -- \
+    sh -c 'echo "$(whoami) $TMPDIR"' > "$T_DIR/o" 2>&1
+  t_eq "writable root, no /tmp mount, $opt" "$(cat "$T_DIR/o")" "default /tmp/s2i"
+done
+reset_image_tmp
 
 # no writable /tmp at all: one line, exit 70, the app never runs
 prun "" --passwd=false -- echo app-ran > "$T_DIR/o" 2> "$T_DIR/e"

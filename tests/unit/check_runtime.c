@@ -200,11 +200,24 @@ START_TEST(compose_busybox_image)
                    0);
   link = s2i_fs_join(f.dest, "etc/passwd");
   ck_assert_int_gt(readlink(link, target, sizeof(target) - 1), 0);
-  ck_assert_str_eq(target, "/tmp/s2i-passwd");
+  ck_assert_str_eq(target, "/tmp/s2i-id/passwd");
   t = read_at(f.dest, "etc/passwd.s2i-orig");
   ck_assert_str_eq(t, "root:x:0:0:root:/root:/bin/sh\n");
   free(t);
-  ck_assert(!s2i_fs_exists(link) || S_ISLNK(lmode_at(f.dest, "etc/passwd")));
+  /* the link's target also exists in the image, for runtimes that write
+   * through it; an emptyDir at /tmp hides it */
+  t = read_at(f.dest, "tmp/s2i-id/passwd");
+  ck_assert_str_eq(t, "root:x:0:0:root:/root:/bin/sh\n");
+  free(t);
+  ck_assert_int_eq(lmode_at(f.dest, "tmp") & 07777, 01777);
+  /* group 0 (the init) may replace the entry: no sticky bit */
+  ck_assert_int_eq(lmode_at(f.dest, "tmp/s2i-id") & 07777, 0775);
+  ck_assert_int_eq(lmode_at(f.dest, "tmp/s2i-id/passwd") & 07777, 0644);
+  {
+    char *usr_lib = s2i_fs_join(f.dest, "usr/lib");
+    ck_assert(!s2i_fs_exists(usr_lib)); /* the staging dir's parent too */
+    free(usr_lib);
+  }
   free(link);
   fake_free(&f);
 }
@@ -297,6 +310,8 @@ START_TEST(layer_in_store)
   ck_assert(s2i_strv_contains(&names, "usr/libexec/s2i-runtime/init 755 1000"));
   ck_assert(s2i_strv_contains(&names, "etc/passwd 777 1000"));
   ck_assert(s2i_strv_contains(&names, "etc/passwd.s2i-orig 644 1000"));
+  ck_assert(s2i_strv_contains(&names, "tmp/s2i-id/ 775 1000"));
+  ck_assert(s2i_strv_contains(&names, "tmp/s2i-id/passwd 644 1000"));
   for (size_t i = 0; i < names.n; i++) /* no root entry, no staging dir */
     ck_assert_msg(strncmp(names.v[i], "./ ", 3) != 0 &&
                       strstr(names.v[i], "s2i-runtime/libnss") == NULL,
