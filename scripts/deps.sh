@@ -11,7 +11,8 @@ PACKAGES="
   git curl ca-certificates busybox-static
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry
-  python3 ruby libnss-wrapper tini
+  python3 python3-venv ruby libnss-wrapper tini
+  nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
   hyperfine wrk
 "
 

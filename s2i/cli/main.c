@@ -1,4 +1,5 @@
 /* s2i: turn source into runnable container images, without a daemon. */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"build", cmd_build, "build an image from source and a builder image"},
     {"usage", cmd_usage, "show a builder image's usage script output"},
+    {"verify", cmd_verify, "run an image as OpenShift would and check it"},
     {"mkimage", cmd_mkimage, "make an image from directories (for builders)"},
     {"version", cmd_version, "print the version"},
 };
@@ -39,6 +41,10 @@ int cli_fail(struct s2i_error *err)
 
 int main(int argc, char **argv)
 {
+  /* libarchive converts path names through the locale: tar entries are
+   * UTF-8 whatever the environment says. */
+  if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+    setlocale(LC_CTYPE, "");
   if (argc < 2) {
     print_help(stderr);
     return S2I_EXIT_USAGE;

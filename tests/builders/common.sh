@@ -57,7 +57,9 @@ b_start() {
   B_PORT=$(t_port)
   export PORT=$B_PORT
   b_own
-  ( b_as_user "$BB/run" 2>&1 | cat > "$1" ) &
+  # Own process group, so b_stop reaches every process run started.
+  B_PGID_FILE=$T_DIR/pgid.$B_PORT
+  setsid -w bash -c "echo \$\$ > '$B_PGID_FILE'; $(declare -f b_as_user); b_as_user '$BB/run' 2>&1 | cat > '$1'" &
   B_PID=$!
   t_defer "b_stop"
 }
@@ -67,8 +69,7 @@ b_stop() {
   for f in "$TMPDIR/nginx/nginx.pid" "$TMPDIR/httpd/httpd.pid"; do
     [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
   done
-  [ -n "${B_APP_PID:-}" ] && kill "$B_APP_PID" 2>/dev/null
-  pkill -P "$B_PID" 2>/dev/null
+  [ -s "${B_PGID_FILE:-}" ] && kill -- -"$(cat "$B_PGID_FILE")" 2>/dev/null
   wait "$B_PID" 2>/dev/null
   rm -f "$TMPDIR/nginx/nginx.pid" "$TMPDIR/httpd/httpd.pid"
   return 0

@@ -1,0 +1,42 @@
+# Builder images (issue 4).  Included by the top Makefile.
+#
+#   make builder-progs   the static C programs (assemble, run, ...)
+#   make builders        build/builders/python.tar and build/builders/lektor.tar
+#   make builders-check  shell tests of the programs on this host (suite "builders")
+#
+# The programs are libc-only and linked statically with musl, so they run
+# in the Debian image and anywhere else.
+
+BLD_CC      ?= musl-gcc
+BLD_CFLAGS  := -std=c11 -D_GNU_SOURCE -O2 -g0 $(WARN) -static
+BLD_SRC_DIR := builders/python/src
+BLD_OUT     := $(B)/builders
+BLD_PROGS   := assemble run save-artifacts usage
+BLD_BINS    := $(BLD_PROGS:%=$(BLD_OUT)/bin/%)
+BLD_COMMON  := util.c proc.c paths.c
+BLD_HDRS    := $(wildcard $(BLD_SRC_DIR)/*.h)
+
+bld_objs_assemble       := assemble.c whiskey.c
+bld_objs_run            := run.c whiskey.c server_args.c webconf.c nginx_conf.c httpd_conf.c appfind.c
+bld_objs_save-artifacts := save_artifacts.c tar.c
+bld_objs_usage          := usage.c
+
+.PHONY: builder-progs builders-check
+
+builder-progs: $(BLD_BINS)
+
+define bld_prog
+$(BLD_OUT)/bin/$(1): $$(addprefix $(BLD_SRC_DIR)/,$$(BLD_COMMON) $$(bld_objs_$(1))) $$(BLD_HDRS)
+	@mkdir -p $$(@D)
+	$$(BLD_CC) $$(BLD_CFLAGS) -o $$@ $$(addprefix $(BLD_SRC_DIR)/,$$(BLD_COMMON) $$(bld_objs_$(1)))
+endef
+$(foreach p,$(BLD_PROGS),$(eval $(call bld_prog,$(p))))
+
+ALL_TARGETS  += $(BLD_BINS)
+CHECK_SUITES += builders-check
+
+builders-check: $(BLD_BINS)
+	@mkdir -p $(B)/results
+	@S2I_BUILDER_BIN=$(abspath $(BLD_OUT)/bin) tests/run-shell-suite.sh $(B)/results/builders tests/builders
+
+-include builders/images.mk

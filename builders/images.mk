@@ -1,0 +1,89 @@
+# `make builders`: build/builders/python.tar and build/builders/lektor.tar.
+#
+# Root file systems come from Debian 12 packages via mmdebstrap, cached as
+# tarballs under $(B)/builders/ and rebuilt only when a package list or
+# the hook changes.  The C programs and lektor's default .whiskey are small
+# layers on top, so editing them rebuilds in seconds.  `s2i mkimage`
+# composes the image tarballs (docker-archive + OCI layout in one file).
+# The lektor image is python.tar (same layer digests) + a layer with what
+# lektor's packages add to the root (--layer-diff) + its .whiskey layer.
+
+IMG_OUT      := $(B)/builders
+IMG_SUITE    ?= bookworm
+IMG_MIRROR   ?=
+IMG_EPOCH    ?= 1700000000
+IMG_PY_PKGS  := builders/python/packages.txt
+IMG_LK_PKGS  := builders/lektor/packages.txt
+IMG_HOOK     := builders/python/rootfs-hook.sh
+IMG_S2I      ?= $(BIN)/s2i
+IMG_EXCLUDES := --dpkgopt=path-exclude=/usr/share/man/* \
+  --dpkgopt=path-exclude=/usr/share/doc/* \
+  --dpkgopt=path-include=/usr/share/doc/*/copyright \
+  --dpkgopt=path-exclude=/usr/share/locale/* \
+  --dpkgopt=path-exclude=/usr/share/info/* \
+  --dpkgopt=path-exclude=/usr/share/lintian/*
+
+comma := ,
+img_pkgs = $(subst $(eval) ,$(comma),$(strip $(shell cat $(1))))
+
+# ROOTFS(out, package lists): one mmdebstrap run, reproducible timestamps
+# (SOURCE_DATE_EPOCH) so unchanged files compare equal in --layer-diff.
+define img_rootfs
+	@mkdir -p $(@D)
+	SOURCE_DATE_EPOCH=$(IMG_EPOCH) mmdebstrap --variant=apt --format=tar --quiet \
+	  --include=$(call img_pkgs,$(2)) $(IMG_EXCLUDES) \
+	  --customize-hook='$(abspath $(IMG_HOOK)) "$$1"' \
+	  $(IMG_SUITE) $(1).tmp $(IMG_MIRROR)
+	mv $(1).tmp $(1)
+endef
+
+$(IMG_OUT)/rootfs-python.tar: $(IMG_PY_PKGS) $(IMG_HOOK)
+	$(call img_rootfs,$@,$(IMG_PY_PKGS))
+
+$(IMG_OUT)/rootfs-lektor.tar: $(IMG_PY_PKGS) $(IMG_LK_PKGS) $(IMG_HOOK)
+	$(call img_rootfs,$@,$(IMG_PY_PKGS) $(IMG_LK_PKGS))
+
+# The programs layer: /usr/libexec/s2i (the scripts-url label points here).
+$(IMG_OUT)/layer-python.stamp: $(BLD_BINS)
+	rm -rf $(IMG_OUT)/layer-python && mkdir -p $(IMG_OUT)/layer-python/usr/libexec/s2i
+	cp $(BLD_BINS) $(IMG_OUT)/layer-python/usr/libexec/s2i/
+	chmod 755 $(IMG_OUT)/layer-python/usr/libexec/s2i/*
+	touch $@
+
+$(IMG_OUT)/layer-lektor.stamp: $(shell find builders/lektor/whiskey -type f 2>/dev/null)
+	rm -rf $(IMG_OUT)/layer-lektor && mkdir -p $(IMG_OUT)/layer-lektor/usr/share/s2i
+	cp -a builders/lektor/whiskey $(IMG_OUT)/layer-lektor/usr/share/s2i/whiskey
+	touch $@
+
+IMG_COMMON := --user 1001 --workdir /opt/app-root/src --expose 8080/tcp \
+  --env PATH=/opt/app-root/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --env APP_ROOT=/opt/app-root --env HOME=/opt/app-root/src \
+  --env VIRTUAL_ENV=/opt/app-root/venv --env WHISKEY_DATADIR=/data \
+  --env WHISKEY_DEFAULTS=/usr/share/s2i/whiskey \
+  --env PYTHONUNBUFFERED=1 --env LANG=C.UTF-8 \
+  --label io.openshift.s2i.scripts-url=image:///usr/libexec/s2i \
+  --label io.openshift.s2i.destination=/tmp \
+  --label io.openshift.s2i.assemble-user=1001 \
+  --label io.openshift.expose-services=8080:http \
+  --cmd /usr/libexec/s2i/usage
+
+$(IMG_OUT)/python.tar: $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/layer-python.stamp | $(IMG_S2I)
+	$(IMG_S2I) mkimage --layer-tar $(IMG_OUT)/rootfs-python.tar \
+	  --layer $(IMG_OUT)/layer-python $(IMG_COMMON) --env S2I_BUILDER=python \
+	  --label 'io.k8s.description=Python 3 (Debian 12): WSGI apps with Apache httpd + mod_wsgi, static sites with nginx' \
+	  --label 'io.k8s.display-name=Python 3 s2i builder' \
+	  --label io.openshift.tags=builder,python,python3,mod_wsgi,nginx \
+	  -o $@.tmp python:latest
+	mv $@.tmp $@
+
+$(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar $(IMG_OUT)/layer-lektor.stamp | $(IMG_S2I)
+	$(IMG_S2I) mkimage --from $(IMG_OUT)/python.tar \
+	  --layer-diff $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar \
+	  --layer $(IMG_OUT)/layer-lektor --env S2I_BUILDER=lektor \
+	  --label 'io.k8s.description=Lektor static sites (Debian 12), built with lektor and served by nginx' \
+	  --label 'io.k8s.display-name=Lektor s2i builder' \
+	  --label io.openshift.tags=builder,lektor,static,nginx,python3 \
+	  -o $@.tmp lektor:latest
+	mv $@.tmp $@
+
+builders: $(IMG_OUT)/python.tar $(IMG_OUT)/lektor.tar

@@ -1,0 +1,17 @@
+#!/bin/sh
+# mmdebstrap --customize-hook for the python builder's root: the venv
+# that sees Debian's packages, the app root, HOME and /data, all uid
+# 1001 gid 0 and group-writable (an arbitrary UID in group 0 can write).
+set -eu
+root=$1
+chroot "$root" python3 -m venv --system-site-packages --without-pip /opt/app-root/venv
+# pip in the venv comes from Debian's python3-pip via system site-packages;
+# a launcher in the venv makes `pip install` target the venv.
+printf '#!/opt/app-root/venv/bin/python\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n' \
+  > "$root/opt/app-root/venv/bin/pip"
+chmod 755 "$root/opt/app-root/venv/bin/pip"
+mkdir -p "$root/opt/app-root/src" "$root/opt/app-root/.cache" "$root/data"
+chown -R 1001:0 "$root/opt/app-root" "$root/data"
+chmod -R g+rwX "$root/opt/app-root" "$root/data"
+# Nothing at run time writes outside TMPDIR; drop caches the image does not need.
+rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*

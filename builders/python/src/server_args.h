@@ -1,0 +1,57 @@
+/* .whiskey/server_args: mod_wsgi-express's option names, parsed in C.
+ * The file is split into words like a shell would (quotes, backslash,
+ * # comments, $VAR and ${VAR} / ${VAR:-default} from the environment)
+ * but nothing in it is ever executed: $(...) and `...` are errors. */
+#ifndef S2I_BUILDER_SERVER_ARGS_H
+#define S2I_BUILDER_SERVER_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sa_pair {
+	char *a, *b;
+};
+
+struct server_opts {
+	char *application_type; /* static | script | module; NULL: script */
+	char *entry_point;      /* script path or module name */
+	char *document_root;
+	char *directory_index;
+	char *callable_object;  /* default "application" */
+	char *working_directory;
+	char *log_level;        /* Apache names; default "info" */
+	char *mount_point;      /* default "/" */
+	char *access_log_format;
+	int port;               /* 0: from $PORT, default 8080 */
+	int processes;          /* 0: one, not multiprocess */
+	int threads;            /* default 5 */
+	int max_clients;
+	int keep_alive_timeout;
+	int request_timeout, socket_timeout, queue_timeout, connect_timeout;
+	int inactivity_timeout, maximum_requests;
+	long limit_request_body;
+	bool access_log, compress_responses;
+	bool log_to_terminal, startup_log; /* accepted; logs always go there */
+	struct sa_pair *url_aliases;
+	size_t n_url_aliases;
+	struct sa_pair *error_documents;
+	size_t n_error_documents;
+	struct sa_pair *setenv;
+	size_t n_setenv;
+	char **python_paths;
+	size_t n_python_paths;
+};
+
+void server_opts_init(struct server_opts *o);
+
+/* Splits TEXT into words with expansion.  Returns the NULL-terminated
+ * word list (caller frees with server_args_free_words) or NULL with a
+ * message in ERR. */
+char **server_args_split(const char *text, char *err, size_t errlen);
+void server_args_free_words(char **words);
+
+/* Applies WORDS to O.  Unknown options and bad values fail with a
+ * message in ERR naming the option; returns <0 then. */
+int server_opts_parse(struct server_opts *o, char **words, char *err, size_t errlen);
+
+#endif
