@@ -108,5 +108,8 @@ format:
 bench: all
 	bench/run.sh
 
+demo:
+	scripts/demo.sh
+
 clean:
 	rm -rf $(B)/obj $(B)/tests $(B)/libs2i.a $(BIN)

@@ -9,6 +9,7 @@ int cmd_build(int argc, char **argv);
 int cmd_usage(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Print the error once and free it; returns the exit code to use. */
 struct s2i_error;
