@@ -45,6 +45,7 @@ struct build {
   struct s2i_strv env; /* the build env, NAME=VALUE */
   struct s2i_scripts scripts;
   int64_t sde; /* SOURCE_DATE_EPOCH, -1 when unset */
+  int echo;    /* copy the scripts' output to our stdout as it comes */
   char tail[TAIL_SIZE];
   size_t tail_len;
 };
@@ -265,7 +266,7 @@ static void on_output(const char *buf, size_t len, void *ctx)
 {
   struct build *b = ctx;
 
-  if (!s2i_log_is_quiet()) {
+  if (b->echo) {
     (void)!fwrite(buf, 1, len, stdout);
     fflush(stdout);
   }
@@ -349,6 +350,7 @@ static int run_assemble(struct build *b, struct s2i_error **err)
 {
   const char *path = b->scripts.s[S2I_SCRIPT_ASSEMBLE].path;
   const char *argv[] = {path, NULL};
+  char how[64];
   int status;
 
   s2i_log_step("Running %s as user %u", path, (unsigned)b->uid);
@@ -358,14 +360,13 @@ static int run_assemble(struct build *b, struct s2i_error **err)
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return 0;
   if (WIFSIGNALED(status))
-    s2i_error_make(err, 0, "assemble script %s was killed by signal %d", path,
-                   WTERMSIG(status));
+    snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
   else
-    s2i_error_make(err, 0, "assemble script %s failed with exit code %d", path,
-                   WEXITSTATUS(status));
-  s2i_error_prefix(err, "%s", "build");
-  if (b->tail_len > 0)
-    s2i_log_info("last lines of assemble's output:\n%s", tail_lines(b, 10));
+    snprintf(how, sizeof(how), "failed with exit code %d",
+             WEXITSTATUS(status));
+  s2i_error_make(err, 0, "assemble script %s %s%s%s", path, how,
+                 b->tail_len ? "; the last lines of its output:\n" : "",
+                 b->tail_len ? tail_lines(b, 10) : "");
   return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
 }
 
@@ -601,7 +602,8 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
 
 int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
 {
-  struct build b = {.o = o, .sde = source_date_epoch()};
+  struct build b = {.o = o, .sde = source_date_epoch(),
+                    .echo = !s2i_log_is_quiet()};
   int ret;
 
   if (o->as_dockerfile)
@@ -616,7 +618,7 @@ int s2i_build_usage(const char *builder, const char *cache_dir,
                     struct s2i_error **err)
 {
   struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
-  struct build b = {.o = &o, .sde = -1};
+  struct build b = {.o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
   const char *argv[2] = {NULL, NULL};
   int status = -1;

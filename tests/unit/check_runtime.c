@@ -378,7 +378,7 @@ START_TEST(default_root)
   free(r);
   unsetenv("S2I_RUNTIME_DIR");
   r = s2i_runtime_default_root();
-  ck_assert_ptr_nonnull(strstr(r, "/../"));
+  ck_assert_int_eq(r[0], '/'); /* the build tree's, or next to the binary */
   ck_assert(strstr(r, "runtime") != NULL);
   free(r);
 }
