@@ -35,12 +35,21 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
   fputc('\n', stderr);
 }
 
+static int64_t now_ms(void);
+
+/* At --loglevel 2 and up, steps carry the time since the first one, which
+ * is how to see where a build spends its time. */
 void s2i_log_step(const char *fmt, ...)
 {
+  static int64_t t0;
   va_list ap;
 
   if (log_quiet)
     return;
+  if (t0 == 0)
+    t0 = now_ms();
+  if (log_level >= 2)
+    fprintf(stderr, "[%6.3fs] ", (double)(now_ms() - t0) / 1000.0);
   va_start(ap, fmt);
   vlog("---> ", fmt, ap);
   va_end(ap);
