@@ -56,8 +56,8 @@ GIT_CLEANUP(git_remote, git_remote_free)
 struct stage {
   const struct s2i_source_opts *o;
   const char *location;
-  char *context;   /* normalised --context-dir, NULL for the root */
-  char *scratch;   /* private dir for clones and temp files */
+  char *context; /* normalised --context-dir, NULL for the root */
+  char *scratch; /* private dir for clones and temp files */
   regex_t exclude;
   int have_exclude;
   struct s2i_ignore *ignore;
@@ -68,8 +68,8 @@ struct stage {
 /* One repository being written: the top one or a submodule. */
 struct repo {
   git_repository *repo;
-  char *url;        /* base for relative submodule URLs */
-  git_tree *root;   /* the commit's root tree, where .gitmodules lives */
+  char *url;      /* base for relative submodule URLs */
+  git_tree *root; /* the commit's root tree, where .gitmodules lives */
   git_config *modules;
   int modules_read;
   int depth;
@@ -122,8 +122,8 @@ static void where_child(struct where *c, const struct where *w,
 
 int s2i_source_is_url(const char *location)
 {
-  static const char *const schemes[] = {"https://", "http://", "git://",
-                                        "ssh://",   "file://", "git+ssh://",
+  static const char *const schemes[] = {"https://",  "http://", "git://",
+                                        "ssh://",    "file://", "git+ssh://",
                                         "ssh+git://"};
   const char *colon, *slash, *at;
 
@@ -168,8 +168,8 @@ static int make_dir(struct stage *st, const char *path, mode_t mode,
   return 0;
 }
 
-static int write_symlink(struct stage *st, const char *target,
-                         const char *path, struct s2i_error **err)
+static int write_symlink(struct stage *st, const char *target, const char *path,
+                         struct s2i_error **err)
 {
   if (symlink(target, path) < 0)
     return s2i_error_make(err, errno, "create symlink %s", path);
@@ -180,8 +180,8 @@ static int write_symlink(struct stage *st, const char *target,
 
 static int create_file(const char *path, struct s2i_error **err)
 {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                0600);
+  int fd =
+      open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 
   if (fd < 0)
     return s2i_error_make(err, errno, "create %s", path);
@@ -270,9 +270,8 @@ static int head_commit(git_commit **out, char **refname, git_repository *repo,
     return s2i_error_git(err, "read HEAD of %s", location);
   if (git_reference_peel((git_object **)out, head, GIT_OBJECT_COMMIT) < 0)
     return s2i_error_git(err, "HEAD of %s", location);
-  *refname = xstrdup(git_reference_is_branch(head)
-                         ? git_reference_shorthand(head)
-                         : "");
+  *refname = xstrdup(
+      git_reference_is_branch(head) ? git_reference_shorthand(head) : "");
   return 0;
 }
 
@@ -413,8 +412,7 @@ static int remote_for(git_remote **out, git_repository *repo, const char *url)
 
 /* A bare clone made by hand: an anonymous remote keeps the config clean and
  * the refspecs explicit, so refs are where resolve_commit() looks. */
-static int fetch_all(git_repository *repo, const char *url,
-                     struct clone_cb *cb)
+static int fetch_all(git_repository *repo, const char *url, struct clone_cb *cb)
 {
   static char *specs[] = {"+refs/heads/*:refs/remotes/origin/*",
                           "+refs/tags/*:refs/tags/*"};
@@ -456,6 +454,34 @@ static int clone_bare(git_repository **out, const char *url,
   if (rc < 0)
     return s2i_error_git(err, "clone %s", url);
   *out = s2i_steal(repo);
+  return 0;
+}
+
+/* The path of a file:// URL (host empty or localhost), else NULL. */
+static const char *file_url_path(const char *url)
+{
+  if (strncmp(url, "file://", 7) != 0)
+    return NULL;
+  url += 7;
+  if (strncmp(url, "localhost/", 10) == 0)
+    url += 9;
+  return *url == '/' ? url : NULL;
+}
+
+/* A repository on this machine (a path or a file:// URL) is read in place:
+ * libgit2's local transport would build a pack in process, with a delta
+ * search that takes minutes and hundreds of MB on big repositories, only
+ * to copy objects that can be read where they are. */
+static int open_repo_at(git_repository **out, const char *url,
+                        const char *scratch, struct s2i_error **err)
+{
+  const char *path = file_url_path(url);
+
+  if (path == NULL && s2i_source_is_url(url))
+    return clone_bare(out, url, scratch, err);
+  if (git_repository_open_ext(out, path ? path : url,
+                              GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+    return s2i_error_git(err, "open repository %s", url);
   return 0;
 }
 
@@ -549,20 +575,25 @@ static int load_gitmodules(struct stage *st, struct repo *r,
   return parse_config_blob(&r->modules, blob, st->scratch, err);
 }
 
-struct find_path {
-  const char *path;
-  char *name;
-};
-
-static int match_module_path(const git_config_entry *ce, void *payload)
+/* The name of the module whose submodule.<name>.path is path, or NULL.  A
+ * plain iterator, not git_config_foreach_match(): see has_url_rewrites(). */
+static char *module_name(git_config *modules, const char *path)
 {
-  struct find_path *f = payload;
-  const char *name = ce->name + strlen("submodule.");
+  git_config_iterator *it = NULL;
+  git_config_entry *e;
+  char *name = NULL;
+  size_t len;
 
-  if (strcmp(ce->value, f->path) != 0)
-    return 0;
-  f->name = xstrndup(name, strlen(name) - strlen(".path"));
-  return 1;
+  if (git_config_iterator_new(&it, modules) < 0)
+    return NULL;
+  while (name == NULL && git_config_next(&e, it) == 0) {
+    len = strlen(e->name);
+    if (strncmp(e->name, "submodule.", 10) == 0 && len > 15 &&
+        strcmp(e->name + len - 5, ".path") == 0 && strcmp(e->value, path) == 0)
+      name = xstrndup(e->name + 10, len - 15);
+  }
+  git_config_iterator_free(it);
+  return name;
 }
 
 /* The name and URL .gitmodules gives the submodule at repo_rel; 0 with
@@ -571,28 +602,23 @@ static int module_lookup(char **name, char **url, struct stage *st,
                          struct repo *r, const char *repo_rel,
                          struct s2i_error **err)
 {
-  struct find_path f = {repo_rel, NULL};
   git_buf buf = GIT_BUF_INIT;
   cleanup_free char *key = NULL;
 
   *url = NULL;
   if (load_gitmodules(st, r, err) < 0)
     return -1;
-  if (r->modules == NULL)
+  if (r->modules == NULL || (*name = module_name(r->modules, repo_rel)) == NULL)
     return 0;
-  git_config_foreach_match(r->modules, "^submodule\\..*\\.path$",
-                           match_module_path, &f);
-  if (f.name == NULL)
-    return 0;
-  key = xasprintf("submodule.%s.url", f.name);
+  key = xasprintf("submodule.%s.url", *name);
   if (git_config_get_string_buf(&buf, r->modules, key) == 0)
     *url = resolve_url(r->url, buf.ptr);
   git_buf_dispose(&buf);
-  *name = f.name;
   return 0;
 }
 
-/* A local superproject usually holds the submodule already (.git/modules). */
+/* A local superproject usually holds the submodule already (.git/modules);
+ * the name comes from .gitmodules, so it must not lead elsewhere. */
 static git_repository *open_known_module(git_repository *parent,
                                          const char *name, const git_oid *id)
 {
@@ -601,7 +627,8 @@ static git_repository *open_known_module(git_repository *parent,
   git_repository *repo = NULL;
   cleanup_commit git_commit *c = NULL;
 
-  if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
+  if (!s2i_fs_path_is_safe(name) ||
+      git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
                               NULL) < 0)
     return NULL;
   if (git_commit_lookup(&c, repo, id) < 0) {
@@ -618,11 +645,11 @@ static int open_module(struct repo *sub, struct stage *st, struct repo *r,
   cleanup_commit git_commit *c = NULL;
 
   sub->repo = open_known_module(r->repo, name, id);
-  if (sub->repo == NULL && clone_bare(&sub->repo, sub->url, st->scratch, err) < 0)
+  if (sub->repo == NULL &&
+      open_repo_at(&sub->repo, sub->url, st->scratch, err) < 0)
     return -1;
   if (git_commit_lookup(&c, sub->repo, id) < 0)
-    return s2i_error_git(err, "commit %s in %s", git_oid_tostr_s(id),
-                         sub->url);
+    return s2i_error_git(err, "commit %s in %s", git_oid_tostr_s(id), sub->url);
   if (git_commit_tree(&sub->root, c) < 0)
     return s2i_error_git(err, "tree of commit %s in %s", git_oid_tostr_s(id),
                          sub->url);
@@ -699,8 +726,9 @@ static int name_is_safe(const char *name)
          strcmp(name, "..") != 0;
 }
 
-static int write_entry(struct stage *st, struct repo *r, const git_tree_entry *e,
-                       const struct where *parent, struct s2i_error **err)
+static int write_entry(struct stage *st, struct repo *r,
+                       const git_tree_entry *e, const struct where *parent,
+                       struct s2i_error **err)
 {
   const char *name = git_tree_entry_name(e);
   git_object_t type = git_tree_entry_type(e);
@@ -788,8 +816,7 @@ static int stage_commit(struct stage *st, struct repo *r, const char *dest,
   if (context_tree(&tree, st, r->repo, r->root, err) < 0 ||
       load_tree_ignore(st, r->repo, tree, err) < 0)
     return -1;
-  s2i_log_debug(1, "Writing commit %s of %s", st->src->commit.id,
-                st->location);
+  s2i_log_debug(1, "Writing commit %s of %s", st->src->commit.id, st->location);
   return write_tree(st, r, tree, &w, err);
 }
 
@@ -939,15 +966,14 @@ static char *local_base_url(git_repository *repo, const char *location)
 static int open_local(git_repository **out, const char *location,
                       struct s2i_error **err)
 {
-  int rc = git_repository_open_ext(out, location,
-                                   GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+  int rc = git_repository_open_ext(out, location, GIT_REPOSITORY_OPEN_NO_SEARCH,
+                                   NULL);
 
   if (rc == GIT_ENOTFOUND) {
     *out = NULL;
     return 0;
   }
-  return rc < 0 ? s2i_error_git(err, "open repository %s", location)
-                : 0;
+  return rc < 0 ? s2i_error_git(err, "open repository %s", location) : 0;
 }
 
 static int stage_local(struct stage *st, const char *dest,
@@ -965,8 +991,10 @@ static int stage_local(struct stage *st, const char *dest,
     return stage_commit(st, &r, dest, err);
   }
   if (r.repo == NULL && st->o->ref != NULL)
-    return s2i_error_make(err, 0, "ref '%s' given but %s is not a Git "
-                          "repository", st->o->ref, st->location);
+    return s2i_error_make(err, 0,
+                          "ref '%s' given but %s is not a Git "
+                          "repository",
+                          st->o->ref, st->location);
   if (st->o->ref != NULL)
     s2i_log_warn("ref '%s' ignored: --copy stages the working tree as it is",
                  st->o->ref);
@@ -975,12 +1003,11 @@ static int stage_local(struct stage *st, const char *dest,
   return stage_copy(st, dest, err);
 }
 
-static int stage_url(struct stage *st, const char *dest,
-                     struct s2i_error **err)
+static int stage_url(struct stage *st, const char *dest, struct s2i_error **err)
 {
   cleanup_repo_ctx struct repo r = {0};
 
-  if (clone_bare(&r.repo, st->location, st->scratch, err) < 0)
+  if (open_repo_at(&r.repo, st->location, st->scratch, err) < 0)
     return -1;
   r.url = xstrdup(st->location);
   return stage_commit(st, &r, dest, err);
@@ -1027,8 +1054,7 @@ static int stage_begin(struct stage *st, const char *dest,
   }
   if (s2i_fs_mkdir_p(dest, 0755, err) < 0)
     return -1;
-  if (lstat(dest, &st->dest_st) < 0 ||
-      lchown(dest, st->o->uid, st->o->gid) < 0)
+  if (lstat(dest, &st->dest_st) < 0 || lchown(dest, st->o->uid, st->o->gid) < 0)
     return s2i_error_make(err, errno, "set owner of %s", dest);
   return s2i_fs_mkdtemp(&st->scratch,
                         st->o->scratch_dir ? st->o->scratch_dir
@@ -1056,8 +1082,8 @@ static void stage_end(struct stage *st)
  * repository's config names; root builds of a user's checkout must work. */
 static void tune_libgit2(void)
 {
-  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
-  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
+  git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)16 << 20);
   git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)16 << 20);
   git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }

@@ -1,5 +1,10 @@
 /* Staging from real repositories made with the git CLI. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -73,6 +78,7 @@ static char *make_repo(const char *root, const char *name)
 }
 
 struct fixture {
+  pid_t daemon;
   char *tmp;
   char *repo;
   char *dest;
@@ -100,6 +106,10 @@ static void setup(void)
 
 static void teardown(void)
 {
+  if (fx.daemon > 0) {
+    kill(fx.daemon, SIGTERM);
+    waitpid(fx.daemon, NULL, 0);
+  }
   s2i_source_free(fx.src);
   s2i_error_free(fx.err);
   free(fx.repo);
@@ -172,6 +182,56 @@ static char *repo_rev(const char *rev)
 
   free(cmd);
   return out;
+}
+
+static int port_open(int port)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int ok;
+
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+  close(fd);
+  return ok;
+}
+
+static void exec_daemon(int port)
+{
+  char *portarg = xasprintf("--port=%d", port);
+  char *basearg = xasprintf("--base-path=%s", fx.tmp);
+  int null = open("/dev/null", O_WRONLY);
+
+  dup2(null, 2);
+  execlp("git", "git", "daemon", "--reuseaddr", "--export-all",
+         "--listen=127.0.0.1", portarg, basearg, (char *)NULL);
+  _exit(127);
+}
+
+/* git daemon on loopback serving fx.tmp: the network clone path.  Returns
+ * "git://127.0.0.1:<port>". */
+static char *start_git_daemon(void)
+{
+  for (int i = 0; i < 20; i++) {
+    int port = 20000 + (int)((getpid() * 31 + i * 7919) % 40000);
+
+    fx.daemon = fork();
+    ck_assert_int_ge(fx.daemon, 0);
+    if (fx.daemon == 0)
+      exec_daemon(port);
+    for (int t = 0; t < 100; t++) {
+      if (waitpid(fx.daemon, NULL, WNOHANG) == fx.daemon)
+        break; /* port taken: try another */
+      if (port_open(port))
+        return xasprintf("git://127.0.0.1:%d", port);
+      usleep(50000);
+    }
+    kill(fx.daemon, SIGTERM);
+    waitpid(fx.daemon, NULL, 0);
+  }
+  fx.daemon = 0;
+  ck_abort_msg("cannot start git daemon");
+  return NULL;
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -287,7 +347,7 @@ START_TEST(file_url_clone)
   ck_assert_str_eq(fx.src->commit.ref, "main");
   ck_assert_str_eq(fx.src->commit.message, "Second commit");
 
-  fx.o.ref = "feature"; /* a branch that is only origin/feature in a clone */
+  fx.o.ref = "feature";
   stage_ok();
   ck_assert_str_eq(fx.src->commit.id, feature);
   ck_assert_str_eq(fx.src->commit.ref, "feature");
@@ -304,10 +364,46 @@ START_TEST(file_url_clone)
 }
 END_TEST
 
+START_TEST(network_clone)
+{
+  char *base = start_git_daemon();
+  char *url = xasprintf("%s/repo", base);
+  char *feature = repo_rev("feature");
+  char *head = repo_rev("HEAD");
+  char *want = xasprintf("ref 'nope' not found in %s", url);
+
+  fx.o.location = url;
+  stage_ok();
+  assert_file("README", "second\n");
+  ck_assert(!dest_has(".git"));
+  ck_assert_int_eq(dest_mode("run.sh") & 07777, 0755);
+  ck_assert(S_ISLNK(dest_mode("link")));
+  ck_assert_str_eq(fx.src->commit.id, head);
+  ck_assert_str_eq(fx.src->commit.ref, "main");
+  ck_assert_str_eq(fx.src->commit.author, "Ada Lovelace <ada@example.com>");
+  fx.o.ref = "feature"; /* only origin/feature in a clone */
+  stage_ok();
+  ck_assert_str_eq(fx.src->commit.id, feature);
+  ck_assert_str_eq(fx.src->commit.ref, "feature");
+  fx.o.ref = "v1-annotated";
+  stage_ok();
+  assert_file("README", "first\n");
+  fx.o.ref = "nope";
+  stage_fails(want);
+  free(want);
+  free(head);
+  free(feature);
+  free(url);
+  free(base);
+}
+END_TEST
+
 START_TEST(unreachable_url)
 {
   fx.o.location = "file:///nonexistent/repo.git";
   stage_fails("file:///nonexistent/repo.git");
+  fx.o.location = "git://127.0.0.1:1/nothing.git";
+  stage_fails("git://127.0.0.1:1/nothing.git: ");
 }
 END_TEST
 
@@ -446,15 +542,15 @@ static void assert_owner(const char *rel, uid_t uid, gid_t gid)
   struct stat st;
 
   ck_assert_int_eq(lstat(path, &st), 0);
-  ck_assert_msg(st.st_uid == uid && st.st_gid == gid, "%s owned by %d:%d",
-                path, (int)st.st_uid, (int)st.st_gid);
+  ck_assert_msg(st.st_uid == uid && st.st_gid == gid, "%s owned by %d:%d", path,
+                (int)st.st_uid, (int)st.st_gid);
   free(path);
 }
 
 START_TEST(ownership)
 {
-  const char *paths[] = {"", "README", "run.sh", "link", "app", "app/src",
-                         "app/src/main.py"};
+  const char *paths[] = {"",    "README",  "run.sh",         "link",
+                         "app", "app/src", "app/src/main.py"};
 
   if (getuid() != 0)
     return; /* chown needs root */
@@ -504,19 +600,26 @@ static void assert_submodules(void)
 
 START_TEST(submodules_local_and_cloned)
 {
-  char *url;
+  char *url, *base;
 
   make_submodules();
   stage_ok(); /* local: objects from .git/modules, nested one cloned */
   assert_submodules();
   url = xasprintf("file://%s", fx.repo);
   fx.o.location = url;
-  stage_ok(); /* every module cloned, ../sub resolved against the URL */
+  stage_ok(); /* ../sub resolved against the URL */
+  assert_submodules();
+  free(url);
+  base = start_git_daemon();
+  url = xasprintf("%s/repo", base);
+  fx.o.location = url;
+  stage_ok(); /* cloned over the network, ../sub too */
   assert_submodules();
   fx.o.context_dir = "vendor";
   stage_ok();
   assert_file("lib/lib.py", "LIB = 1\n");
   free(url);
+  free(base);
 }
 END_TEST
 
@@ -569,6 +672,7 @@ static Suite *source_suite(void)
   tcase_add_test(tc, detached_head_has_empty_ref);
   tcase_add_test(tc, unknown_ref);
   tcase_add_test(tc, file_url_clone);
+  tcase_add_test(tc, network_clone);
   tcase_add_test(tc, unreachable_url);
   tcase_add_test(tc, copy_dirty_worktree);
   tcase_add_test(tc, plain_directory);
