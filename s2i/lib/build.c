@@ -217,7 +217,7 @@ static int stage_source(struct build *b, const char *dir,
 
   s2i_log_step("Copying sources from %s", b->o->source);
   if (s2i_source_stage(&b->src, &so, dir, err) < 0)
-    return s2i_error_prefix(err, "source %s", b->o->source);
+    return s2i_error_prefix(err, "source");
   s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files,
                 b->src->n_bytes);
   if (b->src->is_git)

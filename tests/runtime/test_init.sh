@@ -11,6 +11,11 @@ if [ ! -x "$INIT" ]; then
   exit 0
 fi
 
+# The environment hook (s2i_env.c) makes its private temp dir under
+# S2I_TMP_ROOT; keep that inside this test instead of the host's /tmp.
+export S2I_TMP_ROOT=$T_DIR/tmproot
+mkdir -m 0777 "$S2I_TMP_ROOT"
+
 # now_ms: monotonic-enough wall clock in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -54,26 +59,28 @@ t_check "--help exits 0 with usage" bash -c "'$INIT' --help | grep -q '^usage: i
 
 # ---- exit codes -------------------------------------------------------------
 bad=""
+deadline=$(($(now_ms) + 60000))
 for i in $(seq 0 255); do
-  timeout 5 "$INIT" sh -c "exit $i"
+  [ "$(now_ms)" -lt "$deadline" ] || { bad="$bad timeout-at-$i"; break; }
+  timeout -k 1 5 "$INIT" sh -c "exit $i"
   st=$?
   [ "$st" -eq "$i" ] || bad="$bad $i->$st"
 done
 t_eq "all 256 exit codes pass through" "${bad:-none}" none
 
-timeout 5 "$INIT" s2i-no-such-command-$$ 2> "$T_DIR/err127"
+timeout -k 1 5 "$INIT" s2i-no-such-command-$$ 2> "$T_DIR/err127"
 t_eq "missing command exits 127" "$?" 127
 t_grep "missing command: one line naming it" \
   "^init: s2i-no-such-command-$$: No such file or directory$" "$T_DIR/err127"
 t_eq "missing command: exactly one line" "$(wc -l < "$T_DIR/err127")" 1
-timeout 5 "$INIT" /nonexistent/dir/cmd 2> /dev/null
+timeout -k 1 5 "$INIT" /nonexistent/dir/cmd 2> /dev/null
 t_eq "missing path exits 127" "$?" 127
 
 printf '#!/bin/sh\nexit 0\n' > "$T_DIR/noexec"; chmod 0644 "$T_DIR/noexec"
-timeout 5 "$INIT" "$T_DIR/noexec" 2> "$T_DIR/err126"
+timeout -k 1 5 "$INIT" "$T_DIR/noexec" 2> "$T_DIR/err126"
 t_eq "non-executable file exits 126" "$?" 126
 t_grep "non-executable: reason given" "^init: $T_DIR/noexec: Permission denied$" "$T_DIR/err126"
-timeout 5 "$INIT" "$T_DIR" 2> /dev/null
+timeout -k 1 5 "$INIT" "$T_DIR" 2> /dev/null
 t_eq "directory as command exits 126" "$?" 126
 
 # ---- signal forwarding ------------------------------------------------------
@@ -112,7 +119,7 @@ wait_until 5 pgrep -f "^sleep $mark\$" > /dev/null || true
 kill -WINCH "$pid"
 reap_bg "$pid"
 t_eq "SIGWINCH reaches the app" "$REAP_ST" 9
-pkill -KILL -f "^sleep $mark\$" 2>/dev/null
+pkill -KILL -f "sleep $mark" 2>/dev/null
 
 # ---- group kill ---------------------------------------------------------------
 # group_case INIT-COMMAND...: app is a shell with two sleeps; TERM to init.
@@ -127,7 +134,7 @@ group_case() {
   st=$REAP_ST
   sleep 1
   n=$(pgrep -fc "^sleep $mark\$")
-  pkill -KILL -f "^sleep $mark\$" 2>/dev/null
+  pkill -KILL -f "sleep $mark" 2>/dev/null   # the sleeps and their shell
 }
 group_case "$INIT" -g
 t_eq "-g: TERM kills the app's whole group (init exit)" "$st" 143
@@ -141,6 +148,9 @@ t_eq "without -g: TERM goes to the app alone (init exit)" "$st" 143
 t_eq "without -g: the app's background sleeps survive" "$n" 2
 
 # ---- reaping as PID 1 -----------------------------------------------------------
+# A fresh pid namespace whose PID 1 is the command; --kill-child takes the
+# whole namespace down if unshare is killed by a timeout.
+NS="unshare --pid --fork --kill-child --mount-proc"
 # The app makes 100 orphans (each sleep's parent subshell exits at once, so
 # they are reparented to PID 1), waits past their end, then counts zombies
 # in the namespace's /proc.
@@ -148,7 +158,7 @@ ORPHANS='for i in $(seq 100); do (sleep 0.2 &); done
 sleep 1.5
 printf "%s " "$(cat /proc/[0-9]*/stat 2>/dev/null | awk "\$3 == \"Z\"" | wc -l)"
 echo $$'
-out=$(timeout 30 unshare --pid --fork --mount-proc "$INIT" sh -c "$ORPHANS")
+out=$(timeout -k 2 30 $NS "$INIT" sh -c "$ORPHANS")
 st=$?
 read -r zombies apppid <<< "$out"
 t_eq "PID 1: app exits 0" "$st" 0
@@ -156,18 +166,18 @@ t_eq "PID 1: app runs as pid 2 under init" "${apppid:-}" 2
 t_eq "PID 1: 100 orphaned sleeps reaped, no zombie left" "${zombies:-}" 0
 # Control: a PID 1 that only waits for its own child leaves the orphans as
 # zombies, and the same count sees them.
-ctl=$(timeout 30 unshare --pid --fork --mount-proc python3 -c \
+ctl=$(timeout -k 2 30 $NS python3 -c \
   'import subprocess,sys; sys.exit(subprocess.call(["sh","-c",sys.argv[1]]))' "$ORPHANS")
 read -r czombies _ <<< "$ctl"
 t_eq "control: a non-reaping PID 1 leaves 100 zombies" "${czombies:-}" 100
 
-timeout 10 unshare --pid --fork --mount-proc "$INIT" sh -c 'exit 42'
+timeout -k 2 10 $NS "$INIT" sh -c 'exit 42'
 t_eq "PID 1: exit code passes through" "$?" 42
-timeout 10 unshare --pid --fork --mount-proc "$INIT" sh -c 'kill -USR1 $$'
+timeout -k 2 10 $NS "$INIT" sh -c 'kill -USR1 $$'
 t_eq "PID 1: app killed by USR1 gives 138" "$?" 138
 
 # TERM from outside the namespace reaches the app through PID-1 init.
-unshare --pid --fork --mount-proc "$INIT" sleep 100 &
+$NS "$INIT" sleep 100 &
 upid=$!
 wait_until 5 bash -c "c=\$(pgrep -P $upid | head -n1); [ -n \"\$c\" ] && pgrep -x sleep -P \$c > /dev/null" || true
 ipid=$(pgrep -P "$upid" | head -n 1)
@@ -177,7 +187,7 @@ reap_bg "$upid"
 PID1_TERM_MS=$(($(now_ms) - t0))
 t_eq "PID 1: SIGTERM stops the app, exit 143 (${PID1_TERM_MS} ms)" "$REAP_ST" 143
 # From inside: a PID 1 with no handler would drop TERM sent by the app.
-timeout 10 unshare --pid --fork --mount-proc "$INIT" sh -c 'trap "exit 5" TERM; kill -TERM 1; sleep 3 & wait'
+timeout -k 2 10 $NS "$INIT" sh -c 'trap "exit 5" TERM; kill -TERM 1; sleep 3 & wait'
 t_eq "PID 1: TERM from inside the namespace is forwarded" "$?" 5
 
 # ---- subreaper when not PID 1 ------------------------------------------------
