@@ -11,7 +11,7 @@ PACKAGES="
   git curl ca-certificates busybox-static
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry
-  python3 python3-venv ruby libnss-wrapper tini
+  python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit
   nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
   hyperfine wrk
 "

@@ -22,11 +22,13 @@ static const char mkimage_help[] =
     "  --layer-diff BASE FULL   what root tarball FULL changes against BASE\n"
     "  --user U, --workdir D, --env N=V, --label K=V, --expose PORT/PROTO\n"
     "  --cmd ARG (repeat for each argument), --entrypoint ARG (likewise)\n"
+    "  --runtime                add s2i's runtime layer (init as ENTRYPOINT,\n"
+    "                           arbitrary-UID identity, temp dir): builders\n"
     "  --cache-dir DIR          blob cache (default ~/.cache/s2i)\n"
     "  -o, --output OUT.tar     where to write the image\n";
 
 enum { O_FROM = 256, O_LAYER, O_LAYER_TAR, O_LAYER_DIFF, O_USER, O_WORKDIR,
-       O_ENV, O_LABEL, O_EXPOSE, O_CMD, O_ENTRYPOINT, O_CACHE };
+       O_ENV, O_LABEL, O_EXPOSE, O_CMD, O_ENTRYPOINT, O_CACHE, O_RUNTIME };
 
 static const struct option mk_options[] = {
     {"from", required_argument, NULL, O_FROM},
@@ -41,6 +43,7 @@ static const struct option mk_options[] = {
     {"cmd", required_argument, NULL, O_CMD},
     {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
     {"cache-dir", required_argument, NULL, O_CACHE},
+    {"runtime", no_argument, NULL, O_RUNTIME},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -82,6 +85,7 @@ static int parse(int c, struct mk_args *m, int argc, char **argv)
   case O_CMD: s2i_strv_add(&m->cmd, optarg); break;
   case O_ENTRYPOINT: s2i_strv_add(&m->entrypoint, optarg); break;
   case O_CACHE: m->o.cache_dir = optarg; break;
+  case O_RUNTIME: m->o.runtime = 1; break;
   case 'o': m->o.output = optarg; break;
   case 'h': fputs(mkimage_help, stdout); return 0;
   default: fputs("Run 's2i mkimage --help' for the options.\n", stderr);

@@ -486,6 +486,11 @@ static int add_runtime(struct build *b, struct s2i_error **err)
 
   if (b->o->no_runtime)
     return 0;
+  if (s2i_runtime_present(b->img, &b->lowers)) {
+    s2i_log_step("The builder carries the runtime already");
+    s2i_runtime_configure(b->img);
+    return 0;
+  }
   s2i_log_step("Adding the runtime layer (init, identity, temp dirs)");
   if (s2i_runtime_layer(&layer, &b->lowers, root, b->sde, b->store, err) < 0)
     return -1;

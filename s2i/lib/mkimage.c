@@ -11,6 +11,8 @@
 #include "image.h"
 #include "layer_diff.h"
 #include "layer_writer.h"
+#include "layers.h"
+#include "runtime.h"
 #include "log.h"
 #include "store.h"
 #include "writer.h"
@@ -125,6 +127,29 @@ static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
   return 0;
 }
 
+/* The runtime layer on top of what is there, so images built FROM this one
+ * by other tools (OpenShift's Source strategy) start with the init too. */
+static int add_runtime(struct s2i_image *img, const struct s2i_mkimage_opts *o,
+                       struct s2i_store *store, struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv lowers = S2I_STRV_INIT;
+  cleanup_free char *root = o->runtime_dir ? xstrdup(o->runtime_dir)
+                                           : s2i_runtime_default_root();
+  const char *v = getenv("SOURCE_DATE_EPOCH");
+  struct s2i_layer layer = {0};
+
+  s2i_log_step("Adding the runtime layer");
+  if (s2i_layers_unpack(&lowers, img, store, err) < 0 ||
+      s2i_runtime_layer(&layer, &lowers, root,
+                        (v && *v) ? (int64_t)strtoll(v, NULL, 10) : -1, store,
+                        err) < 0)
+    return -1;
+  s2i_image_add_layer(img, &layer, "s2i runtime");
+  free(layer.media_type);
+  s2i_runtime_configure(img);
+  return 0;
+}
+
 int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err)
 {
   struct s2i_store *store = NULL;
@@ -141,6 +166,8 @@ int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err)
   if (add_layers(img, o, store, err) < 0)
     goto out;
   apply_config(img, o);
+  if (o->runtime && add_runtime(img, o, store, err) < 0)
+    goto out;
   ret = s2i_writer_write_archive(img, store, o->tag, o->output, NULL, err);
 out:
   s2i_image_free(img);

@@ -31,6 +31,8 @@ struct s2i_mkimage_opts {
   const struct s2i_strv *cmd, *entrypoint;      /* empty: keep the base's */
   const char *tag, *output;
   const char *cache_dir;
+  int runtime;             /* add the runtime layer + Entrypoint (builders) */
+  const char *runtime_dir; /* NULL: s2i_runtime_default_root() */
 };
 
 int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err);

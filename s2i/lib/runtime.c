@@ -483,3 +483,18 @@ char *s2i_runtime_default_root(void)
   return xasprintf("%s/../build/runtime/rootfs", dir);
 #endif
 }
+
+int s2i_runtime_present(const struct s2i_image *img,
+                        const struct s2i_strv *lower_dirs)
+{
+  json_t *cfg = json_object_get(img->config, "config");
+  json_t *ep = json_object_get(cfg, "Entrypoint");
+  cleanup_free char *init = NULL;
+
+  if (!json_is_array(ep) || json_array_size(ep) == 0 ||
+      strcmp(json_string_value(json_array_get(ep, 0)) ?: "",
+             S2I_RUNTIME_INIT) != 0)
+    return 0;
+  init = s2i_layers_find(lower_dirs, S2I_RUNTIME_INIT);
+  return init != NULL;
+}

@@ -38,6 +38,12 @@ int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
  * is when it already starts with the init) and Env TMPDIR=/tmp/s2i. */
 void s2i_runtime_configure(struct s2i_image *img);
 
+/* 1 when the image already carries the runtime (a builder made with
+ * `s2i mkimage --runtime`): its Entrypoint starts with the init and the
+ * init is in its layers.  s2i build then adds no second runtime layer. */
+int s2i_runtime_present(const struct s2i_image *img,
+                        const struct s2i_strv *lower_dirs);
+
 /* Where the runtime files are: $S2I_RUNTIME_DIR, else
  * <exe dir>/../lib/s2i/runtime when it exists, else S2I_RUNTIME_DEFAULT_DIR
  * when compiled in (-D), else the build tree: <exe dir>/../runtime/rootfs
