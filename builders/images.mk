@@ -67,16 +67,20 @@ IMG_COMMON := --user 1001 --workdir /opt/app-root/src --expose 8080/tcp \
   --label io.openshift.expose-services=8080:http \
   --cmd /usr/libexec/s2i/usage
 
-$(IMG_OUT)/python.tar: $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/layer-python.stamp | $(IMG_S2I)
+# --runtime: the builders carry s2i's runtime layer (init as ENTRYPOINT,
+# identity, temp dir), so images OpenShift builds FROM them with its Source
+# strategy get it too; `s2i build` sees it there and adds no second one.
+$(IMG_OUT)/python.tar: $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/layer-python.stamp builders/images.mk $(RUNTIME_INIT) $(NSS_S2I_SO) | $(IMG_S2I)
 	$(IMG_S2I) mkimage --layer-tar $(IMG_OUT)/rootfs-python.tar \
 	  --layer $(IMG_OUT)/layer-python $(IMG_COMMON) --env S2I_BUILDER=python \
+	  --runtime \
 	  --label 'io.k8s.description=Python 3 (Debian 12): WSGI apps with Apache httpd + mod_wsgi, static sites with nginx' \
 	  --label 'io.k8s.display-name=Python 3 s2i builder' \
 	  --label io.openshift.tags=builder,python,python3,mod_wsgi,nginx \
 	  -o $@.tmp python:latest
 	mv $@.tmp $@
 
-$(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar $(IMG_OUT)/layer-lektor.stamp | $(IMG_S2I)
+$(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar $(IMG_OUT)/layer-lektor.stamp builders/images.mk | $(IMG_S2I)
 	$(IMG_S2I) mkimage --from $(IMG_OUT)/python.tar \
 	  --layer-diff $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar \
 	  --layer $(IMG_OUT)/layer-lektor --env S2I_BUILDER=lektor \
