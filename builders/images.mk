@@ -8,7 +8,8 @@
 # The lektor image is python.tar (same layer digests) + a layer with what
 # lektor's packages add to the root (--layer-diff) + its .whiskey layer.
 
-IMG_OUT      := $(B)/builders
+# Shared by every build dir (make asan too): the root file systems are slow.
+IMG_OUT      := build/builders
 IMG_SUITE    ?= bookworm
 IMG_MIRROR   ?=
 IMG_EPOCH    ?= 1700000000

@@ -6,6 +6,8 @@ set -u
 S2I=${S2I_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/s2i}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${S2I_BUILD_DIR:-$TOP/build}
+# Slow images (builders, Debian fixtures) are shared by every build dir.
+SHARED=$TOP/build
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers.conf}
 : "${S2I_RESULTS_TMP:=/dev/null}"
 

@@ -8,8 +8,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 export S2I_CACHE_DIR=$BUILD/cache
-PY_TAR=$BUILD/builders/python.tar
-LK_TAR=$BUILD/builders/lektor.tar
+PY_TAR=$SHARED/builders/python.tar
+LK_TAR=$SHARED/builders/lektor.tar
 export ARTIFACTS=$BUILD/artifacts
 # One random high UID per test file, as OpenShift assigns one per project.
 UIDN=$((1000000000 + (RANDOM << 15 | RANDOM)))

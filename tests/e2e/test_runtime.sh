@@ -6,7 +6,7 @@
 # checked, with --no-runtime as the control that shows the check can fail.
 . "$(dirname "$0")/../cli/common.sh"
 
-DEB=$BUILD/fixtures/debian-builder.tar
+DEB=$SHARED/fixtures/debian-builder.tar
 "$TOP/tests/fixtures/debian-builder.sh" "$DEB"
 
 src=$T_DIR/app

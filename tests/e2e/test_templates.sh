@@ -18,7 +18,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 TPL=$TOP/templates
-LEKTOR_BUILDER=$BUILD/builders/lektor.tar
+LEKTOR_BUILDER=$SHARED/builders/lektor.tar
 
 # Debian packages this test needs beyond scripts/deps.sh: PyYAML for the
 # checker, catatonit for podman's pod infra container.
