@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *oom(void)
+static void __attribute__((noreturn)) oom(void)
 {
   fputs("s2i: out of memory\n", stderr);
   abort();
@@ -13,31 +13,41 @@ static void *oom(void)
 void *xmalloc(size_t n)
 {
   void *p = malloc(n ? n : 1);
-  return p ? p : oom();
+  if (p == NULL)
+    oom();
+  return p;
 }
 
 void *xcalloc(size_t nmemb, size_t size)
 {
   void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
-  return p ? p : oom();
+  if (p == NULL)
+    oom();
+  return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
   void *q = realloc(p, n ? n : 1);
-  return q ? q : oom();
+  if (q == NULL)
+    oom();
+  return q;
 }
 
 char *xstrdup(const char *s)
 {
   char *p = strdup(s);
-  return p ? p : oom();
+  if (p == NULL)
+    oom();
+  return p;
 }
 
 char *xstrndup(const char *s, size_t n)
 {
   char *p = strndup(s, n);
-  return p ? p : oom();
+  if (p == NULL)
+    oom();
+  return p;
 }
 
 char *xvasprintf(const char *fmt, va_list ap)
@@ -45,7 +55,7 @@ char *xvasprintf(const char *fmt, va_list ap)
   char *p;
 
   if (vasprintf(&p, fmt, ap) < 0)
-    return oom();
+    oom();
   return p;
 }
 
