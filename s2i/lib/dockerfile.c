@@ -79,7 +79,8 @@ static char *from_reference(const char *builder)
   return ref;
 }
 
-static void put_scripts(FILE *f, const struct s2i_dockerfile *d)
+static void put_scripts(FILE *f, const struct s2i_dockerfile *d,
+                        const char *owner)
 {
   const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
   int injected = 0;
@@ -87,8 +88,7 @@ static void put_scripts(FILE *f, const struct s2i_dockerfile *d)
   for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
     injected |= d->scripts->s[i].path && d->scripts->s[i].injected;
   if (injected)
-    fprintf(f, "COPY --chown=%s:0 upload/scripts %s/scripts\n", d->user,
-            d->dest);
+    fprintf(f, "COPY --chown=%s upload/scripts %s/scripts\n", owner, d->dest);
   if (run->injected)
     fprintf(f, "COPY upload/scripts/run %s/run\n", S2I_INJECTED_RUN_DIR);
 }
@@ -97,6 +97,9 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
 {
   const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
   cleanup_free char *from = from_reference(d->builder);
+  /* the assemble user, in group 0 unless the spec names a group */
+  cleanup_free char *owner = strchr(d->user, ':') ? xstrdup(d->user)
+                                                   : xasprintf("%s:0", d->user);
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
@@ -106,8 +109,8 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
   fprintf(f, "FROM %s\n", from);
   put_labels(f, d);
   put_env(f, d->env);
-  fprintf(f, "COPY --chown=%s:0 upload/src %s/src\n", d->user, d->dest);
-  put_scripts(f, d);
+  fprintf(f, "COPY --chown=%s upload/src %s/src\n", owner, d->dest);
+  put_scripts(f, d, owner);
   fprintf(f, "USER %s\n", d->user);
   fprintf(f, "RUN %s\n", d->scripts->s[S2I_SCRIPT_ASSEMBLE].path);
   fprintf(f, "CMD [\"%s\"]\n",

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@ struct sig {
   char *path;
   char *text;     /* type, mode, owner, size, link, content digest */
   char *hardlink; /* normalised hard link target, or NULL */
+  int is_dir;
 };
 
 struct sig_set {
@@ -123,6 +125,7 @@ static int read_sigs(struct sig_set *s, const char *path,
       s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
     }
     s->v[s->n].path = p;
+    s->v[s->n].is_dir = archive_entry_filetype(e) == AE_IFDIR;
     s->v[s->n].hardlink = archive_entry_hardlink(e)
                               ? normalise(archive_entry_hardlink(e))
                               : NULL;
@@ -152,6 +155,25 @@ static void mark_with_parents(struct s2i_strv *changed, const char *path)
   }
 }
 
+/* A BASE path FULL deleted that needs a whiteout of its own: its parent is
+ * still a directory in FULL (a parent deleted or replaced by a non-directory
+ * hides it already).  *parent: the parent, NULL for the root. */
+static int needs_whiteout(const struct sig_set *full, const char *p,
+                          char **parent)
+{
+  const char *slash = strrchr(p, '/');
+  const struct sig *ps;
+
+  *parent = NULL;
+  if (set_find(full, p))
+    return 0;
+  if (slash == NULL)
+    return 1;
+  *parent = xstrndup(p, (size_t)(slash - p));
+  ps = set_find(full, *parent);
+  return ps && ps->is_dir;
+}
+
 static void find_changes(const struct sig_set *base, const struct sig_set *full,
                          struct s2i_strv *changed)
 {
@@ -164,25 +186,38 @@ static void find_changes(const struct sig_set *base, const struct sig_set *full,
     if (full->v[i].hardlink)
       mark_with_parents(changed, full->v[i].hardlink);
   }
+  /* a whiteout's directory goes in the layer with FULL's attributes, not
+   * as the 0755 root-owned dir mkdir would leave */
+  for (size_t i = 0; i < base->n; i++) {
+    cleanup_free char *parent = NULL;
+    if (needs_whiteout(full, base->v[i].path, &parent) && parent)
+      mark_with_parents(changed, parent);
+  }
   s2i_strv_sort(changed);
 }
 
-/* Deleted paths whose parent still exists in FULL get a whiteout. */
+/* Whiteouts are made before FULL's entries are extracted, so that the
+ * extraction sets the directories' final mtimes. */
 static int add_whiteouts(const struct sig_set *base, const struct sig_set *full,
                          const char *dir, struct s2i_error **err)
 {
+  static const struct timespec epoch0[2] = {{0, 0}, {0, 0}};
+
   for (size_t i = 0; i < base->n; i++) {
     const char *p = base->v[i].path;
-    const char *slash = strrchr(p, '/');
-    cleanup_free char *parent = slash ? xstrndup(p, (size_t)(slash - p)) : NULL;
+    cleanup_free char *parent = NULL;
     cleanup_free char *host = NULL, *hdir = NULL;
-    if (set_find(full, p) || (parent && !set_find(full, parent)))
+    if (!needs_whiteout(full, p, &parent))
       continue;
     host = s2i_fs_join(dir, p);
     hdir = parent ? s2i_fs_join(dir, parent) : xstrdup(dir);
     if (s2i_fs_mkdir_p(hdir, 0755, err) < 0)
       return -1;
     if (mknod(host, S_IFCHR | 0600, makedev(0, 0)) < 0 && errno != EEXIST)
+      return s2i_error_make(err, errno, "whiteout %s", host);
+    /* a whiteout's time means nothing: not the clock's, or the layer's
+     * digest would change from run to run */
+    if (utimensat(AT_FDCWD, host, epoch0, AT_SYMLINK_NOFOLLOW) < 0)
       return s2i_error_make(err, errno, "whiteout %s", host);
   }
   return 0;
@@ -282,8 +317,8 @@ int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
                 base_tar);
   if (s2i_fs_mkdtemp(&dir, tmp, "diff-", err) < 0)
     goto out;
-  if (extract_changed(full_tar, &changed, dir, err) < 0 ||
-      add_whiteouts(&base, &full, dir, err) < 0)
+  if (add_whiteouts(&base, &full, dir, err) < 0 ||
+      extract_changed(full_tar, &changed, dir, err) < 0)
     goto out;
   wo.from_overlay_upper = 1;
   ret = s2i_layer_write(out, dir, &wo, store, err);

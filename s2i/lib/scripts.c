@@ -86,16 +86,20 @@ static int download_script(const char *url, const char *to,
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* a stalled server fails the build instead of hanging it */
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
   rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(c);
+  if (rc == CURLE_OK && status >= 200 && status < 300)
+    return 1;
+  unlink(to); /* an error page is not a script */
   if (rc != CURLE_OK)
     return s2i_error_curl(err, rc, errbuf, "download %s", url);
   if (status == 404)
-    return unlink(to), 0;
-  if (status < 200 || status >= 300)
-    return s2i_error_make(err, 0, "download %s: HTTP status %ld", url, status);
-  return 1;
+    return 0;
+  return s2i_error_make(err, 0, "download %s: HTTP status %ld", url, status);
 }
 
 /* Fetch one script from a file:// or http(s):// base into inject_dir.
