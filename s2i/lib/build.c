@@ -46,6 +46,7 @@ struct build {
   struct s2i_scripts scripts;
   int64_t sde; /* SOURCE_DATE_EPOCH, -1 when unset */
   int echo;    /* copy the scripts' output to our stdout as it comes */
+  struct s2i_strv fix_dirs; /* app dirs made group-0 writable after assemble */
   char tail[TAIL_SIZE];
   size_t tail_len;
 };
@@ -64,6 +65,7 @@ static void build_free(struct build *b)
   s2i_strv_free(&b->lowers);
   s2i_source_free(b->src);
   s2i_strv_free(&b->env);
+  s2i_strv_free(&b->fix_dirs);
   s2i_scripts_free(&b->scripts);
   s2i_store_free(b->store);
 }
@@ -315,6 +317,22 @@ static void assemble_env(struct build *b, struct s2i_strv *envp)
     s2i_strv_addf(envp, "SOURCE_DATE_EPOCH=%lld", (long long)b->sde);
 }
 
+/* Inside the sandbox, as the assemble user: group-0 layout of app dirs. */
+static int fix_permissions(void *ctx)
+{
+  const struct s2i_strv *dirs = ctx;
+  struct s2i_error *err = NULL;
+
+  for (size_t i = 0; i < dirs->n; i++) {
+    if (s2i_fixperms_tree(dirs->v[i], &err) < 0) {
+      fprintf(stderr, "fix-permissions: %s\n", err->msg);
+      s2i_error_free(err);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int run_in_sandbox(struct build *b, const char *const *argv,
                           int (*fn)(void *), void *fn_ctx,
                           struct s2i_error **err)
@@ -331,6 +349,8 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .argv = argv,
       .fn = fn,
       .fn_ctx = fn_ctx,
+      .then_fn = (argv && b->fix_dirs.n) ? fix_permissions : NULL,
+      .then_ctx = &b->fix_dirs,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
       .stdin_fd = -1,
@@ -370,22 +390,6 @@ static int run_assemble(struct build *b, struct s2i_error **err)
   return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
 }
 
-/* Inside the sandbox, as the assemble user: group-0 layout of app dirs. */
-static int fix_permissions(void *ctx)
-{
-  const struct s2i_strv *dirs = ctx;
-  struct s2i_error *err = NULL;
-
-  for (size_t i = 0; i < dirs->n; i++) {
-    if (s2i_fixperms_tree(dirs->v[i], &err) < 0) {
-      fprintf(stderr, "fix-permissions: %s\n", err->msg);
-      s2i_error_free(err);
-      return 1;
-    }
-  }
-  return 0;
-}
-
 /* Append the items of a ':' or ',' separated list. */
 static void add_list(struct s2i_strv *v, const char *list)
 {
@@ -397,30 +401,24 @@ static void add_list(struct s2i_strv *v, const char *list)
   }
 }
 
-static int fix_app_permissions(struct build *b, struct s2i_error **err)
+/* The app dirs (WORKDIR, HOME, the io.s2i.fix-permissions label's list)
+ * that get sclorg's group-0 layout, inside the assemble sandbox right
+ * after assemble succeeds.  Nothing to do when assemble runs as root. */
+static void collect_fix_dirs(struct build *b)
 {
-  cleanup_strv struct s2i_strv dirs = S2I_STRV_INIT;
   cleanup_strv struct s2i_strv envp = S2I_STRV_INIT;
   const char *wd = s2i_image_workdir(b->img);
-  const char *home, *marked;
-  int status;
+  const char *home;
 
+  if (b->uid == 0)
+    return;
   assemble_env(b, &envp);
   home = s2i_env_get(&envp, "HOME");
   if (wd && *wd && strcmp(wd, "/") != 0)
-    s2i_strv_add(&dirs, wd);
-  if (home && strcmp(home, "/") != 0 && !s2i_strv_contains(&dirs, home))
-    s2i_strv_add(&dirs, home);
-  marked = s2i_image_label(b->img, "io.s2i.fix-permissions");
-  add_list(&dirs, marked);
-  if (dirs.n == 0 || b->uid == 0)
-    return 0;
-  status = run_in_sandbox(b, NULL, fix_permissions, &dirs, err);
-  if (status < 0)
-    return -1;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return s2i_error_make(err, 0, "fixing group-0 permissions failed");
-  return 0;
+    s2i_strv_add(&b->fix_dirs, wd);
+  if (home && strcmp(home, "/") != 0 && !s2i_strv_contains(&b->fix_dirs, home))
+    s2i_strv_add(&b->fix_dirs, home);
+  add_list(&b->fix_dirs, s2i_image_label(b->img, "io.s2i.fix-permissions"));
 }
 
 /* Take what the build must not leave behind out of the upper dir. */
@@ -557,7 +555,8 @@ static int build_image(struct build *b, struct s2i_error **err)
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
       resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
     return -1;
-  if (run_assemble(b, err) < 0 || fix_app_permissions(b, err) < 0)
+  collect_fix_dirs(b);
+  if (run_assemble(b, err) < 0)
     return -1;
   inject = xasprintf("%s%s/scripts", b->upper, b->dest);
   if (keep_injected_run(b, inject, err) < 0 ||

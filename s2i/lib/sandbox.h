@@ -28,6 +28,10 @@ struct s2i_sandbox_opts {
    * binary in the image. */
   int (*fn)(void *ctx);
   void *fn_ctx;
+  /* After the command (or fn) exited 0: then_fn(then_ctx), the same way,
+   * in the same sandbox; the status reported is then_fn's. */
+  int (*then_fn)(void *ctx);
+  void *then_ctx;
   const char *const *envp;
   const char *cwd;               /* inside the root; NULL: "/" */
   const char *hostname;          /* NULL: "s2i-build" */

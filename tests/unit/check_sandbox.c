@@ -585,6 +585,41 @@ START_TEST(runs_a_function_inside)
 }
 END_TEST
 
+/* then_fn sees what the command left, in the same sandbox. */
+static int after_command(void *ctx)
+{
+  (void)ctx;
+  printf("then: %s\n", s2i_fs_exists("/tmp/made-by-cmd") ? "sees it" : "no");
+  return 4;
+}
+
+START_TEST(then_fn_runs_after_a_successful_command)
+{
+  struct env e;
+  struct s2i_error *err = NULL;
+  struct run r;
+  struct s2i_sandbox_opts o;
+  const char *ok_argv[] = {"/bin/sh", "-c", "touch /tmp/made-by-cmd", NULL};
+  const char *bad_argv[] = {"/bin/sh", "-c", "exit 9", NULL};
+
+  env_setup(&e);
+  memset(&r, 0, sizeof(r));
+  opts_init(&o, &e, ok_argv, &r);
+  o.then_fn = after_command;
+  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(WEXITSTATUS(r.status), 4);
+  ck_assert_str_eq(r.out, "then: sees it\n");
+  free(r.out);
+  memset(&r, 0, sizeof(r));
+  opts_init(&o, &e, bad_argv, &r);
+  o.then_fn = after_command;
+  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(WEXITSTATUS(r.status), 9); /* then_fn skipped */
+  ck_assert_ptr_null(r.out);
+  env_teardown(&e);
+}
+END_TEST
+
 static void *interrupt_later(void *arg)
 {
   (void)arg;
@@ -693,6 +728,7 @@ static Suite *sandbox_suite(void)
   tcase_add_test(tc, output_inherited_without_callback);
   tcase_add_test(tc, host_fds_are_not_inherited);
   tcase_add_test(tc, runs_a_function_inside);
+  tcase_add_test(tc, then_fn_runs_after_a_successful_command);
   tcase_add_test(tc, interrupt_kills_the_sandbox);
   tcase_add_test(tc, sandbox_dies_with_s2i);
   tcase_add_test(tc, nothing_left_behind);
