@@ -52,6 +52,36 @@ expect_fail "missing -E file" "nofile.env" \
 expect_fail "bad --network" "host or none" "$S2I" build "$repo" "$BUILDER" x:1 --network bridge
 expect_fail "missing arguments" "SOURCE BUILDER TAG" "$S2I" build "$repo"
 
+# A builder whose blob does not match its digest, and one whose layer has an
+# entry escaping the root: both refused, naming the blob / the entry.
+python3 - "$BUILDER" "$T_DIR/tampered.tar" <<'PY'
+import io, sys, tarfile
+src, dst = sys.argv[1:]
+with tarfile.open(src) as tin, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as tout:
+    for m in tin.getmembers():
+        data = tin.extractfile(m).read() if m.isfile() else None
+        if m.isfile() and m.name.startswith("blobs/sha256/") and m.size > 100000:
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        tout.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+expect_fail "builder blob not matching its digest" "digest|mismatch" \
+  "$S2I" build "$repo" "$T_DIR/tampered.tar" x:1 -o "$out" --cache-dir "$T_DIR/fresh-cache"
+rm -rf "$T_DIR/fresh-cache"
+python3 - "$T_DIR/evil-layer.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name in ("bin/", "../escaped-by-s2i-test"):
+        ti = tarfile.TarInfo(name.rstrip("/"))
+        if name.endswith("/"):
+            ti.type = tarfile.DIRTYPE; ti.mode = 0o755; t.addfile(ti)
+        else:
+            ti.size = 5; t.addfile(ti, io.BytesIO(b"evil\n"))
+PY
+"$S2I" mkimage --from "$BUILDER" --layer-tar "$T_DIR/evil-layer.tar" -o "$T_DIR/evil.tar" evil:1 >/dev/null 2>&1
+expect_fail "layer entry escaping the root" "escaped-by-s2i-test" \
+  "$S2I" build "$repo" "$T_DIR/evil.tar" x:1 -o "$out"
+t_check "nothing written outside the layer" test ! -e "$S2I_CACHE_DIR/layers/escaped-by-s2i-test"
+
 # A failing assemble: its exit code and its last lines are shown.
 fail_repo=$T_DIR/fail
 make_repo "$fail_repo"
