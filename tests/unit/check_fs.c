@@ -2,8 +2,6 @@
 
 #include "testutil.h"
 
-#include "digest.h"
-#include "strv.h"
 
 START_TEST(path_safety)
 {
@@ -68,46 +66,8 @@ START_TEST(write_atomic)
 }
 END_TEST
 
-START_TEST(digest_known_value)
-{
-  char d[S2I_DIGEST_LEN + 1];
 
-  s2i_digest_buffer("abc", 3, d);
-  ck_assert_str_eq(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9"
-                      "cb410ff61f20015ad");
-  ck_assert(s2i_digest_is_valid(d));
-  ck_assert(!s2i_digest_is_valid("sha256:BA78"));
-  ck_assert(!s2i_digest_is_valid("md5:ba7816bf8f01cfea414140de5dae2223b00361a"
-                                 "396177a9cb410ff61f20015ad"));
-}
-END_TEST
 
-START_TEST(strv_basics)
-{
-  struct s2i_strv s = S2I_STRV_INIT;
-
-  s2i_strv_add(&s, "b");
-  s2i_strv_addf(&s, "%s", "a");
-  s2i_strv_sort(&s);
-  ck_assert_str_eq(s.v[0], "a");
-  ck_assert_ptr_null(s.v[2]);
-  ck_assert(s2i_strv_contains(&s, "b"));
-  s2i_strv_free(&s);
-  ck_assert_uint_eq(s.n, 0);
-}
-END_TEST
-
-START_TEST(error_prefix_keeps_callee_message)
-{
-  struct s2i_error *err = NULL;
-
-  s2i_error_make(&err, ENOENT, "open %s", "x.tar");
-  s2i_error_make(&err, 0, "overwrite attempt");
-  s2i_error_prefix(&err, "builder %s", "b");
-  ck_assert_str_eq(err->msg, "builder b: open x.tar: No such file or directory");
-  s2i_error_free(err);
-}
-END_TEST
 
 static Suite *fs_suite(void)
 {
@@ -118,9 +78,6 @@ static Suite *fs_suite(void)
   tcase_add_test(tc, mkdir_rm_tree);
   tcase_add_test(tc, read_missing_names_path);
   tcase_add_test(tc, write_atomic);
-  tcase_add_test(tc, digest_known_value);
-  tcase_add_test(tc, strv_basics);
-  tcase_add_test(tc, error_prefix_keeps_callee_message);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,0 +1,49 @@
+#include <errno.h>
+
+#include "testutil.h"
+
+#include "strv.h"
+
+START_TEST(strv_basics)
+{
+  struct s2i_strv s = S2I_STRV_INIT;
+
+  s2i_strv_add(&s, "b");
+  s2i_strv_addf(&s, "%s", "a");
+  s2i_strv_sort(&s);
+  ck_assert_str_eq(s.v[0], "a");
+  ck_assert_ptr_null(s.v[2]);
+  ck_assert(s2i_strv_contains(&s, "b"));
+  s2i_strv_free(&s);
+  ck_assert_uint_eq(s.n, 0);
+}
+END_TEST
+
+START_TEST(strv_take_and_grow)
+{
+  struct s2i_strv s = S2I_STRV_INIT;
+
+  for (int i = 0; i < 100; i++)
+    s2i_strv_addf(&s, "item-%03d", 99 - i);
+  ck_assert_uint_eq(s.n, 100);
+  s2i_strv_sort(&s);
+  ck_assert_str_eq(s.v[0], "item-000");
+  ck_assert_str_eq(s.v[99], "item-099");
+  ck_assert_ptr_null(s.v[100]);
+  ck_assert(!s2i_strv_contains(&s, "item-100"));
+  s2i_strv_free(&s);
+}
+END_TEST
+
+static Suite *strv_suite(void)
+{
+  Suite *s = suite_create("strv");
+  TCase *tc = tcase_create("core");
+
+  tcase_add_test(tc, strv_basics);
+  tcase_add_test(tc, strv_take_and_grow);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+TU_MAIN(strv_suite)
