@@ -199,8 +199,8 @@ char *s2i_verify_render(const struct s2i_verify_report *r, int only_problems)
             result_word(row->result), row->detail ? row->detail : "");
   }
   if (!only_problems)
-    fprintf(f, "\n%zu passed, %zu failed, %zu skipped\n", count[0], count[1],
-            count[2]);
+    fprintf(f, "\nchecks passed %zu of %zu (failed %zu, skipped %zu)\n",
+            count[0], count[0] + count[1] + count[2], count[1], count[2]);
   fclose(f);
   return text;
 }
