@@ -32,6 +32,10 @@ static const char build_help[] =
     "      --assemble-user USER   run assemble as USER (default: the image's)\n"
     "  -u, --allowed-uids RANGES  refuse builders whose users are outside RANGES\n"
     "      --as-dockerfile PATH   write a Dockerfile + upload/ context instead\n"
+    "      --incremental          reuse the artifacts (save-artifacts) of the\n"
+    "                             previous image: the tarball at the -o path\n"
+    "      --incremental-from IMG the previous image to use (implies\n"
+    "                             --incremental)\n"
     "      --network host|none    network for assemble (default host)\n"
     "      --no-runtime           do not add the runtime layer (init, identity)\n"
     "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
@@ -50,6 +54,8 @@ enum {
   OPT_NO_RUNTIME,
   OPT_CACHE_DIR,
   OPT_LOGLEVEL,
+  OPT_INCREMENTAL,
+  OPT_INCREMENTAL_FROM,
 };
 
 static const struct option build_options[] = {
@@ -64,6 +70,8 @@ static const struct option build_options[] = {
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
     {"allowed-uids", required_argument, NULL, 'u'},
     {"as-dockerfile", required_argument, NULL, OPT_AS_DOCKERFILE},
+    {"incremental", no_argument, NULL, OPT_INCREMENTAL},
+    {"incremental-from", required_argument, NULL, OPT_INCREMENTAL_FROM},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
@@ -96,6 +104,11 @@ static int parse_option(int c, struct s2i_build_opts *o)
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;
   case 'u': o->allowed_uids = optarg; break;
   case OPT_AS_DOCKERFILE: o->as_dockerfile = optarg; break;
+  case OPT_INCREMENTAL: o->incremental = 1; break;
+  case OPT_INCREMENTAL_FROM:
+    o->incremental = 1;
+    o->incremental_from = optarg;
+    break;
   case OPT_NO_RUNTIME: o->no_runtime = 1; break;
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
   case 'q': s2i_log_set_quiet(1); break;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "artifacts.h"
 #include "cleanup.h"
 #include "dockerfile.h"
 #include "env.h"
@@ -175,32 +176,10 @@ static int resolve_user(struct build *b, struct s2i_error **err)
   return ret;
 }
 
-/* Create dest's directories in the upper dir with the image's own owner and
- * mode (the upper copy decides the merged view's attributes). */
 static int mirror_image_dirs(struct build *b, const char *dest,
                              struct s2i_error **err)
 {
-  cleanup_free char *path = xstrdup(dest);
-
-  for (char *s = path + 1;; s++) {
-    int end = (*s == '\0');
-    if (*s != '/' && !end)
-      continue;
-    *s = '\0';
-    cleanup_free char *host = s2i_layers_find(&b->lowers, path);
-    cleanup_free char *up = s2i_fs_join(b->upper, path);
-    struct stat st = {.st_mode = S_IFDIR | 0755};
-    if (host && stat(host, &st) < 0)
-      st.st_mode = S_IFDIR | 0755;
-    if (mkdir(up, st.st_mode & 07777) < 0 && errno != EEXIST)
-      return s2i_error_make(err, errno, "create %s", up);
-    if (chmod(up, st.st_mode & 07777) < 0 ||
-        lchown(up, host ? st.st_uid : 0, host ? st.st_gid : 0) < 0)
-      return s2i_error_make(err, errno, "set owner of %s", up);
-    if (end)
-      return 0;
-    *s = '/';
-  }
+  return s2i_layers_mirror_dirs(&b->lowers, b->upper, dest, err);
 }
 
 static int stage_source(struct build *b, const char *dir,
@@ -228,6 +207,30 @@ static int stage_source(struct build *b, const char *dir,
   if (b->sde >= 0 && s2i_fs_set_mtimes(dir, b->sde, err) < 0)
     return -1;
   return 0;
+}
+
+/* --incremental: the previous image's save-artifacts output, extracted
+ * into <dest>/artifacts for assemble (see artifacts.h). */
+static int restore_artifacts(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *out = b->o->output ? xstrdup(b->o->output)
+                                        : s2i_build_default_output(b->o->tag);
+  cleanup_free char *dir = xasprintf("%s%s/artifacts", b->upper, b->dest);
+  struct s2i_artifacts_opts ao = {
+      .from = b->o->incremental_from,
+      .output = out,
+      .store = b->store,
+      .scripts_url = b->o->scripts_url,
+      .allowed_uids = b->o->allowed_uids,
+      .work = b->work,
+      .dir = dir,
+      .uid = b->uid,
+      .network_none = b->o->network_none,
+  };
+
+  if (!b->o->incremental)
+    return 0;
+  return s2i_artifacts_save(&ao, err) < 0 ? -1 : 0;
 }
 
 static int collect_env(struct build *b, const char *src_dir,
@@ -354,6 +357,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
       .stdin_fd = -1,
+      .stdout_fd = -1,
       .on_output = on_output,
       .output_ctx = b,
   };
@@ -424,9 +428,9 @@ static void collect_fix_dirs(struct build *b)
 /* Take what the build must not leave behind out of the upper dir. */
 static int strip_build_inputs(struct build *b, struct s2i_error **err)
 {
-  static const char *const leftovers[] = {"src", "scripts"};
+  static const char *const leftovers[] = {"src", "scripts", "artifacts"};
 
-  for (size_t i = 0; i < 2; i++) {
+  for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
     cleanup_free char *rel = s2i_fs_join(b->dest, leftovers[i]);
     cleanup_free char *p = s2i_fs_join(b->upper, rel);
     if (s2i_fs_rm_rf(p, err) < 0)
@@ -540,7 +544,8 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
     return -1;
   src = xasprintf("%s%s/src", b->upper, b->dest);
   inject = xasprintf("%s%s/scripts", b->upper, b->dest);
-  if (stage_source(b, src, err) < 0 || collect_env(b, src, err) < 0 ||
+  if (stage_source(b, src, err) < 0 || restore_artifacts(b, err) < 0 ||
+      collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 1, err) < 0)
     return -1;
   return lchown(inject, b->uid, 0) < 0

@@ -426,3 +426,29 @@ char *s2i_layers_find(const struct s2i_strv *dirs, const char *path)
   }
   return NULL;
 }
+
+int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
+                           const char *path, struct s2i_error **err)
+{
+  cleanup_free char *p = xstrdup(path);
+
+  for (char *s = p + 1;; s++) {
+    int end = (*s == '\0');
+    if (*s != '/' && !end)
+      continue;
+    *s = '\0';
+    cleanup_free char *host = s2i_layers_find(dirs, p);
+    cleanup_free char *up = s2i_fs_join(upper, p);
+    struct stat st = {.st_mode = S_IFDIR | 0755};
+    if (host && stat(host, &st) < 0)
+      st.st_mode = S_IFDIR | 0755;
+    if (mkdir(up, st.st_mode & 07777) < 0 && errno != EEXIST)
+      return s2i_error_make(err, errno, "create %s", up);
+    if (chmod(up, st.st_mode & 07777) < 0 ||
+        lchown(up, host ? st.st_uid : 0, host ? st.st_gid : 0) < 0)
+      return s2i_error_make(err, errno, "set owner of %s", up);
+    if (end)
+      return 0;
+    *s = '/';
+  }
+}

@@ -21,4 +21,10 @@ int s2i_layers_unpack_blob(const char *blob_path, const char *dest_dir,
  * dirs (bottom first) that has it, honouring whiteouts; NULL if none. */
 char *s2i_layers_find(const struct s2i_strv *dirs, const char *path);
 
+/* Create `path` (absolute, inside the image) and its parents in an overlay
+ * upper dir with the owner and mode the layers give them (the upper copy
+ * decides the merged view's attributes: /tmp must stay 1777). */
+int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
+                           const char *path, struct s2i_error **err);
+
 #endif

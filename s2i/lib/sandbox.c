@@ -276,6 +276,8 @@ static int setup_stdio(const struct sandbox *sb, struct s2i_error **err)
     return s2i_error_make(err, errno, "set up stdin");
   if (sb->out_w >= 0 && (dup2(sb->out_w, 1) < 0 || dup2(sb->out_w, 2) < 0))
     return s2i_error_make(err, errno, "set up stdout/stderr");
+  if (sb->o->stdout_fd > 0 && dup2(sb->o->stdout_fd, 1) < 0)
+    return s2i_error_make(err, errno, "set up stdout");
   close_other_fds(sb->err_w, sb->status_w);
   return 0;
 }

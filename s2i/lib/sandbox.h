@@ -37,7 +37,11 @@ struct s2i_sandbox_opts {
   const char *hostname;          /* NULL: "s2i-build" */
   int network_none;              /* new, empty network namespace */
   int stdin_fd;                  /* -1: /dev/null */
-  /* stdout+stderr of the command, as they arrive; NULL: inherit ours. */
+  /* The command's stdout only goes to this fd (e.g. a pipe its caller
+   * reads a tar stream from); -1 or 0 (a zeroed struct): the default. */
+  int stdout_fd;
+  /* stdout (unless stdout_fd) and stderr of the command, as they arrive;
+   * NULL: inherit ours. */
   s2i_sandbox_output_fn on_output;
   void *output_ctx;
 };

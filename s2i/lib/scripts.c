@@ -227,6 +227,16 @@ fail:
   return -1;
 }
 
+int s2i_scripts_resolve_one(struct s2i_script *out, enum s2i_script_id id,
+                            const struct s2i_scripts_opts *o,
+                            struct s2i_error **err)
+{
+  memset(out, 0, sizeof(*out));
+  if (s2i_fs_mkdir_p(o->inject_dir, 0755, err) < 0)
+    return -1;
+  return resolve_one(out, script_names[id], o, err);
+}
+
 void s2i_scripts_free(struct s2i_scripts *s)
 {
   for (int i = 0; i < S2I_SCRIPT_COUNT; i++) {

@@ -47,6 +47,11 @@ const char *s2i_script_name(enum s2i_script_id id);
 int s2i_scripts_resolve(struct s2i_scripts *out,
                         const struct s2i_scripts_opts *o,
                         struct s2i_error **err);
+/* One script, the same lookup, none required: out->path stays NULL when
+ * it is nowhere (e.g. save-artifacts of a previous image). */
+int s2i_scripts_resolve_one(struct s2i_script *out, enum s2i_script_id id,
+                            const struct s2i_scripts_opts *o,
+                            struct s2i_error **err);
 void s2i_scripts_free(struct s2i_scripts *s);
 
 #endif

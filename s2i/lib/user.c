@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "fs.h"
@@ -94,6 +95,25 @@ static int lookup(char *text, int key_field, const char *key, int id_field,
   return 0;
 }
 
+/* An absolute symlink is followed inside the image, one hop: s2i's own
+ * runtime layer makes /etc/passwd lead to /tmp/s2i-id/passwd, so a
+ * previous s2i-built image (--incremental) has its users there. */
+static char *find_in_image(const struct s2i_strv *dirs, const char *image_path)
+{
+  char target[4096];
+  char *path = s2i_layers_find(dirs, image_path);
+  ssize_t n;
+
+  if (path == NULL)
+    return NULL;
+  n = readlink(path, target, sizeof(target) - 1);
+  if (n <= 0 || target[0] != '/')
+    return path;
+  target[n] = '\0';
+  free(path);
+  return s2i_layers_find(dirs, target);
+}
+
 /* Reads a file of the image; *text NULL when the image has none. */
 static int read_image_file(char **text, const struct s2i_strv *dirs,
                            const char *image_path, struct s2i_error **err)
@@ -102,7 +122,7 @@ static int read_image_file(char **text, const struct s2i_strv *dirs,
   struct stat st;
 
   *text = NULL;
-  if (dirs == NULL || (path = s2i_layers_find(dirs, image_path)) == NULL)
+  if (dirs == NULL || (path = find_in_image(dirs, image_path)) == NULL)
     return 0;
   /* read on the host, a symlink would be followed to a host file */
   if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))

@@ -498,6 +498,37 @@ START_TEST(stdin_and_cwd)
 }
 END_TEST
 
+/* stdout_fd: stdout alone goes there, stderr still to on_output. */
+START_TEST(stdout_to_given_fd)
+{
+  struct env e;
+  struct s2i_error *err = NULL;
+  struct run r;
+  const char *argv[] = {"/bin/sh", "-c", "echo to-fd; echo to-callback >&2",
+                        NULL};
+  struct s2i_sandbox_opts o;
+  char buf[64];
+  ssize_t n;
+  int p[2];
+
+  env_setup(&e);
+  ck_assert_int_eq(pipe(p), 0);
+  memset(&r, 0, sizeof(r));
+  opts_init(&o, &e, argv, &r);
+  o.stdout_fd = p[1];
+  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  close(p[1]);
+  n = read(p[0], buf, sizeof(buf) - 1);
+  ck_assert_int_eq(n, 6);
+  buf[n] = '\0';
+  ck_assert_str_eq(buf, "to-fd\n");
+  ck_assert_str_eq(r.out, "to-callback\n");
+  close(p[0]);
+  free(r.out);
+  env_teardown(&e);
+}
+END_TEST
+
 START_TEST(output_inherited_without_callback)
 {
   struct env e;
@@ -725,6 +756,7 @@ static Suite *sandbox_suite(void)
   tcase_add_test(tc, orphans_do_not_outlive_the_command);
   tcase_add_test(tc, output_streams_live);
   tcase_add_test(tc, stdin_and_cwd);
+  tcase_add_test(tc, stdout_to_given_fd);
   tcase_add_test(tc, output_inherited_without_callback);
   tcase_add_test(tc, host_fds_are_not_inherited);
   tcase_add_test(tc, runs_a_function_inside);

@@ -118,6 +118,29 @@ START_TEST(symlinked_passwd_is_refused)
 }
 END_TEST
 
+/* s2i's runtime layer: /etc/passwd -> /tmp/s2i-id/passwd, a file in the
+ * image; the link is followed inside the image, never on the host. */
+START_TEST(absolute_link_followed_inside_the_image)
+{
+  struct s2i_strv dirs = S2I_STRV_INIT;
+  char *top = make_layers(&dirs);
+  char *p = s2i_fs_join(dirs.v[1], "etc/passwd");
+  struct s2i_error *err = NULL;
+  uid_t u;
+  gid_t g;
+
+  unlink(p);
+  ck_assert_int_eq(symlink("/tmp/s2i-id/passwd", p), 0);
+  tu_write(dirs.v[1], "tmp/s2i-id/passwd", "moved:x:4321:0::/:/bin/sh\n",
+           0644);
+  ck_assert_int_eq(s2i_user_resolve(&u, &g, "moved", &dirs, &err), 0);
+  ck_assert_uint_eq(u, 4321);
+  free(p);
+  s2i_strv_free(&dirs);
+  tu_rmdir(top);
+}
+END_TEST
+
 START_TEST(resolve_errors)
 {
   struct s2i_strv dirs = S2I_STRV_INIT;
@@ -220,6 +243,7 @@ static Suite *user_suite(void)
   tcase_add_test(tc, names_from_topmost_file);
   tcase_add_test(tc, whiteout_hides_lower_file);
   tcase_add_test(tc, symlinked_passwd_is_refused);
+  tcase_add_test(tc, absolute_link_followed_inside_the_image);
   tcase_add_test(tc, resolve_errors);
   tcase_add_test(tc, is_numeric);
   tcase_add_test(tc, ranges);
