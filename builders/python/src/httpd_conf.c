@@ -54,8 +54,8 @@ static void write_server(FILE *f, const struct server_opts *o, const struct webc
 	fprintf(f, "HostnameLookups Off\nMaxMemFree 64\nTimeout %d\nListenBacklog 500\n", o->socket_timeout);
 	fprintf(f, "RequestReadTimeout header=15-30,MinRate=500 body=15,MinRate=500\n");
 	fprintf(f, "LimitRequestBody %ld\n", o->limit_request_body);
-	if (o->keep_alive_timeout)
-		fprintf(f, "KeepAlive On\nKeepAliveTimeout %d\n", o->keep_alive_timeout);
+	if (o->keep_alive_timeout != 0)
+		fprintf(f, "KeepAlive On\nKeepAliveTimeout %d\n", o->keep_alive_timeout < 0 ? 2 : o->keep_alive_timeout);
 	else
 		fprintf(f, "KeepAlive Off\n");
 	fprintf(f, "ErrorLog %s\nLogLevel %s\n", c->stderr_log, o->log_level);
@@ -74,18 +74,32 @@ static void write_server(FILE *f, const struct server_opts *o, const struct webc
 		fprintf(f, "AddOutputFilterByType DEFLATE text/plain text/html text/xml text/css text/javascript application/xhtml+xml application/javascript application/json\n");
 }
 
-/* mod_wsgi-express's sizing: max clients from processes x threads,
- * split over event MPM children of at most ~20 threads. */
+/* mod_wsgi-express's sizing: max clients 10 + max(10, 1.5 x processes x
+ * threads), or --max-clients if larger than processes x threads.  With
+ * keep-alive on and no --max-clients, at least 100: the event MPM closes
+ * every idle kept-alive connection of a child whose workers are all busy
+ * (and here a worker stays busy while the daemon process runs the
+ * request), so a client that reuses one races that close.  Children of
+ * at most 25 threads (Apache's own ThreadsPerChild), all started at once
+ * so that none is still starting when load arrives.  MaxKeepAliveRequests
+ * 0 as express sets it for the event MPM: idle kept-alive connections sit
+ * on the listener thread, not on a worker. */
 static void write_mpm(FILE *f, const struct server_opts *o)
 {
 	int procs = o->processes ? o->processes : 1;
 	int mc = procs * o->threads;
-	mc = o->max_clients ? (o->max_clients > mc ? o->max_clients : mc) : 10 + (mc * 3 / 2 > 10 ? mc * 3 / 2 : 10);
-	int per = mc > 20 ? mc / (mc / 20 + 1) : mc;
-	int limit = (mc + per - 1) / per;
-	fprintf(f, "<IfModule mpm_event_module>\nServerLimit %d\nThreadLimit %d\nStartServers 1\n", limit, per);
+	if (o->max_clients)
+		mc = o->max_clients > mc ? o->max_clients : mc;
+	else
+		mc = 10 + (mc * 3 / 2 > 10 ? mc * 3 / 2 : 10);
+	if (!o->max_clients && o->keep_alive_timeout != 0 && mc < 100)
+		mc = 100;
+	int limit = (mc + 24) / 25;
+	int per = (mc + limit - 1) / limit;
+	fprintf(f, "<IfModule mpm_event_module>\nServerLimit %d\nThreadLimit %d\nStartServers %d\n", limit, per, limit);
 	fprintf(f, "MaxRequestWorkers %d\nMinSpareThreads %d\nMaxSpareThreads %d\n", limit * per, per, limit * per);
-	fprintf(f, "ThreadsPerChild %d\nMaxConnectionsPerChild 0\nThreadStackSize 262144\n</IfModule>\n", per);
+	fprintf(f, "ThreadsPerChild %d\nMaxConnectionsPerChild 0\nMaxKeepAliveRequests 0\n", per);
+	fprintf(f, "ThreadStackSize 262144\n</IfModule>\n");
 }
 
 static void write_daemon(FILE *f, const struct server_opts *o, const struct webctx *c, const char *wd)

@@ -271,6 +271,10 @@ void server_opts_init(struct server_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->threads = 5;
+	/* -1: not given.  Apache then uses 2 s, current mod_wsgi-express's
+	 * default (older releases had 0, keep-alive off); nginx keeps 65 s.
+	 * An explicit 0 turns keep-alive off in both. */
+	o->keep_alive_timeout = -1;
 	o->callable_object = xstrdup("application");
 	o->log_level = xstrdup("info");
 	o->mount_point = xstrdup("/");
