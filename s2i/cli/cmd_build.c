@@ -81,13 +81,6 @@ static const struct option build_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-  fputs("s2i build: ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs("\nRun 's2i build --help' for the options.\n", stderr);
-  return S2I_EXIT_USAGE;
-}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o)
@@ -114,14 +107,14 @@ static int parse_option(int c, struct s2i_build_opts *o)
   case 'q': s2i_log_set_quiet(1); break;
   case OPT_NETWORK:
     if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
-      return usage_error("--network must be host or none, not '%s'", optarg);
+      return cli_usage_error("build", "--network must be host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
     break;
   case OPT_LOGLEVEL:
     s2i_log_set_level(atoi(optarg));
     break;
   case 'h': fputs(build_help, stdout); return 0;
-  default: return usage_error("%s", "invalid option");
+  default: return cli_usage_error("build", "%s", "invalid option");
   }
   return -1;
 }
@@ -140,7 +133,7 @@ int cmd_build(int argc, char **argv)
       goto out;
   }
   if (argc - optind != 3) {
-    ret = usage_error("expected SOURCE BUILDER TAG, got %s arguments",
+    ret = cli_usage_error("build", "expected SOURCE BUILDER TAG, got %s arguments",
                       argc - optind < 3 ? "fewer" : "more");
     goto out;
   }

@@ -44,13 +44,6 @@ static const struct option verify_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-  fputs("s2i verify: ", stderr);
-  fprintf(stderr, fmt, arg);
-  fputs("\nRun 's2i verify --help' for the options.\n", stderr);
-  return S2I_EXIT_USAGE;
-}
 
 /* A whole number in [lo, hi], else -1. */
 static int parse_int(const char *s, int lo, int hi)
@@ -67,11 +60,11 @@ static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
   switch (c) {
   case OPT_PORT:
     if ((o->port = parse_int(optarg, 1, 65535)) < 0)
-      return usage_error("--port must be 1-65535, not '%s'", optarg);
+      return cli_usage_error("verify", "--port must be 1-65535, not '%s'", optarg);
     break;
   case OPT_TIMEOUT:
     if ((o->timeout = parse_int(optarg, 1, 3600)) < 0)
-      return usage_error("--timeout must be 1-3600 seconds, not '%s'", optarg);
+      return cli_usage_error("verify", "--timeout must be 1-3600 seconds, not '%s'", optarg);
     break;
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
   case 'q':
@@ -80,7 +73,7 @@ static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
     break;
   case OPT_LOGLEVEL: s2i_log_set_level(atoi(optarg)); break;
   case 'h': fputs(verify_help, stdout); return 0;
-  default: return usage_error("%s", "invalid option");
+  default: return cli_usage_error("verify", "%s", "invalid option");
   }
   return -1;
 }
@@ -98,7 +91,7 @@ int cmd_verify(int argc, char **argv)
     if ((ret = parse_option(c, &o, &quiet)) >= 0)
       return ret;
   if (argc - optind != 1)
-    return usage_error("expected one IMAGE, got %s arguments",
+    return cli_usage_error("verify", "expected one IMAGE, got %s arguments",
                        argc - optind < 1 ? "no" : "more");
   o.image = argv[optind];
   s2i_signals_install();

@@ -11,6 +11,11 @@ int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
+/* "s2i CMD: <message>" and where to find the options; returns
+ * S2I_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Print the error once and free it; returns the exit code to use. */
 struct s2i_error;
 int cli_fail(struct s2i_error *err);

@@ -1,5 +1,6 @@
 /* s2i: turn source into runnable container images, without a daemon. */
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,18 @@ static void print_help(FILE *out)
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fputs("\nRun 's2i COMMAND --help' for a command's options.\n", out);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+
+  fprintf(stderr, "s2i %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nRun 's2i %s --help' for the options.\n", cmd);
+  return S2I_EXIT_USAGE;
 }
 
 int cli_fail(struct s2i_error *err)
