@@ -71,18 +71,6 @@ static void build_free(struct build *b)
   s2i_store_free(b->store);
 }
 
-static int64_t source_date_epoch(void)
-{
-  const char *v = getenv("SOURCE_DATE_EPOCH");
-  char *end;
-  long long t;
-
-  if (v == NULL || *v == '\0')
-    return -1;
-  t = strtoll(v, &end, 10);
-  return (*end == '\0' && t >= 0) ? (int64_t)t : -1;
-}
-
 char *s2i_build_default_output(const char *tag)
 {
   char *out = xasprintf("%s.tar", tag);
@@ -611,7 +599,7 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
 
 int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
 {
-  struct build b = {.o = o, .sde = source_date_epoch(),
+  struct build b = {.o = o, .sde = s2i_env_source_date_epoch(),
                     .echo = !s2i_log_is_quiet()};
   int ret;
 

@@ -1,5 +1,7 @@
 #include "env.h"
 
+#include <stdlib.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -96,4 +98,16 @@ int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
       return s2i_error_prefix(err, "%s:%d", path, lineno);
   }
   return 0;
+}
+
+int64_t s2i_env_source_date_epoch(void)
+{
+  const char *v = getenv("SOURCE_DATE_EPOCH");
+  char *end;
+  long long t;
+
+  if (v == NULL || *v == '\0')
+    return -1;
+  t = strtoll(v, &end, 10);
+  return (*end == '\0' && t >= 0) ? (int64_t)t : -1;
 }

@@ -3,6 +3,8 @@
 #ifndef S2I_ENV_H
 #define S2I_ENV_H
 
+#include <stdint.h>
+
 #include "error.h"
 #include "strv.h"
 
@@ -14,6 +16,10 @@ int s2i_env_set(struct s2i_strv *env, const char *assignment,
  * the file and line.  missing_ok: a missing file adds nothing. */
 int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
                       struct s2i_error **err);
+/* $SOURCE_DATE_EPOCH of s2i's own environment (reproducible builds), or -1
+ * when unset or not a whole number >= 0. */
+int64_t s2i_env_source_date_epoch(void);
+
 /* The value of NAME in env, or NULL. */
 const char *s2i_env_get(const struct s2i_strv *env, const char *name);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "env.h"
 #include "image.h"
 #include "layer_diff.h"
 #include "layer_writer.h"
@@ -104,16 +105,15 @@ static void apply_config(struct s2i_image *img, const struct s2i_mkimage_opts *o
 
 static int64_t created_time(void)
 {
-  const char *v = getenv("SOURCE_DATE_EPOCH");
+  int64_t sde = s2i_env_source_date_epoch();
 
-  return (v && *v) ? (int64_t)strtoll(v, NULL, 10) : (int64_t)time(NULL);
+  return sde >= 0 ? sde : (int64_t)time(NULL);
 }
 
 static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
                       struct s2i_store *store, struct s2i_error **err)
 {
-  const char *v = getenv("SOURCE_DATE_EPOCH");
-  int64_t sde = (v && *v) ? (int64_t)strtoll(v, NULL, 10) : -1;
+  int64_t sde = s2i_env_source_date_epoch();
 
   for (size_t i = 0; i < o->n_layers; i++) {
     struct s2i_layer layer = {0};
@@ -135,14 +135,12 @@ static int add_runtime(struct s2i_image *img, const struct s2i_mkimage_opts *o,
   cleanup_strv struct s2i_strv lowers = S2I_STRV_INIT;
   cleanup_free char *root = o->runtime_dir ? xstrdup(o->runtime_dir)
                                            : s2i_runtime_default_root();
-  const char *v = getenv("SOURCE_DATE_EPOCH");
   struct s2i_layer layer = {0};
 
   s2i_log_step("Adding the runtime layer");
   if (s2i_layers_unpack(&lowers, img, store, err) < 0 ||
-      s2i_runtime_layer(&layer, &lowers, root,
-                        (v && *v) ? (int64_t)strtoll(v, NULL, 10) : -1, store,
-                        err) < 0)
+      s2i_runtime_layer(&layer, &lowers, root, s2i_env_source_date_epoch(),
+                        store, err) < 0)
     return -1;
   s2i_image_add_layer(img, &layer, "s2i runtime");
   free(layer.media_type);
