@@ -103,7 +103,7 @@ lint:
 	scripts/lint.sh
 
 format:
-	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] tests/unit/*.[ch]
+	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] builders/python/src/*.[ch] tests/unit/*.[ch]
 
 bench: all
 	bench/run.sh

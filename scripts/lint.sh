@@ -12,4 +12,10 @@ for f in s2i/lib/*.c s2i/cli/*.c builders/runtime/*.c builders/python/src/*.c; d
     /^\}/ { if (open && NR - open > MAX) { printf "%s:%d: function of %d lines (max %d)\n", F, open, NR - open, MAX; bad = 1 } open = 0 }
     END { exit bad }' "$f" || status=1
 done
+# Formatting: `make format` fixes what this reports.
+if ! clang-format --dry-run --Werror s2i/*/*.[ch] builders/runtime/*.[ch] \
+    builders/python/src/*.[ch] tests/unit/*.[ch] 2>/dev/null; then
+  echo "clang-format: run 'make format'" >&2
+  status=1
+fi
 exit $status

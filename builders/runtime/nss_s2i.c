@@ -39,46 +39,47 @@
 #define EXPORT __attribute__((visibility("default")))
 
 enum nss_status _nss_s2i_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
-				    size_t buflen, int *errnop) EXPORT;
+                                    size_t buflen, int *errnop) EXPORT;
 enum nss_status _nss_s2i_getpwnam_r(const char *name, struct passwd *pw,
-				    char *buf, size_t buflen, int *errnop) EXPORT;
+                                    char *buf, size_t buflen,
+                                    int *errnop) EXPORT;
 enum nss_status _nss_s2i_setpwent(int stayopen) EXPORT;
 enum nss_status _nss_s2i_endpwent(void) EXPORT;
-enum nss_status _nss_s2i_getpwent_r(struct passwd *pw, char *buf,
-				    size_t buflen, int *errnop) EXPORT;
+enum nss_status _nss_s2i_getpwent_r(struct passwd *pw, char *buf, size_t buflen,
+                                    int *errnop) EXPORT;
 
 /* getpwent position: 0 before our one entry, 1 after it. */
 static int ent_done;
 
 static int is_setid(void)
 {
-	return getuid() != geteuid() || getgid() != getegid();
+  return getuid() != geteuid() || getgid() != getegid();
 }
 
 static int name_is_valid(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
+  size_t n = s ? strlen(s) : 0;
 
-	if (n == 0 || n > S2I_NAME_MAX || s[0] == '-')
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._-") == n;
+  if (n == 0 || n > S2I_NAME_MAX || s[0] == '-')
+    return 0;
+  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789._-") == n;
 }
 
 static const char *entry_name(void)
 {
-	const char *n = is_setid() ? NULL : getenv("S2I_USER_NAME");
+  const char *n = is_setid() ? NULL : getenv("S2I_USER_NAME");
 
-	return name_is_valid(n) ? n : S2I_DEFAULT_NAME;
+  return name_is_valid(n) ? n : S2I_DEFAULT_NAME;
 }
 
 static const char *entry_home(void)
 {
-	const char *h = is_setid() ? NULL : getenv("HOME");
+  const char *h = is_setid() ? NULL : getenv("HOME");
 
-	if (h == NULL || h[0] != '/' || strpbrk(h, ":\n") != NULL)
-		return S2I_DEFAULT_HOME;
-	return h;
+  if (h == NULL || h[0] != '/' || strpbrk(h, ":\n") != NULL)
+    return S2I_DEFAULT_HOME;
+  return h;
 }
 
 static int files_has_uid(uid_t uid);
@@ -86,116 +87,116 @@ static int files_has_uid(uid_t uid);
 /* Never shadow a real entry, whatever the order in nsswitch.conf. */
 static int is_ours(uid_t uid)
 {
-	return uid != 0 && (uid == getuid() || uid == geteuid()) &&
-	       !files_has_uid(uid);
+  return uid != 0 && (uid == getuid() || uid == geteuid()) &&
+         !files_has_uid(uid);
 }
 
 /* Copy s into buf at *used; NULL when it does not fit. */
 static char *put(char *buf, size_t buflen, size_t *used, const char *s)
 {
-	size_t n = strlen(s) + 1;
-	char *dst = buf + *used;
-	size_t i;
+  size_t n = strlen(s) + 1;
+  char *dst = buf + *used;
+  size_t i;
 
-	if (n > buflen - *used)
-		return NULL;
-	for (i = 0; i < n; i++)
-		dst[i] = s[i];
-	*used += n;
-	return dst;
+  if (n > buflen - *used)
+    return NULL;
+  for (i = 0; i < n; i++)
+    dst[i] = s[i];
+  *used += n;
+  return dst;
 }
 
 static enum nss_status fill(uid_t uid, struct passwd *pw, char *buf,
-			    size_t buflen, int *errnop)
+                            size_t buflen, int *errnop)
 {
-	size_t used = 0;
+  size_t used = 0;
 
-	pw->pw_name = put(buf, buflen, &used, entry_name());
-	pw->pw_passwd = put(buf, buflen, &used, "x");
-	pw->pw_gecos = put(buf, buflen, &used, S2I_GECOS);
-	pw->pw_dir = put(buf, buflen, &used, entry_home());
-	pw->pw_shell = put(buf, buflen, &used, S2I_SHELL);
-	if (!pw->pw_name || !pw->pw_passwd || !pw->pw_gecos || !pw->pw_dir ||
-	    !pw->pw_shell) {
-		*errnop = ERANGE;
-		return NSS_STATUS_TRYAGAIN;
-	}
-	pw->pw_uid = uid;
-	pw->pw_gid = uid == getuid() ? getgid() : getegid();
-	return NSS_STATUS_SUCCESS;
+  pw->pw_name = put(buf, buflen, &used, entry_name());
+  pw->pw_passwd = put(buf, buflen, &used, "x");
+  pw->pw_gecos = put(buf, buflen, &used, S2I_GECOS);
+  pw->pw_dir = put(buf, buflen, &used, entry_home());
+  pw->pw_shell = put(buf, buflen, &used, S2I_SHELL);
+  if (!pw->pw_name || !pw->pw_passwd || !pw->pw_gecos || !pw->pw_dir ||
+      !pw->pw_shell) {
+    *errnop = ERANGE;
+    return NSS_STATUS_TRYAGAIN;
+  }
+  pw->pw_uid = uid;
+  pw->pw_gid = uid == getuid() ? getgid() : getegid();
+  return NSS_STATUS_SUCCESS;
 }
 
 /* Whether /etc/passwd already has a line for uid: then getpwent must not
  * list a second name for it.  Read by hand, no stdio (fewer symbols). */
 static int files_has_uid(uid_t uid)
 {
-	char buf[8192], field[16];
-	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-	int col = 0, found = 0;
-	size_t flen = 0;
-	ssize_t n, i;
+  char buf[8192], field[16];
+  int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  int col = 0, found = 0;
+  size_t flen = 0;
+  ssize_t n, i;
 
-	if (fd < 0)
-		return 0;
-	while (!found && (n = read(fd, buf, sizeof buf)) > 0) {
-		for (i = 0; i < n && !found; i++) {
-			char ch = buf[i];
-			if (ch == ':' || ch == '\n') {
-				if (col == 2 && flen > 0 && flen < sizeof field) {
-					field[flen] = '\0';
-					found = strtoul(field, NULL, 10) == (unsigned long)uid;
-				}
-				col = ch == '\n' ? 0 : col + 1;
-				flen = 0;
-			} else if (col == 2 && flen < sizeof field) {
-				field[flen++] = ch;
-			}
-		}
-	}
-	close(fd);
-	return found;
+  if (fd < 0)
+    return 0;
+  while (!found && (n = read(fd, buf, sizeof buf)) > 0) {
+    for (i = 0; i < n && !found; i++) {
+      char ch = buf[i];
+      if (ch == ':' || ch == '\n') {
+        if (col == 2 && flen > 0 && flen < sizeof field) {
+          field[flen] = '\0';
+          found = strtoul(field, NULL, 10) == (unsigned long)uid;
+        }
+        col = ch == '\n' ? 0 : col + 1;
+        flen = 0;
+      } else if (col == 2 && flen < sizeof field) {
+        field[flen++] = ch;
+      }
+    }
+  }
+  close(fd);
+  return found;
 }
 
 enum nss_status _nss_s2i_getpwuid_r(uid_t uid, struct passwd *pw, char *buf,
-				    size_t buflen, int *errnop)
+                                    size_t buflen, int *errnop)
 {
-	if (!is_ours(uid))
-		return NSS_STATUS_NOTFOUND;
-	return fill(uid, pw, buf, buflen, errnop);
+  if (!is_ours(uid))
+    return NSS_STATUS_NOTFOUND;
+  return fill(uid, pw, buf, buflen, errnop);
 }
 
 enum nss_status _nss_s2i_getpwnam_r(const char *name, struct passwd *pw,
-				    char *buf, size_t buflen, int *errnop)
+                                    char *buf, size_t buflen, int *errnop)
 {
-	if (name == NULL || strcmp(name, entry_name()) != 0 || !is_ours(getuid()))
-		return NSS_STATUS_NOTFOUND;
-	return fill(getuid(), pw, buf, buflen, errnop);
+  if (name == NULL || strcmp(name, entry_name()) != 0 || !is_ours(getuid()))
+    return NSS_STATUS_NOTFOUND;
+  return fill(getuid(), pw, buf, buflen, errnop);
 }
 
 enum nss_status _nss_s2i_setpwent(int stayopen)
 {
-	(void)stayopen;
-	ent_done = 0;
-	return NSS_STATUS_SUCCESS;
+  (void)stayopen;
+  ent_done = 0;
+  return NSS_STATUS_SUCCESS;
 }
 
 enum nss_status _nss_s2i_endpwent(void)
 {
-	ent_done = 0;
-	return NSS_STATUS_SUCCESS;
+  ent_done = 0;
+  return NSS_STATUS_SUCCESS;
 }
 
-enum nss_status _nss_s2i_getpwent_r(struct passwd *pw, char *buf,
-				    size_t buflen, int *errnop)
+enum nss_status _nss_s2i_getpwent_r(struct passwd *pw, char *buf, size_t buflen,
+                                    int *errnop)
 {
-	enum nss_status st;
+  enum nss_status st;
 
-	if (ent_done || !is_ours(getuid())) {
-		ent_done = 1;
-		return NSS_STATUS_NOTFOUND;
-	}
-	st = fill(getuid(), pw, buf, buflen, errnop);
-	if (st == NSS_STATUS_SUCCESS)
-		ent_done = 1;
-	return st;
+  if (ent_done || !is_ours(getuid())) {
+    ent_done = 1;
+    return NSS_STATUS_NOTFOUND;
+  }
+  st = fill(getuid(), pw, buf, buflen, errnop);
+  if (st == NSS_STATUS_SUCCESS)
+    ent_done = 1;
+  return st;
 }

@@ -14,7 +14,8 @@ static const char build_help[] =
     "\n"
     "Build an image from SOURCE (a Git URL, a local Git repository, or a\n"
     "directory) with the builder image BUILDER, and write it as an image\n"
-    "tarball (docker-archive + OCI layout) that podman load, skopeo and docker\n"
+    "tarball (docker-archive + OCI layout) that podman load, skopeo and "
+    "docker\n"
     "read.  No daemon is needed.\n"
     "\n"
     "BUILDER: docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or PATH.\n"
@@ -24,20 +25,25 @@ static const char build_help[] =
     "                             (default: TAG with / and : as _, plus .tar)\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
-    "      --copy                 copy a local repository's working tree as is\n"
+    "      --copy                 copy a local repository's working tree as "
+    "is\n"
     "      --exclude REGEX        leave out matching paths (default .git)\n"
     "  -e, --env NAME=VALUE       set a build and image environment variable\n"
     "  -E, --environment-file F   read NAME=VALUE lines from F\n"
-    "      --scripts-url URL      builder scripts from image://, file://, http(s)://\n"
+    "      --scripts-url URL      builder scripts from image://, file://, "
+    "http(s)://\n"
     "      --assemble-user USER   run assemble as USER (default: the image's)\n"
-    "  -u, --allowed-uids RANGES  refuse builders whose users are outside RANGES\n"
-    "      --as-dockerfile PATH   write a Dockerfile + upload/ context instead\n"
+    "  -u, --allowed-uids RANGES  refuse builders whose users are outside "
+    "RANGES\n"
+    "      --as-dockerfile PATH   write a Dockerfile + upload/ context "
+    "instead\n"
     "      --incremental          reuse the artifacts (save-artifacts) of the\n"
     "                             previous image: the tarball at the -o path\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
     "      --network host|none    network for assemble (default host)\n"
-    "      --no-runtime           do not add the runtime layer (init, identity)\n"
+    "      --no-runtime           do not add the runtime layer (init, "
+    "identity)\n"
     "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
     "  -q, --quiet                only errors and warnings\n"
     "      --loglevel N           more detail (0-5)\n"
@@ -81,7 +87,6 @@ static const struct option build_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o)
 {
@@ -107,12 +112,11 @@ static int parse_option(int c, struct s2i_build_opts *o)
   case 'q': s2i_log_set_quiet(1); break;
   case OPT_NETWORK:
     if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
-      return cli_usage_error("build", "--network must be host or none, not '%s'", optarg);
+      return cli_usage_error(
+          "build", "--network must be host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
     break;
-  case OPT_LOGLEVEL:
-    s2i_log_set_level(atoi(optarg));
-    break;
+  case OPT_LOGLEVEL: s2i_log_set_level(atoi(optarg)); break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
@@ -133,8 +137,9 @@ int cmd_build(int argc, char **argv)
       goto out;
   }
   if (argc - optind != 3) {
-    ret = cli_usage_error("build", "expected SOURCE BUILDER TAG, got %s arguments",
-                      argc - optind < 3 ? "fewer" : "more");
+    ret = cli_usage_error("build",
+                          "expected SOURCE BUILDER TAG, got %s arguments",
+                          argc - optind < 3 ? "fewer" : "more");
     goto out;
   }
   o.source = argv[optind];

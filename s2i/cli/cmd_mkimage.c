@@ -27,8 +27,21 @@ static const char mkimage_help[] =
     "  --cache-dir DIR          blob cache (default ~/.cache/s2i)\n"
     "  -o, --output OUT.tar     where to write the image\n";
 
-enum { O_FROM = 256, O_LAYER, O_LAYER_TAR, O_LAYER_DIFF, O_USER, O_WORKDIR,
-       O_ENV, O_LABEL, O_EXPOSE, O_CMD, O_ENTRYPOINT, O_CACHE, O_RUNTIME };
+enum {
+  O_FROM = 256,
+  O_LAYER,
+  O_LAYER_TAR,
+  O_LAYER_DIFF,
+  O_USER,
+  O_WORKDIR,
+  O_ENV,
+  O_LABEL,
+  O_EXPOSE,
+  O_CMD,
+  O_ENTRYPOINT,
+  O_CACHE,
+  O_RUNTIME
+};
 
 static const struct option mk_options[] = {
     {"from", required_argument, NULL, O_FROM},
@@ -88,7 +101,8 @@ static int parse(int c, struct mk_args *m, int argc, char **argv)
   case O_RUNTIME: m->o.runtime = 1; break;
   case 'o': m->o.output = optarg; break;
   case 'h': fputs(mkimage_help, stdout); return 0;
-  default: fputs("Run 's2i mkimage --help' for the options.\n", stderr);
+  default:
+    fputs("Run 's2i mkimage --help' for the options.\n", stderr);
     return S2I_EXIT_USAGE;
   }
   return -1;
@@ -112,7 +126,8 @@ int cmd_mkimage(int argc, char **argv)
 
   optind = 1;
   /* "+": stop permuting so --layer-diff can take its second operand */
-  while (ret < 0 && (c = getopt_long(argc, argv, "+o:h", mk_options, NULL)) != -1)
+  while (ret < 0 &&
+         (c = getopt_long(argc, argv, "+o:h", mk_options, NULL)) != -1)
     ret = parse(c, &m, argc, argv);
   if (ret < 0 && (argc - optind != 1 || m.o.output == NULL)) {
     fputs("s2i mkimage: expected -o OUT.tar and one TAG\n", stderr);

@@ -10,8 +10,8 @@ int cmd_usage(int argc, char **argv)
 {
   struct s2i_error *err = NULL;
 
-  if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-                    strcmp(argv[1], "-h") == 0)) {
+  if (argc == 2 &&
+      (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     puts("Usage: s2i usage BUILDER\n\n"
          "Run the builder image's usage script and show what it prints.");
     return 0;

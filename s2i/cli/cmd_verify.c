@@ -44,7 +44,6 @@ static const struct option verify_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-
 /* A whole number in [lo, hi], else -1. */
 static int parse_int(const char *s, int lo, int hi)
 {
@@ -60,11 +59,13 @@ static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
   switch (c) {
   case OPT_PORT:
     if ((o->port = parse_int(optarg, 1, 65535)) < 0)
-      return cli_usage_error("verify", "--port must be 1-65535, not '%s'", optarg);
+      return cli_usage_error("verify", "--port must be 1-65535, not '%s'",
+                             optarg);
     break;
   case OPT_TIMEOUT:
     if ((o->timeout = parse_int(optarg, 1, 3600)) < 0)
-      return cli_usage_error("verify", "--timeout must be 1-3600 seconds, not '%s'", optarg);
+      return cli_usage_error(
+          "verify", "--timeout must be 1-3600 seconds, not '%s'", optarg);
     break;
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
   case 'q':
@@ -92,7 +93,7 @@ int cmd_verify(int argc, char **argv)
       return ret;
   if (argc - optind != 1)
     return cli_usage_error("verify", "expected one IMAGE, got %s arguments",
-                       argc - optind < 1 ? "no" : "more");
+                           argc - optind < 1 ? "no" : "more");
   o.image = argv[optind];
   s2i_signals_install();
   if (s2i_verify(&report, &o, &err) < 0)

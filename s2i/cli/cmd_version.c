@@ -11,7 +11,8 @@ int cmd_version(int argc, char **argv)
 {
   int major, minor, rev;
 
-  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+  if (argc > 1 &&
+      (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     puts("Usage: s2i version\n\nPrint the versions of s2i and its libraries.");
     return 0;
   }

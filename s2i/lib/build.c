@@ -152,13 +152,13 @@ static int resolve_user(struct build *b, struct s2i_error **err)
     return 0;
   if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
     return -1;
-  ret = check_allowed("assemble user", spec, b->uid, r, b->o->allowed_uids,
-                      err);
+  ret =
+      check_allowed("assemble user", spec, b->uid, r, b->o->allowed_uids, err);
   if (ret == 0 && image_user && *image_user) {
     ret = s2i_user_resolve(&iu, &ig, image_user, &b->lowers, err);
     if (ret == 0)
-      ret = check_allowed("builder USER", image_user, iu, r,
-                          b->o->allowed_uids, err);
+      ret = check_allowed("builder USER", image_user, iu, r, b->o->allowed_uids,
+                          err);
   }
   s2i_user_ranges_free(r);
   return ret;
@@ -187,8 +187,7 @@ static int stage_source(struct build *b, const char *dir,
   s2i_log_step("Copying sources from %s", b->o->source);
   if (s2i_source_stage(&b->src, &so, dir, err) < 0)
     return s2i_error_prefix(err, "source");
-  s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files,
-                b->src->n_bytes);
+  s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files, b->src->n_bytes);
   if (b->src->is_git)
     s2i_log_debug(1, "commit %s (%s)", b->src->commit.id,
                   b->src->commit.message);
@@ -298,8 +297,9 @@ static void assemble_env(struct build *b, struct s2i_strv *envp)
 {
   s2i_image_env(b->img, envp);
   if (!s2i_env_get(envp, "PATH"))
-    s2i_strv_add(envp,
-                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    s2i_strv_add(
+        envp,
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   if (!s2i_env_get(envp, "HOME"))
     s2i_strv_add(envp, "HOME=/");
   for (size_t i = 0; i < b->env.n; i++)
@@ -374,8 +374,7 @@ static int run_assemble(struct build *b, struct s2i_error **err)
   if (WIFSIGNALED(status))
     snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
   else
-    snprintf(how, sizeof(how), "failed with exit code %d",
-             WEXITSTATUS(status));
+    snprintf(how, sizeof(how), "failed with exit code %d", WEXITSTATUS(status));
   s2i_error_make(err, 0, "assemble script %s %s%s%s", path, how,
                  b->tail_len ? "; the last lines of its output:\n" : "",
                  b->tail_len ? tail_lines(b, 10) : "");
@@ -453,8 +452,8 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
 {
   struct s2i_layer_write_opts lo = S2I_LAYER_WRITE_OPTS_INIT;
   struct s2i_layer layer = {0};
-  cleanup_free char *meta = xasprintf("%s%s/.s2i/image_metadata.json",
-                                      b->upper, b->dest);
+  cleanup_free char *meta =
+      xasprintf("%s%s/.s2i/image_metadata.json", b->upper, b->dest);
 
   if (s2i_labels_load_metadata(b->img, meta, err) < 0)
     return -1;
@@ -514,8 +513,8 @@ static int write_output(struct build *b, struct s2i_error **err)
   char digest[S2I_DIGEST_LEN + 1];
 
   s2i_log_step("Writing image %s to %s", b->o->tag, path);
-  if (s2i_writer_write_archive(b->img, b->store, b->o->tag, path, digest,
-                               err) < 0)
+  if (s2i_writer_write_archive(b->img, b->store, b->o->tag, path, digest, err) <
+      0)
     return -1;
   s2i_log_step("Built %s (%s)", b->o->tag, digest);
   return 0;
@@ -552,9 +551,8 @@ static int build_image(struct build *b, struct s2i_error **err)
   if (run_assemble(b, err) < 0)
     return -1;
   inject = xasprintf("%s%s/scripts", b->upper, b->dest);
-  if (keep_injected_run(b, inject, err) < 0 ||
-      strip_build_inputs(b, err) < 0 || commit_app_layer(b, err) < 0 ||
-      add_runtime(b, err) < 0)
+  if (keep_injected_run(b, inject, err) < 0 || strip_build_inputs(b, err) < 0 ||
+      commit_app_layer(b, err) < 0 || add_runtime(b, err) < 0)
     return -1;
   configure_image(b);
   s2i_image_set_created(b->img, b->sde >= 0 ? b->sde : (int64_t)time(NULL));
@@ -582,25 +580,26 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       stage_source(b, src, err) < 0 || collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 0, err) < 0)
     return -1;
-  return s2i_dockerfile_write(&(struct s2i_dockerfile){
-                                  .path = b->o->as_dockerfile,
-                                  .builder = b->o->builder,
-                                  .user = spec,
-                                  .dest = b->dest,
-                                  .env = &b->env,
-                                  .scripts = &b->scripts,
-                                  .source = b->src,
-                                  .location = b->o->source,
-                                  .context_dir = b->o->context_dir,
-                                  .tag = b->o->tag,
-                              },
-                              err);
+  return s2i_dockerfile_write(
+      &(struct s2i_dockerfile){
+          .path = b->o->as_dockerfile,
+          .builder = b->o->builder,
+          .user = spec,
+          .dest = b->dest,
+          .env = &b->env,
+          .scripts = &b->scripts,
+          .source = b->src,
+          .location = b->o->source,
+          .context_dir = b->o->context_dir,
+          .tag = b->o->tag,
+      },
+      err);
 }
 
 int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
 {
-  struct build b = {.o = o, .sde = s2i_env_source_date_epoch(),
-                    .echo = !s2i_log_is_quiet()};
+  struct build b = {
+      .o = o, .sde = s2i_env_source_date_epoch(), .echo = !s2i_log_is_quiet()};
   int ret;
 
   if (o->as_dockerfile)

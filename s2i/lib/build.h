@@ -28,7 +28,7 @@ struct s2i_build_opts {
   int no_runtime;            /* --no-runtime */
   const char *cache_dir;     /* --cache-dir; NULL: the store default */
   const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
-  int incremental;           /* --incremental: reuse the previous image's artifacts */
+  int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };
 

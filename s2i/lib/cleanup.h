@@ -44,8 +44,6 @@ static inline void s2i_cleanup_dirp(DIR **d)
     s2i_steal_tmp_;                                                            \
   })
 
-
-
 /* jansson values */
 #include <jansson.h>
 static inline void s2i_cleanup_jsonp(json_t **j)

@@ -98,8 +98,8 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
   const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
   cleanup_free char *from = from_reference(d->builder);
   /* the assemble user, in group 0 unless the spec names a group */
-  cleanup_free char *owner = strchr(d->user, ':') ? xstrdup(d->user)
-                                                   : xasprintf("%s:0", d->user);
+  cleanup_free char *owner =
+      strchr(d->user, ':') ? xstrdup(d->user) : xasprintf("%s:0", d->user);
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
@@ -119,8 +119,7 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
   return text;
 }
 
-int s2i_dockerfile_write(const struct s2i_dockerfile *d,
-                         struct s2i_error **err)
+int s2i_dockerfile_write(const struct s2i_dockerfile *d, struct s2i_error **err)
 {
   cleanup_free char *text = s2i_dockerfile_render(d);
 

@@ -11,10 +11,10 @@
 #include "strv.h"
 
 struct s2i_dockerfile {
-  const char *path;     /* the Dockerfile to write */
-  const char *builder;  /* FROM, as given */
-  const char *user;     /* the assemble user spec (USER) */
-  const char *dest;     /* io.openshift.s2i.destination */
+  const char *path;    /* the Dockerfile to write */
+  const char *builder; /* FROM, as given */
+  const char *user;    /* the assemble user spec (USER) */
+  const char *dest;    /* io.openshift.s2i.destination */
   const struct s2i_strv *env;
   const struct s2i_scripts *scripts;
   const struct s2i_source *source;

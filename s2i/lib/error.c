@@ -103,8 +103,8 @@ int s2i_error_curl(struct s2i_error **err, int curl_code, const char *errbuf,
 {
   va_list ap;
   char *ctx;
-  const char *why = errbuf && *errbuf ? errbuf
-                                      : curl_easy_strerror((CURLcode)curl_code);
+  const char *why =
+      errbuf && *errbuf ? errbuf : curl_easy_strerror((CURLcode)curl_code);
 
   va_start(ap, fmt);
   ctx = xvasprintf(fmt, ap);

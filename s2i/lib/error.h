@@ -20,9 +20,9 @@ struct s2i_error {
 /* Process exit codes, in one place (as libgit2's CLI does). */
 enum {
   S2I_EXIT_OK = 0,
-  S2I_EXIT_FAILURE = 1,     /* the build (or command) failed */
-  S2I_EXIT_USAGE = 2,       /* bad command line */
-  S2I_EXIT_ASSEMBLE = 3,    /* assemble (or another builder script) failed */
+  S2I_EXIT_FAILURE = 1,  /* the build (or command) failed */
+  S2I_EXIT_USAGE = 2,    /* bad command line */
+  S2I_EXIT_ASSEMBLE = 3, /* assemble (or another builder script) failed */
   S2I_EXIT_INTERRUPTED = 130,
 };
 
@@ -48,11 +48,9 @@ int s2i_error_archive(struct s2i_error **err, struct archive *a,
 int s2i_error_git(struct s2i_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int s2i_error_curl(struct s2i_error **err, int curl_code, const char *errbuf,
-                   const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-int s2i_error_json(struct s2i_error **err, const char *json_text,
-                   int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int s2i_error_json(struct s2i_error **err, const char *json_text, int line,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 void s2i_error_free(struct s2i_error *err);
 

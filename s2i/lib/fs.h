@@ -23,7 +23,8 @@ int s2i_fs_write_file_atomic(const char *path, const void *data, size_t len,
 int s2i_fs_write_all(int fd, const void *buf, size_t len);
 /* Copy all of in_fd to out_fd; returns 0 or -1 with errno set. */
 int s2i_fs_copy_fd(int in_fd, int out_fd);
-/* A relative path that stays below its root: no "..", not absolute, not empty. */
+/* A relative path that stays below its root: no "..", not absolute, not empty.
+ */
 int s2i_fs_path_is_safe(const char *rel);
 char *s2i_fs_join(const char *a, const char *b);
 /* Set the mtime (and atime) of a whole tree, symlinks included. */

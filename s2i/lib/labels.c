@@ -38,8 +38,7 @@ static int apply_label_object(struct s2i_image *img, json_t *obj,
   json_t *value;
 
   if (!json_is_object(obj))
-    return s2i_error_make(err, 0, "%s: \"labels\" items must be objects",
-                          path);
+    return s2i_error_make(err, 0, "%s: \"labels\" items must be objects", path);
   json_object_foreach(obj, key, value)
   {
     if (!json_is_string(value))

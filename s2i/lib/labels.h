@@ -12,7 +12,7 @@ struct s2i_label_facts {
   const char *location;    /* SOURCE as given */
   const char *context_dir; /* NULL or "" when none */
   const struct s2i_commit_info *commit; /* NULL for a plain directory */
-  const char *tag;         /* the output image's name:tag */
+  const char *tag;                      /* the output image's name:tag */
 };
 
 void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f);

@@ -84,13 +84,11 @@ static char *entry_signature(struct archive *a, struct archive_entry *e)
       s2i_digest_update(h, buf, len);
     s2i_digest_final(h, d);
   }
-  return xasprintf("%o %lld %lld %lld %lu %s %s %s",
-                   (unsigned)archive_entry_mode(e),
-                   (long long)archive_entry_uid(e),
-                   (long long)archive_entry_gid(e),
-                   (long long)archive_entry_size(e),
-                   (unsigned long)archive_entry_rdev(e), link ? link : "",
-                   hard ? hard : "", d);
+  return xasprintf(
+      "%o %lld %lld %lld %lu %s %s %s", (unsigned)archive_entry_mode(e),
+      (long long)archive_entry_uid(e), (long long)archive_entry_gid(e),
+      (long long)archive_entry_size(e), (unsigned long)archive_entry_rdev(e),
+      link ? link : "", hard ? hard : "", d);
 }
 
 static struct archive *open_tar(const char *path, struct s2i_error **err)
@@ -126,9 +124,8 @@ static int read_sigs(struct sig_set *s, const char *path,
     }
     s->v[s->n].path = p;
     s->v[s->n].is_dir = archive_entry_filetype(e) == AE_IFDIR;
-    s->v[s->n].hardlink = archive_entry_hardlink(e)
-                              ? normalise(archive_entry_hardlink(e))
-                              : NULL;
+    s->v[s->n].hardlink =
+        archive_entry_hardlink(e) ? normalise(archive_entry_hardlink(e)) : NULL;
     s->v[s->n++].text = entry_signature(a, e);
   }
   if (r != ARCHIVE_EOF)
@@ -281,8 +278,9 @@ static int extract_changed(const char *full_tar, const struct s2i_strv *changed,
   if (a == NULL)
     return archive_write_free(disk), -1;
   archive_write_disk_set_options(
-      disk, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+      disk, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
+                ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+                ARCHIVE_EXTRACT_SECURE_NODOTDOT);
   while (ret == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
     cleanup_free char *rel = normalise(archive_entry_pathname(e));
     if (rel == NULL || !in_sorted(changed, rel))
@@ -310,7 +308,8 @@ int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
   struct s2i_error *e2 = NULL;
   int ret = -1;
 
-  if (read_sigs(&base, base_tar, err) < 0 || read_sigs(&full, full_tar, err) < 0)
+  if (read_sigs(&base, base_tar, err) < 0 ||
+      read_sigs(&full, full_tar, err) < 0)
     goto out;
   find_changes(&base, &full, &changed);
   s2i_log_debug(1, "%zu of %zu entries differ from %s", changed.n, full.n,

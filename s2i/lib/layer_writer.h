@@ -19,7 +19,10 @@ struct s2i_layer_write_opts {
   const struct s2i_strv *exclude; /* relative paths left out with subtrees */
 };
 
-#define S2I_LAYER_WRITE_OPTS_INIT {0, -1, NULL}
+#define S2I_LAYER_WRITE_OPTS_INIT                                              \
+  {                                                                            \
+    0, -1, NULL                                                                \
+  }
 
 /* Fills layer (digest == diff_id, media type tar, size); layer->media_type
  * is allocated and the caller's to free (s2i_image_add_layer copies it).

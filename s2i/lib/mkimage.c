@@ -13,8 +13,8 @@
 #include "layer_diff.h"
 #include "layer_writer.h"
 #include "layers.h"
-#include "runtime.h"
 #include "log.h"
+#include "runtime.h"
 #include "store.h"
 #include "writer.h"
 #include "xalloc.h"
@@ -72,8 +72,10 @@ static int make_layer(struct s2i_layer *layer,
     return s2i_layer_write(layer, l->path, &wo, store, err);
   case S2I_MKLAYER_TAR:
     if (is_gzip(l->path))
-      return s2i_error_make(err, 0, "layer %s: compressed layer tarballs are "
-                            "not supported, give an uncompressed tar", l->path);
+      return s2i_error_make(err, 0,
+                            "layer %s: compressed layer tarballs are "
+                            "not supported, give an uncompressed tar",
+                            l->path);
     return ingest_tar(layer, l->path, store, err);
   case S2I_MKLAYER_DIFF:
     return s2i_layer_diff(layer, l->base, l->path, store, err);
@@ -81,7 +83,8 @@ static int make_layer(struct s2i_layer *layer,
   return s2i_error_make(err, 0, "unknown layer kind");
 }
 
-static void apply_config(struct s2i_image *img, const struct s2i_mkimage_opts *o)
+static void apply_config(struct s2i_image *img,
+                         const struct s2i_mkimage_opts *o)
 {
   if (o->user)
     s2i_image_set_user(img, o->user);
@@ -117,7 +120,8 @@ static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
 
   for (size_t i = 0; i < o->n_layers; i++) {
     struct s2i_layer layer = {0};
-    cleanup_free char *what = xasprintf("s2i mkimage layer %s", o->layers[i].path);
+    cleanup_free char *what =
+        xasprintf("s2i mkimage layer %s", o->layers[i].path);
     s2i_log_step("Adding layer %s", o->layers[i].path);
     if (make_layer(&layer, &o->layers[i], sde, store, err) < 0)
       return -1;
@@ -133,8 +137,8 @@ static int add_runtime(struct s2i_image *img, const struct s2i_mkimage_opts *o,
                        struct s2i_store *store, struct s2i_error **err)
 {
   cleanup_strv struct s2i_strv lowers = S2I_STRV_INIT;
-  cleanup_free char *root = o->runtime_dir ? xstrdup(o->runtime_dir)
-                                           : s2i_runtime_default_root();
+  cleanup_free char *root =
+      o->runtime_dir ? xstrdup(o->runtime_dir) : s2i_runtime_default_root();
   struct s2i_layer layer = {0};
 
   s2i_log_step("Adding the runtime layer");

@@ -22,9 +22,13 @@
 
 /* Where glibc's libc.so.6 lives, most specific first: usr-merged images
  * reach /lib only through a symlink, which s2i_layers_find does not take. */
-static const char *const libc_dirs[] = {
-    "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64",
-    "/lib64", "/usr/lib", "/lib", NULL};
+static const char *const libc_dirs[] = {"/usr/lib/x86_64-linux-gnu",
+                                        "/lib/x86_64-linux-gnu",
+                                        "/usr/lib64",
+                                        "/lib64",
+                                        "/usr/lib",
+                                        "/lib",
+                                        NULL};
 static const char *const musl_loaders[] = {
     "/lib/ld-musl-x86_64.so.1", "/usr/lib/ld-musl-x86_64.so.1", NULL};
 
@@ -74,8 +78,8 @@ static void nsswitch_line(struct s2i_strv *out, const char *line, size_t n,
   }
   while (trimmed > 0 && strchr(" \t", line[trimmed - 1]))
     trimmed--;
-  s2i_strv_addf(out, "%.*s s2i%s%.*s", (int)trimmed, line,
-                body < n ? " " : "", (int)(n - body), line + body);
+  s2i_strv_addf(out, "%.*s s2i%s%.*s", (int)trimmed, line, body < n ? " " : "",
+                (int)(n - body), line + body);
 }
 
 static char *join_lines(const struct s2i_strv *lines)
@@ -196,9 +200,8 @@ static int match_image_dir(const char *dir, const struct s2i_strv *lower_dirs,
     return 0;
   }
   if (!S_ISDIR(st.st_mode))
-    return s2i_error_make(err, ENOTDIR,
-                          "runtime layer: image path %s is not a directory",
-                          abs);
+    return s2i_error_make(
+        err, ENOTDIR, "runtime layer: image path %s is not a directory", abs);
   if (chmod(dir, st.st_mode & 07777) < 0)
     return s2i_error_make(err, errno, "chmod %s", dir);
   if (geteuid() == 0 && lchown(dir, st.st_uid, st.st_gid) < 0)
@@ -258,12 +261,10 @@ static int write_text(const char *dest, const char *rel, const char *text,
 }
 
 static int copy_tree(const char *src_root, const char *rel, const char *dest,
-                     const struct s2i_strv *lower_dirs,
-                     struct s2i_error **err);
+                     const struct s2i_strv *lower_dirs, struct s2i_error **err);
 
 static int copy_entry(const char *src_root, const char *rel, const char *dest,
-                      const struct s2i_strv *lower_dirs,
-                      struct s2i_error **err)
+                      const struct s2i_strv *lower_dirs, struct s2i_error **err)
 {
   cleanup_free char *src = s2i_fs_join(src_root, rel);
   cleanup_free char *dst = s2i_fs_join(dest, rel);
@@ -442,7 +443,8 @@ void s2i_runtime_configure(struct s2i_image *img)
   s2i_image_set_entrypoint(img, (const char *const *)argv.v);
 }
 
-/* ---- where the runtime files are ------------------------------------------ */
+/* ---- where the runtime files are ------------------------------------------
+ */
 
 static char *exe_dir(void)
 {

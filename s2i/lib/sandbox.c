@@ -104,8 +104,7 @@ static int mount_at(const char *src, const char *dst, const char *type,
                     struct s2i_error **err)
 {
   if (mount(src, dst, type, flags, data) < 0)
-    return s2i_error_make(err, errno, "mount %s on %s", type ? type : src,
-                          dst);
+    return s2i_error_make(err, errno, "mount %s on %s", type ? type : src, dst);
   return 0;
 }
 
@@ -486,8 +485,7 @@ static int pipe_high(int *r, int *w, struct s2i_error **err)
   }
   *r = p[0];
   *w = p[1];
-  return p[0] < 0 || p[1] < 0 ? s2i_error_make(err, errno, "create a pipe")
-                              : 0;
+  return p[0] < 0 || p[1] < 0 ? s2i_error_make(err, errno, "create a pipe") : 0;
 }
 
 static void close_fd(int *fd)
@@ -499,8 +497,8 @@ static void close_fd(int *fd)
 
 static void sandbox_release(struct sandbox *sb)
 {
-  int *fds[] = {&sb->out_r,    &sb->out_w,    &sb->err_r,
-                &sb->err_w,    &sb->status_r, &sb->status_w};
+  int *fds[] = {&sb->out_r, &sb->out_w,    &sb->err_r,
+                &sb->err_w, &sb->status_r, &sb->status_w};
 
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     close_fd(fds[i]);
@@ -648,17 +646,23 @@ static int finish(struct sandbox *sb, pid_t pid, int *status,
 int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
                     struct s2i_error **err)
 {
-  struct sandbox sb = {.o = opts, .stdin_fd = opts->stdin_fd,
-                       .out_r = -1, .out_w = -1, .err_r = -1, .err_w = -1,
-                       .status_r = -1, .status_w = -1};
+  struct sandbox sb = {.o = opts,
+                       .stdin_fd = opts->stdin_fd,
+                       .out_r = -1,
+                       .out_w = -1,
+                       .err_r = -1,
+                       .err_w = -1,
+                       .status_r = -1,
+                       .status_w = -1};
   pid_t pid;
   int ret = -1;
 
   *status = 0;
-  if (opts->fn == NULL && (opts->argv == NULL || opts->argv[0] == NULL ||
-                           opts->argv[0][0] != '/'))
-    return s2i_error_make(err, 0, "sandbox: the command must be an "
-                                  "absolute path inside the image");
+  if (opts->fn == NULL &&
+      (opts->argv == NULL || opts->argv[0] == NULL || opts->argv[0][0] != '/'))
+    return s2i_error_make(err, 0,
+                          "sandbox: the command must be an "
+                          "absolute path inside the image");
   if (s2i_error_check_interrupt(err) < 0)
     return -1;
   if (sandbox_prepare(&sb, err) == 0 && (pid = spawn_init(&sb, err)) > 0) {

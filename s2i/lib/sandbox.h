@@ -21,7 +21,7 @@ struct s2i_sandbox_opts {
   const char *work;              /* overlay work dir, same file system */
   uid_t uid;
   gid_t gid;
-  const char *const *argv;       /* argv[0] absolute path inside the root */
+  const char *const *argv; /* argv[0] absolute path inside the root */
   /* Instead of argv: call fn(fn_ctx) in the sandboxed child (after the
    * user switch) and exit with its return value.  Lets s2i run its own code
    * inside the image (e.g. fixing group-0 permissions) with no helper
@@ -33,10 +33,10 @@ struct s2i_sandbox_opts {
   int (*then_fn)(void *ctx);
   void *then_ctx;
   const char *const *envp;
-  const char *cwd;               /* inside the root; NULL: "/" */
-  const char *hostname;          /* NULL: "s2i-build" */
-  int network_none;              /* new, empty network namespace */
-  int stdin_fd;                  /* -1: /dev/null */
+  const char *cwd;      /* inside the root; NULL: "/" */
+  const char *hostname; /* NULL: "s2i-build" */
+  int network_none;     /* new, empty network namespace */
+  int stdin_fd;         /* -1: /dev/null */
   /* The command's stdout only goes to this fd (e.g. a pipe its caller
    * reads a tar stream from); -1 or 0 (a zeroed struct): the default. */
   int stdout_fd;

@@ -39,8 +39,8 @@ static const char *file_url_path(const char *url)
 
 static int is_http_url(const char *url)
 {
-  return url && (strncmp(url, "http://", 7) == 0 ||
-                 strncmp(url, "https://", 8) == 0);
+  return url &&
+         (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
 }
 
 static int copy_script(const char *from, const char *to, struct s2i_error **err)
@@ -55,8 +55,7 @@ static int copy_script(const char *from, const char *to, struct s2i_error **err)
     return s2i_error_make(err, errno, "create %s", to);
   if (s2i_fs_copy_fd(in, out) < 0)
     return s2i_error_make(err, errno, "copy script %s to %s", from, to);
-  return fchmod(out, 0755) < 0 ? s2i_error_make(err, errno, "chmod %s", to)
-                               : 0;
+  return fchmod(out, 0755) < 0 ? s2i_error_make(err, errno, "chmod %s", to) : 0;
 }
 
 static size_t curl_write(char *buf, size_t size, size_t n, void *ctx)
@@ -71,8 +70,8 @@ static int download_script(const char *url, const char *to,
                            struct s2i_error **err)
 {
   char errbuf[CURL_ERROR_SIZE] = "";
-  cleanup_close int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                              0755);
+  cleanup_close int fd =
+      open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
   CURL *c;
   CURLcode rc;
   long status = 0;
@@ -118,11 +117,10 @@ static int fetch_url_script(const char *base, const char *name,
     return copy_script(from, to, err) < 0 ? -1 : 1;
   }
   if (!is_http_url(base))
-    return s2i_error_make(err, 0,
-                          "--scripts-url %s: use image://, file:// or http(s)://",
-                          base);
-  from = xasprintf("%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/",
-                   name);
+    return s2i_error_make(
+        err, 0, "--scripts-url %s: use image://, file:// or http(s)://", base);
+  from =
+      xasprintf("%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", name);
   return download_script(from, to, err);
 }
 

@@ -19,9 +19,9 @@ enum s2i_script_id {
 };
 
 struct s2i_script {
-  char *path;     /* absolute path inside the image; NULL when not found */
-  char *origin;   /* where it came from, for logs: URL or "source .s2i/bin" */
-  int injected;   /* copied into inject_dir (not part of the image) */
+  char *path;   /* absolute path inside the image; NULL when not found */
+  char *origin; /* where it came from, for logs: URL or "source .s2i/bin" */
+  int injected; /* copied into inject_dir (not part of the image) */
 };
 
 struct s2i_scripts {
@@ -29,12 +29,12 @@ struct s2i_scripts {
 };
 
 struct s2i_scripts_opts {
-  const char *scripts_url;      /* --scripts-url, or NULL */
-  const char *source_dir;       /* staged source on the host, or NULL */
-  const char *image_label;      /* io.openshift.s2i.scripts-url, or NULL */
+  const char *scripts_url;       /* --scripts-url, or NULL */
+  const char *source_dir;        /* staged source on the host, or NULL */
+  const char *image_label;       /* io.openshift.s2i.scripts-url, or NULL */
   const struct s2i_strv *lowers; /* image layer dirs, bottom first */
-  const char *inject_dir;       /* host dir for injected scripts */
-  const char *inject_path;      /* the same dir inside the image */
+  const char *inject_dir;        /* host dir for injected scripts */
+  const char *inject_path;       /* the same dir inside the image */
 };
 
 /* Where an injected run script is kept in the image (it becomes CMD, and

@@ -14,7 +14,8 @@ struct s2i_source_opts {
   const char *ref;         /* branch, tag or commit; NULL: HEAD */
   const char *context_dir; /* sub-directory that becomes the source; NULL */
   int copy;                /* local repo: copy the working tree instead */
-  const char *exclude;     /* POSIX ERE on relative paths; NULL: "(^|/)\.git(/|$)" */
+  const char
+      *exclude; /* POSIX ERE on relative paths; NULL: "(^|/)\.git(/|$)" */
   uid_t uid;
   gid_t gid;
   const char *scratch_dir; /* where a clone may go (removed by the caller) */

@@ -2,12 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -130,8 +130,8 @@ int s2i_store_blob_begin(struct s2i_blob_writer **out, struct s2i_store *store,
   return 0;
 }
 
-int s2i_store_blob_write(struct s2i_blob_writer *w, const void *buf,
-                         size_t len, struct s2i_error **err)
+int s2i_store_blob_write(struct s2i_blob_writer *w, const void *buf, size_t len,
+                         struct s2i_error **err)
 {
   if (s2i_fs_write_all(w->fd, buf, len) < 0)
     return s2i_error_make(err, errno, "write %s", w->tmp_path);

@@ -2,8 +2,8 @@
  * scratch space on the same file system (so renames are atomic).
  *
  *   <root>/blobs/sha256/<hex>     blobs, named by their verified digest
- *   <root>/layers/<hex>/          a layer blob unpacked, whiteouts in overlay form
- *   <root>/tmp/                   work directories of running builds
+ *   <root>/layers/<hex>/          a layer blob unpacked, whiteouts in overlay
+ * form <root>/tmp/                   work directories of running builds
  *
  * The root is $S2I_CACHE_DIR, else $XDG_CACHE_HOME/s2i, else ~/.cache/s2i. */
 #ifndef S2I_STORE_H
@@ -35,8 +35,8 @@ char *s2i_store_tmp_dir(const struct s2i_store *store);
 struct s2i_blob_writer;
 int s2i_store_blob_begin(struct s2i_blob_writer **out, struct s2i_store *store,
                          struct s2i_error **err);
-int s2i_store_blob_write(struct s2i_blob_writer *w, const void *buf,
-                         size_t len, struct s2i_error **err);
+int s2i_store_blob_write(struct s2i_blob_writer *w, const void *buf, size_t len,
+                         struct s2i_error **err);
 int s2i_store_blob_commit(struct s2i_blob_writer *w, const char *expected,
                           char digest[S2I_DIGEST_LEN + 1], int64_t *size,
                           struct s2i_error **err);

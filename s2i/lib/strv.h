@@ -10,7 +10,10 @@ struct s2i_strv {
   size_t cap;
 };
 
-#define S2I_STRV_INIT {NULL, 0, 0}
+#define S2I_STRV_INIT                                                          \
+  {                                                                            \
+    NULL, 0, 0                                                                 \
+  }
 
 void s2i_strv_add(struct s2i_strv *s, const char *str);
 void s2i_strv_take(struct s2i_strv *s, char *str); /* takes ownership */

@@ -22,7 +22,7 @@ struct s2i_uid_ranges {
   size_t n;
   struct {
     uid_t lo, hi;
-  } *r;
+  } * r;
 };
 
 /* Decimal digits only, below (uid_t)-1 which means "no id" to the kernel. */
@@ -150,8 +150,10 @@ static int resolve_user(uid_t *uid, gid_t *gid, const char *name,
     return s2i_error_make(err, 0, "user \"%s\": the image has no /etc/passwd",
                           name);
   } else if (!lookup(text, 0, name, PW_UID, &u, &g)) {
-    return s2i_error_make(err, 0, "user \"%s\" not found in the image's "
-                                  "/etc/passwd", name);
+    return s2i_error_make(err, 0,
+                          "user \"%s\" not found in the image's "
+                          "/etc/passwd",
+                          name);
   }
   *uid = (uid_t)u;
   *gid = (gid_t)g;
@@ -174,8 +176,10 @@ static int resolve_group(gid_t *gid, const char *name,
     return s2i_error_make(err, 0, "group \"%s\": the image has no /etc/group",
                           name);
   if (!lookup(text, 0, name, GR_GID, &g, NULL))
-    return s2i_error_make(err, 0, "group \"%s\" not found in the image's "
-                                  "/etc/group", name);
+    return s2i_error_make(err, 0,
+                          "group \"%s\" not found in the image's "
+                          "/etc/group",
+                          name);
   *gid = (gid_t)g;
   return 0;
 }
@@ -190,8 +194,10 @@ int s2i_user_resolve(uid_t *uid, gid_t *gid, const char *spec,
     *group++ = '\0';
   if (user[0] == '\0' || (group != NULL && group[0] == '\0') ||
       strchr(spec, '\n') != NULL)
-    return s2i_error_make(err, 0, "user \"%s\": expected uid, uid:gid, name "
-                                  "or name:group", spec);
+    return s2i_error_make(err, 0,
+                          "user \"%s\": expected uid, uid:gid, name "
+                          "or name:group",
+                          spec);
   if (resolve_user(uid, gid, user, root_dirs, err) < 0)
     return -1;
   if (group != NULL && resolve_group(gid, group, root_dirs, err) < 0)
@@ -199,7 +205,8 @@ int s2i_user_resolve(uid_t *uid, gid_t *gid, const char *spec,
   return 0;
 }
 
-/* ---- --allowed-uids -------------------------------------------------------- */
+/* ---- --allowed-uids --------------------------------------------------------
+ */
 
 static int parse_bound(const char *s, size_t len, uid_t dflt, uid_t *out)
 {
@@ -246,9 +253,10 @@ int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
     r->r = xrealloc(r->r, (r->n + 1) * sizeof(*r->r));
     if (parse_range(&r->r[r->n].lo, &r->r[r->n].hi, p, len) < 0) {
       s2i_user_ranges_free(r);
-      return s2i_error_make(err, 0, "allowed uids \"%s\": \"%.*s\" is not a "
-                                    "uid range (N, N-M, N- or -M, "
-                                    "comma-separated, low before high)",
+      return s2i_error_make(err, 0,
+                            "allowed uids \"%s\": \"%.*s\" is not a "
+                            "uid range (N, N-M, N- or -M, "
+                            "comma-separated, low before high)",
                             text, (int)len, p);
     }
     r->n++;

@@ -24,8 +24,11 @@ START_TEST(missing_builder_is_named_and_nothing_is_written)
   char *out = s2i_fs_join(dir, "out.tar");
   char *cache = s2i_fs_join(dir, "cache");
   char *builder = s2i_fs_join(dir, "no-such-builder.tar");
-  struct s2i_build_opts o = {.source = dir, .builder = builder, .tag = "x:1",
-                             .output = out, .cache_dir = cache};
+  struct s2i_build_opts o = {.source = dir,
+                             .builder = builder,
+                             .tag = "x:1",
+                             .output = out,
+                             .cache_dir = cache};
   struct s2i_error *err = NULL;
   char *tmp = s2i_fs_join(cache, "tmp");
   DIR *d;

@@ -11,7 +11,8 @@ START_TEST(error_prefix_keeps_callee_message)
   s2i_error_make(&err, ENOENT, "open %s", "x.tar");
   s2i_error_make(&err, 0, "overwrite attempt");
   s2i_error_prefix(&err, "builder %s", "b");
-  ck_assert_str_eq(err->msg, "builder b: open x.tar: No such file or directory");
+  ck_assert_str_eq(err->msg,
+                   "builder b: open x.tar: No such file or directory");
   s2i_error_free(err);
 }
 END_TEST
@@ -41,7 +42,8 @@ START_TEST(error_json_adapter_names_line)
   struct s2i_error *err = NULL;
 
   s2i_error_json(&err, "unexpected token", 3, "%s", "meta.json");
-  ck_assert_str_eq(err->msg, "meta.json: invalid JSON at line 3: unexpected token");
+  ck_assert_str_eq(err->msg,
+                   "meta.json: invalid JSON at line 3: unexpected token");
   s2i_error_free(err);
 }
 END_TEST

@@ -1,6 +1,6 @@
 #include <errno.h>
-#include <sched.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -56,9 +56,9 @@ static char *make_app_tree(void)
   return dir;
 }
 
-static const char *app_entries[] = {"app", "app/run.sh", "app/data.txt",
-                                    "app/shared.txt", "app/private",
-                                    "app/private/secret", "outside", NULL};
+static const char *app_entries[] = {
+    "app",         "app/run.sh",         "app/data.txt", "app/shared.txt",
+    "app/private", "app/private/secret", "outside",      NULL};
 
 START_TEST(sclorg_semantics)
 {

@@ -2,7 +2,6 @@
 
 #include "testutil.h"
 
-
 START_TEST(path_safety)
 {
   ck_assert(s2i_fs_path_is_safe("a/b/c"));
@@ -65,9 +64,6 @@ START_TEST(write_atomic)
   tu_rmdir(dir);
 }
 END_TEST
-
-
-
 
 static Suite *fs_suite(void)
 {

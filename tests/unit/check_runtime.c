@@ -9,7 +9,8 @@
 #include "store.h"
 #include "strv.h"
 
-/* ---- nsswitch.conf -------------------------------------------------------- */
+/* ---- nsswitch.conf --------------------------------------------------------
+ */
 
 START_TEST(nsswitch_appends_to_passwd_line)
 {
@@ -52,13 +53,14 @@ START_TEST(nsswitch_without_passwd_line_or_file)
 }
 END_TEST
 
-/* ---- images ----------------------------------------------------------------- */
+/* ---- images -----------------------------------------------------------------
+ */
 
 struct fake {
-  char *dir;                  /* holds everything below */
-  struct s2i_strv lowers;     /* image layers, bottom first */
-  char *runtime_root;         /* like build/runtime/rootfs */
-  char *dest;                 /* the layer being composed */
+  char *dir;              /* holds everything below */
+  struct s2i_strv lowers; /* image layers, bottom first */
+  char *runtime_root;     /* like build/runtime/rootfs */
+  char *dest;             /* the layer being composed */
 };
 
 static void link_at(const char *dir, const char *rel, const char *target)
@@ -170,8 +172,8 @@ START_TEST(compose_glibc_image)
   ck_assert_int_eq(lmode_at(f.dest, "usr/libexec/s2i-runtime/init") & 07777,
                    0755);
   ck_assert_int_eq(lmode_at(f.dest, "etc") & 07777, 0751);
-  ck_assert(S_ISREG(lmode_at(f.dest,
-                             "usr/lib/x86_64-linux-gnu/libnss_s2i.so.2")));
+  ck_assert(
+      S_ISREG(lmode_at(f.dest, "usr/lib/x86_64-linux-gnu/libnss_s2i.so.2")));
   t = read_at(f.dest, "etc/nsswitch.conf");
   ck_assert_str_eq(t, "passwd: files s2i\ngroup: files\n");
   free(t);
@@ -251,9 +253,9 @@ START_TEST(compose_without_runtime_files_names_path)
   struct s2i_error *err = NULL;
 
   fake_init(&f, 1);
-  tu_assert_error(s2i_runtime_compose(f.dest, &f.lowers, "/nonexistent/rt",
-                                      &err),
-                  &err, "/nonexistent/rt/usr/libexec/s2i-runtime/init");
+  tu_assert_error(
+      s2i_runtime_compose(f.dest, &f.lowers, "/nonexistent/rt", &err), &err,
+      "/nonexistent/rt/usr/libexec/s2i-runtime/init");
   fake_free(&f);
 }
 END_TEST
@@ -300,9 +302,9 @@ START_TEST(layer_in_store)
   fake_busybox(&f);
   cache = s2i_fs_join(f.dir, "cache");
   ck_assert_int_eq(s2i_store_open(&store, cache, &err), 0);
-  ck_assert_int_eq(s2i_runtime_layer(&layer, &f.lowers, f.runtime_root, 1000,
-                                     store, &err),
-                   0);
+  ck_assert_int_eq(
+      s2i_runtime_layer(&layer, &f.lowers, f.runtime_root, 1000, store, &err),
+      0);
   blob = s2i_store_blob_path(store, layer.digest);
   list_tar(&names, blob);
   for (size_t i = 0; i < names.n; i++)
@@ -325,7 +327,8 @@ START_TEST(layer_in_store)
 }
 END_TEST
 
-/* ---- image config ------------------------------------------------------------ */
+/* ---- image config
+ * ------------------------------------------------------------ */
 
 static json_t *config_of(struct s2i_image *img, const char *key)
 {

@@ -12,9 +12,9 @@
 #include "strv.h"
 
 static const char *const applets[] = {
-    "sh",    "id",    "echo", "cat",  "ls",   "sleep", "hostname", "touch",
-    "mount", "ps",    "kill", "test", "grep", "head",  "wc",       "ip",
-    "pwd",   "mkdir", "readlink",
+    "sh",    "id",    "echo", "cat",   "ls",       "sleep", "hostname",
+    "touch", "mount", "ps",   "kill",  "test",     "grep",  "head",
+    "wc",    "ip",    "pwd",  "mkdir", "readlink",
 };
 
 struct env {
@@ -280,13 +280,14 @@ START_TEST(proc_and_dev_work)
   struct env e;
 
   env_setup(&e);
-  assert_output(&e,
-                "echo x > /dev/null && echo null; head -c 5 /dev/zero | wc -c; "
-                "head -c 3 /dev/urandom | wc -c; test -c /dev/full && echo full; "
-                "test -d /dev/shm && echo shm; test -c /dev/pts/ptmx && echo pts; "
-                "readlink /dev/fd; grep -c ^Pid: /proc/self/status; "
-                "grep -c ' /proc/sys ro,' /proc/self/mountinfo",
-                "null\n5\n3\nfull\nshm\npts\n/proc/self/fd\n1\n1\n");
+  assert_output(
+      &e,
+      "echo x > /dev/null && echo null; head -c 5 /dev/zero | wc -c; "
+      "head -c 3 /dev/urandom | wc -c; test -c /dev/full && echo full; "
+      "test -d /dev/shm && echo shm; test -c /dev/pts/ptmx && echo pts; "
+      "readlink /dev/fd; grep -c ^Pid: /proc/self/status; "
+      "grep -c ' /proc/sys ro,' /proc/self/mountinfo",
+      "null\n5\n3\nfull\nshm\npts\n/proc/self/fd\n1\n1\n");
   env_teardown(&e);
 }
 END_TEST
@@ -459,10 +460,9 @@ START_TEST(output_streams_live)
   double total;
 
   env_setup(&e);
-  ck_assert_int_eq(
-      run_sh(&e, "echo first; echo err >&2; sleep 1; echo second", 0, 0, &r,
-             &err),
-      0);
+  ck_assert_int_eq(run_sh(&e, "echo first; echo err >&2; sleep 1; echo second",
+                          0, 0, &r, &err),
+                   0);
   total = now() - r.started;
   ck_assert_str_eq(r.out, "first\nerr\nsecond\n");
   ck_assert_msg(r.first_chunk < total - 0.5, "first chunk at %.2fs of %.2fs",

@@ -131,8 +131,7 @@ START_TEST(absolute_link_followed_inside_the_image)
 
   unlink(p);
   ck_assert_int_eq(symlink("/tmp/s2i-id/passwd", p), 0);
-  tu_write(dirs.v[1], "tmp/s2i-id/passwd", "moved:x:4321:0::/:/bin/sh\n",
-           0644);
+  tu_write(dirs.v[1], "tmp/s2i-id/passwd", "moved:x:4321:0::/:/bin/sh\n", 0644);
   ck_assert_int_eq(s2i_user_resolve(&u, &g, "moved", &dirs, &err), 0);
   ck_assert_uint_eq(u, 4321);
   free(p);

@@ -105,7 +105,8 @@ START_TEST(render_table)
       t, "\n  PID 1 reaps orphans  FAIL    PID 1 (sleep) left 1 zombie\n"));
   ck_assert_ptr_nonnull(
       strstr(t, "\n  TMPDIR writable      SKIP    no sh in the image\n"));
-  ck_assert_ptr_nonnull(strstr(t, "\nchecks passed 1 of 3 (failed 1, skipped 1)\n"));
+  ck_assert_ptr_nonnull(
+      strstr(t, "\nchecks passed 1 of 3 (failed 1, skipped 1)\n"));
   ck_assert(!s2i_verify_all_passed(r));
   free(t);
   s2i_verify_report_free(r);

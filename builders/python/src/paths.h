@@ -4,14 +4,14 @@
 #define S2I_BUILDER_PATHS_H
 
 struct paths {
-	char *app_root;   /* $APP_ROOT, default /opt/app-root */
-	char *src;        /* $APP_ROOT/src: the application, HOME */
-	char *venv;       /* $APP_ROOT/venv: --system-site-packages venv */
-	char *data;       /* $WHISKEY_DATADIR, default /data */
-	char *tmp;        /* $TMPDIR, default /tmp */
-	char *dest;       /* $S2I_DESTINATION, default /tmp */
-	char *pip_cache;  /* $PIP_CACHE_DIR, default $APP_ROOT/.cache/pip */
-	char *defaults;   /* $WHISKEY_DEFAULTS: builder's default .whiskey */
+  char *app_root;  /* $APP_ROOT, default /opt/app-root */
+  char *src;       /* $APP_ROOT/src: the application, HOME */
+  char *venv;      /* $APP_ROOT/venv: --system-site-packages venv */
+  char *data;      /* $WHISKEY_DATADIR, default /data */
+  char *tmp;       /* $TMPDIR, default /tmp */
+  char *dest;      /* $S2I_DESTINATION, default /tmp */
+  char *pip_cache; /* $PIP_CACHE_DIR, default $APP_ROOT/.cache/pip */
+  char *defaults;  /* $WHISKEY_DEFAULTS: builder's default .whiskey */
 };
 
 void paths_init(struct paths *p);

@@ -18,264 +18,275 @@
 
 static int exec_argv(char **argv)
 {
-	if (getenv("S2I_RUN_DRY_RUN")) {
-		printf("would exec:");
-		for (char **a = argv; *a; a++)
-			printf(" %s", *a);
-		printf("\n");
-		return 0;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	execvp(argv[0], argv);
-	int e = errno;
-	util_err("cannot execute %s: %s", argv[0], strerror(e));
-	return e == ENOENT ? 127 : 126;
+  if (getenv("S2I_RUN_DRY_RUN")) {
+    printf("would exec:");
+    for (char **a = argv; *a; a++)
+      printf(" %s", *a);
+    printf("\n");
+    return 0;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  execvp(argv[0], argv);
+  int e = errno;
+  util_err("cannot execute %s: %s", argv[0], strerror(e));
+  return e == ENOENT ? 127 : 126;
 }
 
 /* See struct webctx: how the servers reach our stdout and stderr. */
 static void log_targets(struct webctx *c)
 {
-	static char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	self[n > 0 ? n : 0] = '\0';
-	const char *dev[2] = { "/dev/stdout", "/dev/stderr" };
-	char *out[2];
-	for (int i = 0; i < 2; i++) {
-		int fd = open(dev[i], O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (fd >= 0 || n <= 0)
-			out[i] = xasprintf("'%s'", dev[i]);
-		else
-			out[i] = xasprintf("\"||%s --log-relay %d\"", self, i + 1);
-		if (i == 0)
-			c->stdout_direct = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-	}
-	c->stdout_log = out[0];
-	c->stderr_log = out[1];
+  static char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = '\0';
+  const char *dev[2] = {"/dev/stdout", "/dev/stderr"};
+  char *out[2];
+  for (int i = 0; i < 2; i++) {
+    int fd = open(dev[i], O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0 || n <= 0)
+      out[i] = xasprintf("'%s'", dev[i]);
+    else
+      out[i] = xasprintf("\"||%s --log-relay %d\"", self, i + 1);
+    if (i == 0)
+      c->stdout_direct = fd >= 0;
+    if (fd >= 0)
+      close(fd);
+  }
+  c->stdout_log = out[0];
+  c->stderr_log = out[1];
 }
 
 /* run --log-relay FD: Apache's piped logger, copies stdin to FD. */
 static int log_relay(int fd)
 {
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(0, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-		for (ssize_t off = 0; n > 0 && off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno != EINTR)
-				return 1;
-			off += w > 0 ? w : 0;
-		}
-	return 0;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(0, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    for (ssize_t off = 0; n > 0 && off < n;) {
+      ssize_t w = write(fd, buf + off, (size_t)(n - off));
+      if (w < 0 && errno != EINTR)
+        return 1;
+      off += w > 0 ? w : 0;
+    }
+  return 0;
 }
 
 static int listen_port(const struct server_opts *o)
 {
-	int port = o ? o->port : 0;
-	if (!port) {
-		const char *env = util_env("PORT", "8080");
-		char *end;
-		long n = strtol(env, &end, 10);
-		if (*end || n < 1 || n > 65535) {
-			util_err("PORT=%s is not a TCP port number", env);
-			return -1;
-		}
-		port = (int)n;
-	}
-	char buf[16];
-	snprintf(buf, sizeof buf, "%d", port);
-	setenv("PORT", buf, 1);
-	return port;
+  int port = o ? o->port : 0;
+  if (!port) {
+    const char *env = util_env("PORT", "8080");
+    char *end;
+    long n = strtol(env, &end, 10);
+    if (*end || n < 1 || n > 65535) {
+      util_err("PORT=%s is not a TCP port number", env);
+      return -1;
+    }
+    port = (int)n;
+  }
+  char buf[16];
+  snprintf(buf, sizeof buf, "%d", port);
+  setenv("PORT", buf, 1);
+  return port;
 }
 
 static char *server_dir(const struct paths *p, const char *name)
 {
-	char *d = xasprintf("%s/%s", p->tmp, name);
-	if (util_mkdir_p(d, 0700) < 0) {
-		util_err("no writable temporary directory for the %s configuration: mount a writable volume (emptyDir) at /tmp", name);
-		exit(1);
-	}
-	return d;
+  char *d = xasprintf("%s/%s", p->tmp, name);
+  if (util_mkdir_p(d, 0700) < 0) {
+    util_err("no writable temporary directory for the %s configuration: mount "
+             "a writable volume (emptyDir) at /tmp",
+             name);
+    exit(1);
+  }
+  return d;
 }
 
-static int start_server(const struct paths *p, struct server_opts *o, const char *home)
+static int start_server(const struct paths *p, struct server_opts *o,
+                        const char *home)
 {
-	int port = listen_port(o);
-	if (port < 0)
-		return 1;
-	int is_static = o->application_type && !strcmp(o->application_type, "static");
-	struct webctx c = { .home = home, .venv = p->venv, .port = port };
-	log_targets(&c);
-	char *argv[8];
-	if (is_static) {
-		if (!o->document_root) {
-			util_err("--application-type static needs --document-root");
-			return 1;
-		}
-		char *root = webconf_abs(home, o->document_root);
-		if (!util_is_dir(root) && !getenv("S2I_RUN_DRY_RUN")) {
-			util_err("document root %s is not a directory (did the build hook write it?)", root);
-			return 1;
-		}
-		c.dir = server_dir(p, "nginx");
-		if (nginx_conf_write(o, &c, argv) < 0)
-			return 1;
-		util_step("Serving %s with nginx on port %d", root, port);
-		free(root);
-	} else {
-		c.dir = server_dir(p, "httpd");
-		if (httpd_conf_write(o, &c, argv) < 0)
-			return 1;
-		util_step("Serving WSGI %s %s with Apache httpd + mod_wsgi on port %d",
-			  o->application_type ? o->application_type : "script", o->entry_point, port);
-	}
-	return exec_argv(argv);
+  int port = listen_port(o);
+  if (port < 0)
+    return 1;
+  int is_static = o->application_type && !strcmp(o->application_type, "static");
+  struct webctx c = {.home = home, .venv = p->venv, .port = port};
+  log_targets(&c);
+  char *argv[8];
+  if (is_static) {
+    if (!o->document_root) {
+      util_err("--application-type static needs --document-root");
+      return 1;
+    }
+    char *root = webconf_abs(home, o->document_root);
+    if (!util_is_dir(root) && !getenv("S2I_RUN_DRY_RUN")) {
+      util_err(
+          "document root %s is not a directory (did the build hook write it?)",
+          root);
+      return 1;
+    }
+    c.dir = server_dir(p, "nginx");
+    if (nginx_conf_write(o, &c, argv) < 0)
+      return 1;
+    util_step("Serving %s with nginx on port %d", root, port);
+    free(root);
+  } else {
+    c.dir = server_dir(p, "httpd");
+    if (httpd_conf_write(o, &c, argv) < 0)
+      return 1;
+    util_step("Serving WSGI %s %s with Apache httpd + mod_wsgi on port %d",
+              o->application_type ? o->application_type : "script",
+              o->entry_point, port);
+  }
+  return exec_argv(argv);
 }
 
 /* server_args said what to serve but gave no WSGI entry point. */
 static int fill_entry_point(struct server_opts *o, const char *home)
 {
-	struct app_choice c;
-	if (appfind(home, 1, &c) == APP_NONE)
-		return -1;
-	free(o->application_type);
-	o->application_type = xstrdup(c.kind == APP_WSGI_MODULE ? "module" : "script");
-	o->entry_point = c.kind == APP_WSGI_MODULE ? c.module : c.path;
-	if (c.callable) {
-		free(o->callable_object);
-		o->callable_object = c.callable;
-	}
-	return 0;
+  struct app_choice c;
+  if (appfind(home, 1, &c) == APP_NONE)
+    return -1;
+  free(o->application_type);
+  o->application_type =
+      xstrdup(c.kind == APP_WSGI_MODULE ? "module" : "script");
+  o->entry_point = c.kind == APP_WSGI_MODULE ? c.module : c.path;
+  if (c.callable) {
+    free(o->callable_object);
+    o->callable_object = c.callable;
+  }
+  return 0;
 }
 
-static int run_server_args(const struct paths *p, char **words, const char *home)
+static int run_server_args(const struct paths *p, char **words,
+                           const char *home)
 {
-	struct server_opts o;
-	char err[512];
-	server_opts_init(&o);
-	if (server_opts_parse(&o, words, err, sizeof err) < 0) {
-		util_err(".whiskey/server_args: %s", err);
-		return 1;
-	}
-	int is_static = o.application_type && !strcmp(o.application_type, "static");
-	if (!is_static && !o.entry_point && fill_entry_point(&o, home) < 0)
-		return 1;
-	return start_server(p, &o, home);
+  struct server_opts o;
+  char err[512];
+  server_opts_init(&o);
+  if (server_opts_parse(&o, words, err, sizeof err) < 0) {
+    util_err(".whiskey/server_args: %s", err);
+    return 1;
+  }
+  int is_static = o.application_type && !strcmp(o.application_type, "static");
+  if (!is_static && !o.entry_point && fill_entry_point(&o, home) < 0)
+    return 1;
+  return start_server(p, &o, home);
 }
 
 static int run_detected(const struct paths *p, const char *home)
 {
-	struct app_choice c;
-	switch (appfind(home, 0, &c)) {
-	case APP_SHELL: {
-		if (listen_port(NULL) < 0)
-			return 1;
-		util_step("Running %s", c.path);
-		char *argv[] = { c.path, NULL };
-		return exec_argv(argv);
-	}
-	case APP_PYTHON: {
-		if (listen_port(NULL) < 0)
-			return 1;
-		util_step("Running %s with %s", c.path, paths_python(p));
-		char *argv[] = { (char *)paths_python(p), c.path, NULL };
-		return exec_argv(argv);
-	}
-	case APP_WSGI_MODULE:
-	case APP_WSGI_SCRIPT: {
-		char *words[] = { NULL };
-		return run_server_args(p, words, home);
-	}
-	default:
-		return 1;
-	}
+  struct app_choice c;
+  switch (appfind(home, 0, &c)) {
+  case APP_SHELL: {
+    if (listen_port(NULL) < 0)
+      return 1;
+    util_step("Running %s", c.path);
+    char *argv[] = {c.path, NULL};
+    return exec_argv(argv);
+  }
+  case APP_PYTHON: {
+    if (listen_port(NULL) < 0)
+      return 1;
+    util_step("Running %s with %s", c.path, paths_python(p));
+    char *argv[] = {(char *)paths_python(p), c.path, NULL};
+    return exec_argv(argv);
+  }
+  case APP_WSGI_MODULE:
+  case APP_WSGI_SCRIPT: {
+    char *words[] = {NULL};
+    return run_server_args(p, words, home);
+  }
+  default: return 1;
+  }
 }
 
 /* The server_args words, or NULL when there is no such file. */
 static char **read_server_args(const struct paths *p, int *failed)
 {
-	*failed = 0;
-	char *path = whiskey_find(p, "server_args");
-	if (!path)
-		return NULL;
-	char *text = util_read_file(path, NULL);
-	free(path);
-	char err[512] = "";
-	char **words = text ? server_args_split(text, err, sizeof err) : NULL;
-	free(text);
-	if (!words) {
-		if (*err)
-			util_err(".whiskey/server_args: %s", err);
-		*failed = 1;
-	}
-	return words;
+  *failed = 0;
+  char *path = whiskey_find(p, "server_args");
+  if (!path)
+    return NULL;
+  char *text = util_read_file(path, NULL);
+  free(path);
+  char err[512] = "";
+  char **words = text ? server_args_split(text, err, sizeof err) : NULL;
+  free(text);
+  if (!words) {
+    if (*err)
+      util_err(".whiskey/server_args: %s", err);
+    *failed = 1;
+  }
+  return words;
 }
 
 static void run_deploy_hooks(const struct paths *p)
 {
-	char *envdir = xasprintf("%s/whiskey/user_vars", p->tmp);
-	if (whiskey_load_user_vars(p, envdir) < 0)
-		util_warn("could not apply .whiskey/user_vars, continuing");
-	if (whiskey_run_hook(p, "deploy-env"))
-		util_warn("deploy-env hook failed, continuing (not fatal, as in mod_wsgi-docker)");
-	whiskey_apply_envdir(envdir);
-	if (whiskey_run_hook(p, "deploy"))
-		util_warn("deploy hook failed, continuing (not fatal, as in mod_wsgi-docker)");
-	free(envdir);
+  char *envdir = xasprintf("%s/whiskey/user_vars", p->tmp);
+  if (whiskey_load_user_vars(p, envdir) < 0)
+    util_warn("could not apply .whiskey/user_vars, continuing");
+  if (whiskey_run_hook(p, "deploy-env"))
+    util_warn("deploy-env hook failed, continuing (not fatal, as in "
+              "mod_wsgi-docker)");
+  whiskey_apply_envdir(envdir);
+  if (whiskey_run_hook(p, "deploy"))
+    util_warn(
+        "deploy hook failed, continuing (not fatal, as in mod_wsgi-docker)");
+  free(envdir);
 }
 
 static char *app_home(const struct paths *p)
 {
-	const char *sub = getenv("APP_HOME");
-	char *home = sub && *sub ? webconf_abs(p->src, sub) : xstrdup(p->src);
-	if (!util_is_dir(home)) {
-		util_err("APP_HOME %s is not a directory", home);
-		exit(1);
-	}
-	return home;
+  const char *sub = getenv("APP_HOME");
+  char *home = sub && *sub ? webconf_abs(p->src, sub) : xstrdup(p->src);
+  if (!util_is_dir(home)) {
+    util_err("APP_HOME %s is not a directory", home);
+    exit(1);
+  }
+  return home;
 }
 
 int main(int argc, char **argv)
 {
-	util_prog = "run";
-	if (argc == 3 && !strcmp(argv[1], "--log-relay"))
-		return log_relay(atoi(argv[2]) == 1 ? 1 : 2);
-	struct paths p;
-	paths_init(&p);
-	paths_export(&p);
-	umask(002);
-	if (chdir(p.src) < 0) {
-		util_err("cannot enter the application directory %s: %s", p.src, strerror(errno));
-		return 1;
-	}
-	run_deploy_hooks(&p);
-	char *home = app_home(&p);
-	if (chdir(home) < 0) {
-		util_err("cannot enter %s: %s", home, strerror(errno));
-		return 1;
-	}
-	int failed;
-	char **words = read_server_args(&p, &failed);
-	if (failed)
-		return 1;
-	char *start = whiskey_find(&p, "action_hooks/start");
-	if (start && util_is_exec(start)) {
-		util_step("Running .whiskey/action_hooks/start");
-		size_t n = 0;
-		while (words && words[n])
-			n++;
-		char **sargv = xmalloc((n + 2) * sizeof *sargv);
-		sargv[0] = start;
-		for (size_t i = 0; i < n; i++)
-			sargv[i + 1] = words[i];
-		sargv[n + 1] = NULL;
-		return exec_argv(sargv);
-	}
-	if (start)
-		util_warn("hook .whiskey/action_hooks/start is not executable, not running it");
-	if (words)
-		return run_server_args(&p, words, home);
-	return run_detected(&p, home);
+  util_prog = "run";
+  if (argc == 3 && !strcmp(argv[1], "--log-relay"))
+    return log_relay(atoi(argv[2]) == 1 ? 1 : 2);
+  struct paths p;
+  paths_init(&p);
+  paths_export(&p);
+  umask(002);
+  if (chdir(p.src) < 0) {
+    util_err("cannot enter the application directory %s: %s", p.src,
+             strerror(errno));
+    return 1;
+  }
+  run_deploy_hooks(&p);
+  char *home = app_home(&p);
+  if (chdir(home) < 0) {
+    util_err("cannot enter %s: %s", home, strerror(errno));
+    return 1;
+  }
+  int failed;
+  char **words = read_server_args(&p, &failed);
+  if (failed)
+    return 1;
+  char *start = whiskey_find(&p, "action_hooks/start");
+  if (start && util_is_exec(start)) {
+    util_step("Running .whiskey/action_hooks/start");
+    size_t n = 0;
+    while (words && words[n])
+      n++;
+    char **sargv = xmalloc((n + 2) * sizeof *sargv);
+    sargv[0] = start;
+    for (size_t i = 0; i < n; i++)
+      sargv[i + 1] = words[i];
+    sargv[n + 1] = NULL;
+    return exec_argv(sargv);
+  }
+  if (start)
+    util_warn(
+        "hook .whiskey/action_hooks/start is not executable, not running it");
+  if (words)
+    return run_server_args(&p, words, home);
+  return run_detected(&p, home);
 }

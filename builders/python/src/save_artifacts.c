@@ -11,14 +11,14 @@
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	util_prog = "save-artifacts";
-	struct paths p;
-	paths_init(&p);
-	struct stat st;
-	if (stat(p.pip_cache, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    tar_put_entry(stdout, p.pip_cache, "pip-cache", &st) < 0)
-		return 1;
-	return tar_finish(stdout) < 0 ? 1 : 0;
+  (void)argc;
+  (void)argv;
+  util_prog = "save-artifacts";
+  struct paths p;
+  paths_init(&p);
+  struct stat st;
+  if (stat(p.pip_cache, &st) == 0 && S_ISDIR(st.st_mode) &&
+      tar_put_entry(stdout, p.pip_cache, "pip-cache", &st) < 0)
+    return 1;
+  return tar_finish(stdout) < 0 ? 1 : 0;
 }

@@ -9,37 +9,37 @@
 #include <stddef.h>
 
 struct sa_pair {
-	char *a, *b;
+  char *a, *b;
 };
 
 struct server_opts {
-	char *application_type; /* static | script | module; NULL: script */
-	char *entry_point;      /* script path or module name */
-	char *document_root;
-	char *directory_index;
-	char *callable_object;  /* default "application" */
-	char *working_directory;
-	char *log_level;        /* Apache names; default "info" */
-	char *mount_point;      /* default "/" */
-	char *access_log_format;
-	int port;               /* 0: from $PORT, default 8080 */
-	int processes;          /* 0: one, not multiprocess */
-	int threads;            /* default 5 */
-	int max_clients;
-	int keep_alive_timeout;
-	int request_timeout, socket_timeout, queue_timeout, connect_timeout;
-	int inactivity_timeout, maximum_requests;
-	long limit_request_body;
-	bool access_log, compress_responses;
-	bool log_to_terminal, startup_log; /* accepted; logs always go there */
-	struct sa_pair *url_aliases;
-	size_t n_url_aliases;
-	struct sa_pair *error_documents;
-	size_t n_error_documents;
-	struct sa_pair *setenv;
-	size_t n_setenv;
-	char **python_paths;
-	size_t n_python_paths;
+  char *application_type; /* static | script | module; NULL: script */
+  char *entry_point;      /* script path or module name */
+  char *document_root;
+  char *directory_index;
+  char *callable_object; /* default "application" */
+  char *working_directory;
+  char *log_level;   /* Apache names; default "info" */
+  char *mount_point; /* default "/" */
+  char *access_log_format;
+  int port;      /* 0: from $PORT, default 8080 */
+  int processes; /* 0: one, not multiprocess */
+  int threads;   /* default 5 */
+  int max_clients;
+  int keep_alive_timeout;
+  int request_timeout, socket_timeout, queue_timeout, connect_timeout;
+  int inactivity_timeout, maximum_requests;
+  long limit_request_body;
+  bool access_log, compress_responses;
+  bool log_to_terminal, startup_log; /* accepted; logs always go there */
+  struct sa_pair *url_aliases;
+  size_t n_url_aliases;
+  struct sa_pair *error_documents;
+  size_t n_error_documents;
+  struct sa_pair *setenv;
+  size_t n_setenv;
+  char **python_paths;
+  size_t n_python_paths;
 };
 
 void server_opts_init(struct server_opts *o);
@@ -52,6 +52,7 @@ void server_args_free_words(char **words);
 
 /* Applies WORDS to O.  Unknown options and bad values fail with a
  * message in ERR naming the option; returns <0 then. */
-int server_opts_parse(struct server_opts *o, char **words, char *err, size_t errlen);
+int server_opts_parse(struct server_opts *o, char **words, char *err,
+                      size_t errlen);
 
 #endif

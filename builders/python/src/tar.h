@@ -11,7 +11,8 @@ int tar_write_tree(FILE *out, const char *dir, const char *prefix);
 
 /* One member NAME for the file at PATH (directories recursively). */
 struct stat;
-int tar_put_entry(FILE *out, const char *path, const char *name, const struct stat *st);
+int tar_put_entry(FILE *out, const char *path, const char *name,
+                  const struct stat *st);
 
 /* The two zero blocks that end an archive. */
 int tar_finish(FILE *out);

@@ -6,45 +6,51 @@
 #include <string.h>
 
 static const char python_text[] =
-	"This is the Python 3 builder (Debian 12) for s2i.\n"
-	"\n"
-	"It installs your source in /opt/app-root/src, runs pip install -r\n"
-	"requirements.txt into the virtual environment /opt/app-root/venv (which\n"
-	"also sees Debian's python3-* packages), and serves the app:\n"
-	"  - a WSGI app (wsgi.py, or APP_MODULE=module:callable) with Apache httpd\n"
-	"    and mod_wsgi, configured as mod_wsgi-express does;\n"
-	"  - a static site (.whiskey/server_args: --application-type static\n"
-	"    --document-root DIR) with nginx;\n"
-	"  - app.py (APP_FILE) or an executable app.sh (APP_SCRIPT) as its own server.\n"
-	"The server listens on $PORT (default 8080).\n";
+    "This is the Python 3 builder (Debian 12) for s2i.\n"
+    "\n"
+    "It installs your source in /opt/app-root/src, runs pip install -r\n"
+    "requirements.txt into the virtual environment /opt/app-root/venv (which\n"
+    "also sees Debian's python3-* packages), and serves the app:\n"
+    "  - a WSGI app (wsgi.py, or APP_MODULE=module:callable) with Apache "
+    "httpd\n"
+    "    and mod_wsgi, configured as mod_wsgi-express does;\n"
+    "  - a static site (.whiskey/server_args: --application-type static\n"
+    "    --document-root DIR) with nginx;\n"
+    "  - app.py (APP_FILE) or an executable app.sh (APP_SCRIPT) as its own "
+    "server.\n"
+    "The server listens on $PORT (default 8080).\n";
 
 static const char lektor_text[] =
-	"This is the Lektor builder (Debian 12) for s2i, built on the Python builder.\n"
-	"\n"
-	"A Lektor project needs nothing else: the build runs `lektor build\n"
-	"--output-path /data` and nginx serves /data on $PORT (default 8080).\n"
-	"Your project's own .whiskey/ files replace these defaults.\n";
+    "This is the Lektor builder (Debian 12) for s2i, built on the Python "
+    "builder.\n"
+    "\n"
+    "A Lektor project needs nothing else: the build runs `lektor build\n"
+    "--output-path /data` and nginx serves /data on $PORT (default 8080).\n"
+    "Your project's own .whiskey/ files replace these defaults.\n";
 
 static const char common_text[] =
-	"\n"
-	"Hooks from mod_wsgi-docker, in the source's .whiskey/ directory:\n"
-	"  action_hooks/pre-build, action_hooks/build    run by assemble (a failure fails the build)\n"
-	"  action_hooks/deploy-env, action_hooks/deploy  run at start (a failure is reported)\n"
-	"  action_hooks/start                            replaces the server\n"
-	"  server_args                                   mod_wsgi-express options\n"
-	"  user_vars/NAME                                environment variable NAME\n"
-	"A hook runs only when executable.\n"
-	"\n"
-	"Sample invocation:\n"
-	"  s2i build https://github.com/you/app.git %s.tar my-app:1 -o my-app.tar\n"
-	"  podman load -i my-app.tar\n"
-	"  podman run -u 123456:0 --read-only --tmpfs /tmp -p 8080:8080 my-app:1\n";
+    "\n"
+    "Hooks from mod_wsgi-docker, in the source's .whiskey/ directory:\n"
+    "  action_hooks/pre-build, action_hooks/build    run by assemble (a "
+    "failure fails the build)\n"
+    "  action_hooks/deploy-env, action_hooks/deploy  run at start (a failure "
+    "is reported)\n"
+    "  action_hooks/start                            replaces the server\n"
+    "  server_args                                   mod_wsgi-express options\n"
+    "  user_vars/NAME                                environment variable "
+    "NAME\n"
+    "A hook runs only when executable.\n"
+    "\n"
+    "Sample invocation:\n"
+    "  s2i build https://github.com/you/app.git %s.tar my-app:1 -o my-app.tar\n"
+    "  podman load -i my-app.tar\n"
+    "  podman run -u 123456:0 --read-only --tmpfs /tmp -p 8080:8080 my-app:1\n";
 
 int main(void)
 {
-	const char *b = util_env("S2I_BUILDER", "python");
-	int lektor = !strcmp(b, "lektor");
-	fputs(lektor ? lektor_text : python_text, stdout);
-	printf(common_text, lektor ? "builders/lektor" : "builders/python");
-	return 0;
+  const char *b = util_env("S2I_BUILDER", "python");
+  int lektor = !strcmp(b, "lektor");
+  fputs(lektor ? lektor_text : python_text, stdout);
+  printf(common_text, lektor ? "builders/lektor" : "builders/python");
+  return 0;
 }

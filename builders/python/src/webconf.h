@@ -7,16 +7,16 @@
 #include "server_args.h"
 
 struct webctx {
-	const char *dir;  /* server root: config, pid, temp files */
-	const char *home; /* relative paths in options resolve here */
-	const char *venv; /* python-home for mod_wsgi */
-	int port;
-	/* Log destinations as Apache directive arguments: '/dev/stdout' when
-	 * this user can reopen it, else a piped logger ("||run --log-relay 1")
-	 * writing to the inherited descriptor (a pipe made by a container
-	 * runtime as root cannot be reopened by an arbitrary UID). */
-	const char *stdout_log, *stderr_log;
-	int stdout_direct; /* nginx can only log to a path it opens */
+  const char *dir;  /* server root: config, pid, temp files */
+  const char *home; /* relative paths in options resolve here */
+  const char *venv; /* python-home for mod_wsgi */
+  int port;
+  /* Log destinations as Apache directive arguments: '/dev/stdout' when
+   * this user can reopen it, else a piped logger ("||run --log-relay 1")
+   * writing to the inherited descriptor (a pipe made by a container
+   * runtime as root cannot be reopened by an arbitrary UID). */
+  const char *stdout_log, *stderr_log;
+  int stdout_direct; /* nginx can only log to a path it opens */
 };
 
 /* PATH made absolute against HOME; the caller frees it. */
@@ -24,10 +24,12 @@ char *webconf_abs(const char *home, const char *path);
 
 /* Writes DIR/nginx.conf and fills ARGV (static, up to 8 entries) with
  * the nginx command line.  Returns <0 with the error printed. */
-int nginx_conf_write(const struct server_opts *o, const struct webctx *c, char **argv);
+int nginx_conf_write(const struct server_opts *o, const struct webctx *c,
+                     char **argv);
 
 /* Writes DIR/httpd.conf and DIR/handler.wsgi and fills ARGV (up to 8
  * entries) with the apache2 command line. */
-int httpd_conf_write(const struct server_opts *o, const struct webctx *c, char **argv);
+int httpd_conf_write(const struct server_opts *o, const struct webctx *c,
+                     char **argv);
 
 #endif
