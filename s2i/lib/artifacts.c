@@ -247,11 +247,11 @@ static int open_previous(struct previous *p, struct s2i_error **err)
  * go to <destination>/scripts of the throwaway upper dir. */
 static int find_script(struct previous *p, struct s2i_error **err)
 {
-  const char *dest = s2i_image_label(p->img, "io.openshift.s2i.destination");
+  const char *dest;
   cleanup_free char *inject_path = NULL, *inject_dir = NULL;
 
-  if (dest == NULL || dest[0] != '/')
-    dest = "/tmp";
+  if (s2i_image_destination(&dest, p->img, err) < 0)
+    return s2i_error_prefix(err, "previous image %s", p->ref);
   inject_path = s2i_fs_join(dest, "scripts");
   inject_dir = s2i_fs_join(p->upper, inject_path);
   if (s2i_layers_mirror_dirs(&p->lowers, p->upper, dest, err) < 0)

@@ -223,9 +223,12 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
 static int collect_env(struct build *b, const char *src_dir,
                        struct s2i_error **err)
 {
-  cleanup_free char *file = xasprintf("%s/.s2i/environment", src_dir);
+  cleanup_free char *text = NULL;
 
-  if (s2i_env_load_file(&b->env, file, 1, err) < 0)
+  /* the repository's file: a symlink in it must not read a host file */
+  if (s2i_fs_read_beneath(&text, NULL, src_dir, ".s2i/environment", 1, err) < 0)
+    return s2i_error_prefix(err, "source");
+  if (text && s2i_env_parse(&b->env, text, ".s2i/environment", err) < 0)
     return -1;
   for (size_t i = 0; i < b->o->env_files.n; i++)
     if (s2i_env_load_file(&b->env, b->o->env_files.v[i], 0, err) < 0)
@@ -417,6 +420,9 @@ static int strip_build_inputs(struct build *b, struct s2i_error **err)
 {
   static const char *const leftovers[] = {"src", "scripts", "artifacts"};
 
+  /* assemble may have swapped <destination> for a symlink to a host dir */
+  if (s2i_fs_check_beneath(b->upper, b->dest, err) < 0)
+    return s2i_error_prefix(err, "after assemble");
   for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
     cleanup_free char *rel = s2i_fs_join(b->dest, leftovers[i]);
     cleanup_free char *p = s2i_fs_join(b->upper, rel);
@@ -427,8 +433,7 @@ static int strip_build_inputs(struct build *b, struct s2i_error **err)
 }
 
 /* An injected run script must outlive the build: it becomes CMD. */
-static int keep_injected_run(struct build *b, const char *inject_dir,
-                             struct s2i_error **err)
+static int keep_injected_run(struct build *b, struct s2i_error **err)
 {
   struct s2i_script *run = &b->scripts.s[S2I_SCRIPT_RUN];
   cleanup_free char *from = NULL, *to = NULL, *data = NULL;
@@ -436,9 +441,9 @@ static int keep_injected_run(struct build *b, const char *inject_dir,
 
   if (!run->injected)
     return 0;
-  from = s2i_fs_join(inject_dir, "run");
+  from = xasprintf("%s/scripts/run", b->dest);
   if (mirror_image_dirs(b, S2I_INJECTED_RUN_DIR, err) < 0 ||
-      s2i_fs_read_file(&data, &len, from, err) < 0)
+      s2i_fs_read_beneath(&data, &len, b->upper, from, 0, err) < 0)
     return -1;
   to = xasprintf("%s%s/run", b->upper, S2I_INJECTED_RUN_DIR);
   if (s2i_fs_write_file_atomic(to, data, len, 0755, err) < 0)
@@ -452,10 +457,9 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
 {
   struct s2i_layer_write_opts lo = S2I_LAYER_WRITE_OPTS_INIT;
   struct s2i_layer layer = {0};
-  cleanup_free char *meta =
-      xasprintf("%s%s/.s2i/image_metadata.json", b->upper, b->dest);
+  cleanup_free char *meta = xasprintf("%s/.s2i/image_metadata.json", b->dest);
 
-  if (s2i_labels_load_metadata(b->img, meta, err) < 0)
+  if (s2i_labels_load_metadata_at(b->img, b->upper, meta, err) < 0)
     return -1;
   lo.from_overlay_upper = 1;
   lo.source_date_epoch = b->sde;
@@ -524,9 +528,8 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
 {
   cleanup_free char *src = NULL, *inject = NULL;
 
-  b->dest = s2i_image_label(b->img, "io.openshift.s2i.destination");
-  if (b->dest == NULL || b->dest[0] != '/')
-    b->dest = "/tmp";
+  if (s2i_image_destination(&b->dest, b->img, err) < 0)
+    return s2i_error_prefix(err, "builder");
   if (mirror_image_dirs(b, b->dest, err) < 0)
     return -1;
   src = xasprintf("%s%s/src", b->upper, b->dest);
@@ -542,16 +545,13 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
 
 static int build_image(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *inject = NULL;
-
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
       resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
     return -1;
   collect_fix_dirs(b);
   if (run_assemble(b, err) < 0)
     return -1;
-  inject = xasprintf("%s%s/scripts", b->upper, b->dest);
-  if (keep_injected_run(b, inject, err) < 0 || strip_build_inputs(b, err) < 0 ||
+  if (keep_injected_run(b, err) < 0 || strip_build_inputs(b, err) < 0 ||
       commit_app_layer(b, err) < 0 || add_runtime(b, err) < 0)
     return -1;
   configure_image(b);
@@ -571,9 +571,8 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
     return -1;
   spec = assemble_user_spec(b);
   b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
-  b->dest = s2i_image_label(b->img, "io.openshift.s2i.destination");
-  if (b->dest == NULL || b->dest[0] != '/')
-    b->dest = "/tmp";
+  if (s2i_image_destination(&b->dest, b->img, err) < 0)
+    return s2i_error_prefix(err, "builder");
   src = xasprintf("%s/upload/src", dir);
   inject = xasprintf("%s/upload/scripts", dir);
   if (s2i_fs_rm_rf(src, err) < 0 || s2i_fs_rm_rf(inject, err) < 0 ||

@@ -75,17 +75,12 @@ static char *trim(char *s)
   return s;
 }
 
-int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
-                      struct s2i_error **err)
+int s2i_env_parse(struct s2i_strv *env, char *text, const char *name,
+                  struct s2i_error **err)
 {
-  cleanup_free char *text = NULL;
   char *line, *next;
   int lineno = 0;
 
-  if (missing_ok && !s2i_fs_exists(path))
-    return 0;
-  if (s2i_fs_read_file(&text, NULL, path, err) < 0)
-    return -1;
   for (line = text; line != NULL; line = next) {
     next = strchr(line, '\n');
     if (next != NULL)
@@ -95,9 +90,21 @@ int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
     if (*line == '\0' || *line == '#')
       continue;
     if (s2i_env_set(env, line, err) < 0)
-      return s2i_error_prefix(err, "%s:%d", path, lineno);
+      return s2i_error_prefix(err, "%s:%d", name, lineno);
   }
   return 0;
+}
+
+int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
+                      struct s2i_error **err)
+{
+  cleanup_free char *text = NULL;
+
+  if (missing_ok && !s2i_fs_exists(path))
+    return 0;
+  if (s2i_fs_read_file(&text, NULL, path, err) < 0)
+    return -1;
+  return s2i_env_parse(env, text, path, err);
 }
 
 int64_t s2i_env_source_date_epoch(void)

@@ -16,6 +16,11 @@ int s2i_env_set(struct s2i_strv *env, const char *assignment,
  * the file and line.  missing_ok: a missing file adds nothing. */
 int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
                       struct s2i_error **err);
+/* The same format from a buffer (modified in place); name is used in
+ * errors ("name:line: ..."). */
+int s2i_env_parse(struct s2i_strv *env, char *text, const char *name,
+                  struct s2i_error **err);
+
 /* $SOURCE_DATE_EPOCH of s2i's own environment (reproducible builds), or -1
  * when unset or not a whole number >= 0. */
 int64_t s2i_env_source_date_epoch(void);

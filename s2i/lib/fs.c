@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,34 +102,17 @@ int s2i_fs_mkdtemp(char **out, const char *parent, const char *prefix,
   return 0;
 }
 
+static int read_fd_all(char **out, size_t *len, int fd);
+
 int s2i_fs_read_file(char **out, size_t *len, const char *path,
                      struct s2i_error **err)
 {
   cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-  cleanup_free char *buf = NULL;
-  size_t n = 0, cap = 0;
-  ssize_t r;
 
   if (fd < 0)
     return s2i_error_make(err, errno, "open %s", path);
-  for (;;) {
-    if (n + 4096 + 1 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      buf = xrealloc(buf, cap);
-    }
-    r = read(fd, buf + n, cap - n - 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return s2i_error_make(err, errno, "read %s", path);
-    if (r == 0)
-      break;
-    n += (size_t)r;
-  }
-  buf[n] = '\0';
-  if (len)
-    *len = n;
-  *out = s2i_steal(buf);
+  if (read_fd_all(out, len, fd) < 0)
+    return s2i_error_make(err, errno, "read %s", path);
   return 0;
 }
 
@@ -248,8 +233,12 @@ static int set_mtime_at(int at, const char *name, const struct timespec *ts,
     return s2i_error_make(err, errno, "stat %s/%s", top, name);
   if (S_ISDIR(st.st_mode)) {
     fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || (d = fdopendir(fd)) == NULL)
-      return s2i_error_make(err, errno, "open %s/%s", top, name);
+    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+      int e = errno;
+      if (fd >= 0)
+        close(fd);
+      return s2i_error_make(err, e, "open %s/%s", top, name);
+    }
     while ((de = readdir(d)) != NULL) {
       if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
         continue;
@@ -270,4 +259,92 @@ int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err)
   struct timespec ts[2] = {{.tv_sec = (time_t)t}, {.tv_sec = (time_t)t}};
 
   return set_mtime_at(AT_FDCWD, path, ts, path, err);
+}
+
+int s2i_fs_open_beneath(const char *root, const char *rel, int flags,
+                        mode_t mode)
+{
+  struct open_how how = {
+      .flags = (uint64_t)(flags | O_CLOEXEC),
+      .mode = (flags & O_CREAT) ? mode : 0,
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd, e;
+
+  if (dfd < 0)
+    return -1;
+  while (*rel == '/')
+    rel++;
+  fd = (int)syscall(SYS_openat2, dfd, *rel ? rel : ".", &how, sizeof(how));
+  e = errno;
+  close(dfd);
+  errno = e;
+  return fd;
+}
+
+static int read_fd_all(char **out, size_t *len, int fd)
+{
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  ssize_t r;
+
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      buf = xrealloc(buf, cap);
+    }
+    r = read(fd, buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      free(buf);
+      return -1;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = buf;
+  return 0;
+}
+
+int s2i_fs_read_beneath(char **out, size_t *len, const char *root,
+                        const char *rel, int missing_ok, struct s2i_error **err)
+{
+  cleanup_close int fd =
+      s2i_fs_open_beneath(root, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+  struct stat st;
+
+  *out = NULL;
+  if (fd < 0 && errno == ENOENT && missing_ok)
+    return 0;
+  if (fd < 0)
+    return s2i_error_make(err, errno, "open %s (inside %s, no symlinks)", rel,
+                          root);
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return s2i_error_make(err, 0, "%s (inside %s): not a regular file", rel,
+                          root);
+  if (read_fd_all(out, len, fd) < 0)
+    return s2i_error_make(err, errno, "read %s (inside %s)", rel, root);
+  return 0;
+}
+
+int s2i_fs_check_beneath(const char *root, const char *rel,
+                         struct s2i_error **err)
+{
+  int fd = s2i_fs_open_beneath(root, rel, O_PATH | O_NOFOLLOW, 0);
+
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  if (errno == ENOENT)
+    return 0;
+  return s2i_error_make(err, errno,
+                        "%s (inside %s) goes through a symlink or leaves it",
+                        rel, root);
 }

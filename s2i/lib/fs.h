@@ -29,6 +29,23 @@ int s2i_fs_path_is_safe(const char *rel);
 char *s2i_fs_join(const char *a, const char *b);
 /* Set the mtime (and atime) of a whole tree, symlinks included. */
 int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err);
+/* Files inside a tree that someone else controls (a source repository,
+ * an upper dir assemble wrote): rel is resolved beneath root with no
+ * symlink and no ".." allowed (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS),
+ * so a symlink planted in the tree cannot make s2i, running as root, read
+ * or write a host file.  open_beneath returns an fd or -1 with errno set
+ * (ELOOP / EXDEV when the tree tried to leave).  read_beneath also refuses
+ * anything but a regular file; *out NULL and 0 returned when missing_ok and
+ * the file is absent. */
+int s2i_fs_open_beneath(const char *root, const char *rel, int flags,
+                        mode_t mode);
+int s2i_fs_read_beneath(char **out, size_t *len, const char *root,
+                        const char *rel, int missing_ok,
+                        struct s2i_error **err);
+/* 0 when every component of rel below root is a real directory (or the
+ * path is absent), else an error naming it. */
+int s2i_fs_check_beneath(const char *root, const char *rel,
+                         struct s2i_error **err);
 int s2i_fs_exists(const char *path);
 int s2i_fs_is_dir(const char *path);
 

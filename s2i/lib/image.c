@@ -302,3 +302,21 @@ void s2i_image_add_layer(struct s2i_image *img, const struct s2i_layer *layer,
     json_object_set_new(h, "created_by", json_string(created_by));
   json_array_append_new(array_at(img->config, "history"), h);
 }
+
+int s2i_image_destination(const char **out, const struct s2i_image *img,
+                          struct s2i_error **err)
+{
+  const char *d = s2i_image_label(img, "io.openshift.s2i.destination");
+
+  if (d == NULL || *d == '\0') {
+    *out = "/tmp";
+    return 0;
+  }
+  if (d[0] != '/' || strcmp(d, "/") == 0 || !s2i_fs_path_is_safe(d + 1))
+    return s2i_error_make(err, 0,
+                          "label io.openshift.s2i.destination=\"%s\": want an "
+                          "absolute path below / without \"..\"",
+                          d);
+  *out = d;
+  return 0;
+}

@@ -50,6 +50,12 @@ const char *s2i_image_label(const struct s2i_image *img, const char *key);
 /* Env as NAME=VALUE strings, appended to *env. */
 void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env);
 
+/* io.openshift.s2i.destination, default "/tmp".  Fails, naming the label,
+ * when it is not an absolute path without ".." components: the build
+ * joins it onto host directories. */
+int s2i_image_destination(const char **out, const struct s2i_image *img,
+                          struct s2i_error **err);
+
 /* Setters for the image being built. */
 void s2i_image_set_cmd(struct s2i_image *img, const char *const *argv);
 void s2i_image_set_entrypoint(struct s2i_image *img, const char *const *argv);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "fs.h"
 
 #define S2I_LABEL_PREFIX "io.openshift.s2i.build."
 
@@ -49,29 +50,36 @@ static int apply_label_object(struct s2i_image *img, json_t *obj,
   return 0;
 }
 
-int s2i_labels_load_metadata(struct s2i_image *img, const char *path,
-                             struct s2i_error **err)
+int s2i_labels_load_metadata_at(struct s2i_image *img, const char *root,
+                                const char *rel, struct s2i_error **err)
 {
-  cleanup_json json_t *root = NULL;
+  cleanup_json json_t *doc = NULL;
+  cleanup_free char *text = NULL;
   json_error_t jerr;
   json_t *labels, *item;
-  struct stat st;
-  size_t i;
+  size_t i, len;
 
-  if (stat(path, &st) < 0)
-    return errno == ENOENT ? 0 : s2i_error_make(err, errno, "%s", path);
-  root = json_load_file(path, 0, &jerr);
-  if (root == NULL)
-    return s2i_error_json(err, jerr.text, jerr.line, "%s", path);
-  labels = json_object_get(root, "labels");
+  /* assemble wrote this file: no symlink of its may lead s2i elsewhere */
+  if (s2i_fs_read_beneath(&text, &len, root, rel, 1, err) < 0 || text == NULL)
+    return text == NULL && *err == NULL ? 0 : -1;
+  doc = json_loadb(text, len, 0, &jerr);
+  if (doc == NULL)
+    return s2i_error_json(err, jerr.text, jerr.line, "%s", rel);
+  labels = json_object_get(doc, "labels");
   if (labels == NULL)
     return 0;
   if (!json_is_array(labels))
-    return s2i_error_make(err, 0, "%s: \"labels\" must be an array", path);
+    return s2i_error_make(err, 0, "%s: \"labels\" must be an array", rel);
   json_array_foreach(labels, i, item)
   {
-    if (apply_label_object(img, item, path, err) < 0)
+    if (apply_label_object(img, item, rel, err) < 0)
       return -1;
   }
   return 0;
+}
+
+int s2i_labels_load_metadata(struct s2i_image *img, const char *path,
+                             struct s2i_error **err)
+{
+  return s2i_labels_load_metadata_at(img, "/", path, err);
 }

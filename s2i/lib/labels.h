@@ -16,8 +16,12 @@ struct s2i_label_facts {
 };
 
 void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f);
-/* {"labels":[{"k":"v"},...]}; a missing file adds nothing. */
+/* {"labels":[{"k":"v"},...]}; a missing file adds nothing.  The file is
+ * read with no symlink followed (assemble may have planted one): _at
+ * resolves rel beneath root, the plain form takes an absolute path. */
 int s2i_labels_load_metadata(struct s2i_image *img, const char *path,
                              struct s2i_error **err);
+int s2i_labels_load_metadata_at(struct s2i_image *img, const char *root,
+                                const char *rel, struct s2i_error **err);
 
 #endif

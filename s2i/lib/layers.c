@@ -432,6 +432,13 @@ int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
 {
   cleanup_free char *p = xstrdup(path);
 
+  /* path comes from image labels and the upper dir may hold what assemble
+   * made: refuse "..", and any symlink on the way, before touching it */
+  if (path[0] != '/' || !s2i_fs_path_is_safe(path + 1))
+    return s2i_error_make(err, 0, "%s: not an absolute path without \"..\"",
+                          path);
+  if (s2i_fs_check_beneath(upper, path, err) < 0)
+    return -1;
   for (char *s = p + 1;; s++) {
     int end = (*s == '\0');
     if (*s != '/' && !end)
@@ -440,8 +447,9 @@ int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
     cleanup_free char *host = s2i_layers_find(dirs, p);
     cleanup_free char *up = s2i_fs_join(upper, p);
     struct stat st = {.st_mode = S_IFDIR | 0755};
-    if (host && stat(host, &st) < 0)
-      st.st_mode = S_IFDIR | 0755;
+    /* lstat: an image's absolute symlink must not lead to a host file */
+    if (host && (lstat(host, &st) < 0 || !S_ISDIR(st.st_mode)))
+      st = (struct stat){.st_mode = S_IFDIR | 0755};
     if (mkdir(up, st.st_mode & 07777) < 0 && errno != EEXIST)
       return s2i_error_make(err, errno, "create %s", up);
     if (chmod(up, st.st_mode & 07777) < 0 ||

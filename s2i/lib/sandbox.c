@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -323,6 +324,36 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
   return pivot_into(sb->root, err);
 }
 
+/* Docker's default capability set less CAP_MKNOD and CAP_NET_RAW (there
+ * is no device cgroup here to stop a root assemble from opening a host
+ * disk through a node it made). */
+static int cap_kept(int cap)
+{
+  static const int kept[] = {
+      CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+      CAP_SETGID, CAP_SETUID,       CAP_SETFCAP,          CAP_SETPCAP,
+      CAP_KILL,   CAP_SYS_CHROOT,   CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE,
+  };
+
+  for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+    if (kept[i] == cap)
+      return 1;
+  return 0;
+}
+
+/* What assemble may do even as root: no capability beyond cap_kept()
+ * survives its execve, and setuid files grant nothing (no_new_privs). */
+static int drop_privileges(struct s2i_error **err)
+{
+  for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+    if (!cap_kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+        errno != EINVAL)
+      return s2i_error_make(err, errno, "drop capability %d", cap);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return s2i_error_make(err, errno, "set no_new_privs");
+  return 0;
+}
+
 static void __attribute__((noreturn))
 run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
 {
@@ -332,6 +363,8 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
   struct s2i_error *err = NULL;
   int e, code;
 
+  if (drop_privileges(&err) < 0)
+    child_fail(sb->err_w, err, 126);
   if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
     s2i_error_make(&err, errno, "switch to uid %u gid %u", (unsigned)o->uid,
                    (unsigned)o->gid);

@@ -43,13 +43,21 @@ static int is_http_url(const char *url)
          (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0);
 }
 
-static int copy_script(const char *from, const char *to, struct s2i_error **err)
+/* from is resolved beneath root with no symlinks when root is given (a
+ * repository's .s2i/bin/run -> /etc/shadow must not copy a host file). */
+static int copy_script(const char *root, const char *from, const char *to,
+                       struct s2i_error **err)
 {
-  cleanup_close int in = open(from, O_RDONLY | O_CLOEXEC);
+  cleanup_close int in = root ? s2i_fs_open_beneath(root, from, O_RDONLY, 0)
+                              : open(from, O_RDONLY | O_CLOEXEC);
   cleanup_close int out = -1;
+  struct stat st;
 
   if (in < 0)
-    return s2i_error_make(err, errno, "open script %s", from);
+    return s2i_error_make(err, errno, "open script %s%s%s", from,
+                          root ? " inside " : "", root ? root : "");
+  if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+    return s2i_error_make(err, 0, "script %s is not a regular file", from);
   out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
   if (out < 0)
     return s2i_error_make(err, errno, "create %s", to);
@@ -114,7 +122,7 @@ static int fetch_url_script(const char *base, const char *name,
     from = s2i_fs_join(dir, name);
     if (!s2i_fs_exists(from))
       return 0;
-    return copy_script(from, to, err) < 0 ? -1 : 1;
+    return copy_script(NULL, from, to, err) < 0 ? -1 : 1;
   }
   if (!is_http_url(base))
     return s2i_error_make(
@@ -178,7 +186,8 @@ static int resolve_one(struct s2i_script *s, const char *name,
     src = xasprintf("%s/.s2i/bin/%s", o->source_dir, name);
     if (s2i_fs_exists(src)) {
       cleanup_free char *to = s2i_fs_join(o->inject_dir, name);
-      if (copy_script(src, to, err) < 0)
+      cleanup_free char *rel = xasprintf(".s2i/bin/%s", name);
+      if (copy_script(o->source_dir, rel, to, err) < 0)
         return -1;
       set_script(s, o->inject_path, name, "source .s2i/bin", 1);
     }
