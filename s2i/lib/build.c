@@ -48,6 +48,7 @@ struct build {
   int64_t sde; /* SOURCE_DATE_EPOCH, -1 when unset */
   int echo;    /* copy the scripts' output to our stdout as it comes */
   struct s2i_strv fix_dirs; /* app dirs made group-0 writable after assemble */
+  int fix_failed;           /* the sandbox's status is fix_permissions' */
   char tail[TAIL_SIZE];
   size_t tail_len;
 };
@@ -345,6 +346,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .fn_ctx = fn_ctx,
       .then_fn = (argv && b->fix_dirs.n) ? fix_permissions : NULL,
       .then_ctx = &b->fix_dirs,
+      .then_failed = &b->fix_failed,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
       .stdin_fd = -1,
@@ -374,6 +376,11 @@ static int run_assemble(struct build *b, struct s2i_error **err)
     return -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return 0;
+  if (b->fix_failed) /* assemble succeeded; its own message is in the tail */
+    return s2i_error_make(err, 0,
+                          "fixing the group-0 permissions of %s after "
+                          "assemble failed:\n%s",
+                          b->fix_dirs.v[0], tail_lines(b, 3));
   if (WIFSIGNALED(status))
     snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
   else

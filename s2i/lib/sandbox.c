@@ -404,9 +404,13 @@ static int reap_until(pid_t cmd)
   }
 }
 
-static void __attribute__((noreturn)) report_status(int st, int status_w)
+/* {wait status, 1 when it is then_fn's} */
+static void __attribute__((noreturn))
+report_status(int st, int from_then, int status_w)
 {
-  if (write(status_w, &st, sizeof(st)) < 0) {
+  int report[2] = {st, from_then};
+
+  if (write(status_w, report, sizeof(report)) < 0) {
     /* the parent is gone; nobody to tell */
   }
   _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -432,17 +436,19 @@ static void __attribute__((noreturn)) init_main(const struct sandbox *sb)
 {
   const struct s2i_sandbox_opts *o = sb->o;
   struct s2i_error *err = NULL;
-  int st;
+  int st, from_then = 0;
 
   if (init_setup(sb, &err) < 0) {
     s2i_error_prefix(&err, "sandbox setup");
     child_fail(sb->err_w, err, INIT_SETUP_FAILED);
   }
   st = reap_until(spawn(sb, o->fn, o->fn_ctx));
-  if (o->then_fn && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+  if (o->then_fn && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
     st = reap_until(spawn(sb, o->then_fn, o->then_ctx));
+    from_then = 1;
+  }
   close(sb->err_w);
-  report_status(st, sb->status_w);
+  report_status(st, from_then, sb->status_w);
 }
 
 static int kill_init(pid_t pid, struct s2i_error **err)
@@ -595,7 +601,7 @@ static int read_output(struct sandbox *sb)
 
 static void read_status(struct sandbox *sb, char *buf, size_t *have)
 {
-  ssize_t n = read(sb->status_r, buf + *have, sizeof(int) - *have);
+  ssize_t n = read(sb->status_r, buf + *have, 2 * sizeof(int) - *have);
 
   if (n > 0)
     *have += (size_t)n;
@@ -607,7 +613,7 @@ static void read_status(struct sandbox *sb, char *buf, size_t *have)
 static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
                  struct s2i_error **err)
 {
-  char buf[sizeof(int)];
+  char buf[2 * sizeof(int)];
   size_t have = 0;
 
   while (sb->status_r >= 0) {
@@ -624,9 +630,12 @@ static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
       read_status(sb, buf, &have);
   }
-  *have_raw = have == sizeof(int);
-  if (*have_raw)
+  *have_raw = have == sizeof(buf);
+  if (*have_raw) {
     memcpy(raw, buf, sizeof(int));
+    if (sb->o->then_failed)
+      memcpy(sb->o->then_failed, buf + sizeof(int), sizeof(int));
+  }
   return 0;
 }
 

@@ -32,6 +32,7 @@ struct s2i_sandbox_opts {
    * in the same sandbox; the status reported is then_fn's. */
   int (*then_fn)(void *ctx);
   void *then_ctx;
+  int *then_failed; /* out (may be NULL): 1 when the status is then_fn's */
   const char *const *envp;
   const char *cwd;      /* inside the root; NULL: "/" */
   const char *hostname; /* NULL: "s2i-build" */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -56,6 +57,28 @@ static void spread_new_dirs(const char *dir)
   close(fd);
 }
 
+/* A build killed with SIGKILL (or a power cut) cannot remove its scratch
+ * directory; the next s2i that opens the store does, once it is a week
+ * old (no build runs that long).  Best effort: errors are ignored. */
+static void sweep_stale(const char *tmp)
+{
+  cleanup_dir DIR *d = opendir(tmp);
+  struct dirent *de;
+  time_t limit = time(NULL) - 7 * 24 * 3600;
+
+  while (d && (de = readdir(d)) != NULL) {
+    struct stat st;
+    struct s2i_error *e = NULL;
+    if (de->d_name[0] == '.' ||
+        fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        st.st_mtime > limit)
+      continue;
+    cleanup_free char *p = s2i_fs_join(tmp, de->d_name);
+    if (s2i_fs_rm_rf(p, &e) < 0)
+      s2i_error_free(e);
+  }
+}
+
 int s2i_store_open(struct s2i_store **out, const char *root,
                    struct s2i_error **err)
 {
@@ -71,6 +94,7 @@ int s2i_store_open(struct s2i_store **out, const char *root,
   {
     cleanup_free char *tmp = s2i_fs_join(r, "tmp");
     spread_new_dirs(tmp);
+    sweep_stale(tmp);
   }
   s = xcalloc(1, sizeof(*s));
   s->root = s2i_steal(r);

@@ -635,17 +635,23 @@ START_TEST(then_fn_runs_after_a_successful_command)
 
   env_setup(&e);
   memset(&r, 0, sizeof(r));
+  int from_then = -1;
+
   opts_init(&o, &e, ok_argv, &r);
   o.then_fn = after_command;
+  o.then_failed = &from_then;
   ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 4);
+  ck_assert_int_eq(from_then, 1); /* the status is then_fn's */
   ck_assert_str_eq(r.out, "then: sees it\n");
   free(r.out);
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, bad_argv, &r);
   o.then_fn = after_command;
+  o.then_failed = &from_then;
   ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 9); /* then_fn skipped */
+  ck_assert_int_eq(from_then, 0);
   ck_assert_ptr_null(r.out);
   env_teardown(&e);
 }

@@ -53,12 +53,36 @@ START_TEST(put_and_verify)
 }
 END_TEST
 
+START_TEST(stale_scratch_swept_fresh_kept)
+{
+  char *dir = tu_tmpdir();
+  struct s2i_store *st = NULL;
+  struct s2i_error *err = NULL;
+  char *old = s2i_fs_join(dir, "tmp/build-killed");
+  char *fresh = s2i_fs_join(dir, "tmp/build-running");
+  struct timespec ts[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+
+  ck_assert_int_eq(s2i_fs_mkdir_p(old, 0700, &err), 0);
+  ck_assert_int_eq(s2i_fs_mkdir_p(fresh, 0700, &err), 0);
+  tu_write(dir, "tmp/build-killed/upper/f", "x", 0644);
+  ck_assert_int_eq(utimensat(AT_FDCWD, old, ts, 0), 0);
+  ck_assert_int_eq(s2i_store_open(&st, dir, &err), 0);
+  ck_assert(!s2i_fs_exists(old));
+  ck_assert(s2i_fs_exists(fresh));
+  s2i_store_free(st);
+  free(old);
+  free(fresh);
+  tu_rmdir(dir);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
   Suite *s = suite_create("store");
   TCase *tc = tcase_create("core");
 
   tcase_add_test(tc, put_and_verify);
+  tcase_add_test(tc, stale_scratch_swept_fresh_kept);
   suite_add_tcase(s, tc);
   return s;
 }
