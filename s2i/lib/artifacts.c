@@ -273,14 +273,10 @@ static int find_script(struct previous *p, struct s2i_error **err)
  * builder's. */
 static int resolve_user(struct previous *p, struct s2i_error **err)
 {
-  const char *spec = s2i_image_label(p->img, "io.openshift.s2i.assemble-user");
+  const char *spec = s2i_image_assemble_user(p->img, NULL);
   struct s2i_uid_ranges *r = NULL;
   int allowed;
 
-  if (spec == NULL || *spec == '\0')
-    spec = s2i_image_user(p->img);
-  if (spec == NULL || *spec == '\0')
-    spec = "0";
   if (s2i_user_resolve(&p->uid, &p->gid, spec, &p->lowers, err) < 0)
     return s2i_error_prefix(err, "previous image %s", p->ref);
   if (p->o->allowed_uids == NULL)
@@ -306,11 +302,7 @@ static int run_script(const struct previous *p, int out_fd, int *status,
   const char *argv[] = {p->script.path, NULL};
 
   s2i_image_env(p->img, &envp);
-  if (!s2i_env_get(&envp, "PATH"))
-    s2i_strv_add(&envp, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-                        "/usr/bin:/sbin:/bin");
-  if (!s2i_env_get(&envp, "HOME"))
-    s2i_strv_add(&envp, "HOME=/");
+  s2i_env_add_defaults(&envp);
   return s2i_sandbox_run(status,
                          &(struct s2i_sandbox_opts){
                              .lowers = &p->lowers,

@@ -111,18 +111,6 @@ static int make_workdirs(struct build *b, struct s2i_error **err)
   return 0;
 }
 
-/* The assemble user: --assemble-user, the assemble-user label, USER. */
-static const char *assemble_user_spec(const struct build *b)
-{
-  const char *u = b->o->assemble_user;
-
-  if (u == NULL || *u == '\0')
-    u = s2i_image_label(b->img, "io.openshift.s2i.assemble-user");
-  if (u == NULL || *u == '\0')
-    u = s2i_image_user(b->img);
-  return (u && *u) ? u : "0";
-}
-
 static int check_allowed(const char *what, const char *spec, uid_t uid,
                          const struct s2i_uid_ranges *r, const char *ranges,
                          struct s2i_error **err)
@@ -140,7 +128,7 @@ static int check_allowed(const char *what, const char *spec, uid_t uid,
 
 static int resolve_user(struct build *b, struct s2i_error **err)
 {
-  const char *spec = assemble_user_spec(b);
+  const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
   const char *image_user = s2i_image_user(b->img);
   struct s2i_uid_ranges *r = NULL;
   uid_t iu;
@@ -300,12 +288,7 @@ static const char *tail_lines(struct build *b, int lines)
 static void assemble_env(struct build *b, struct s2i_strv *envp)
 {
   s2i_image_env(b->img, envp);
-  if (!s2i_env_get(envp, "PATH"))
-    s2i_strv_add(
-        envp,
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  if (!s2i_env_get(envp, "HOME"))
-    s2i_strv_add(envp, "HOME=/");
+  s2i_env_add_defaults(envp);
   for (size_t i = 0; i < b->env.n; i++)
     s2i_env_set(envp, b->env.v[i], NULL);
   if (b->sde >= 0)
@@ -576,7 +559,7 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
   if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
     return -1;
-  spec = assemble_user_spec(b);
+  spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
   b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
   if (s2i_image_destination(&b->dest, b->img, err) < 0)
     return s2i_error_prefix(err, "builder");

@@ -118,3 +118,12 @@ int64_t s2i_env_source_date_epoch(void)
   t = strtoll(v, &end, 10);
   return (*end == '\0' && t >= 0) ? (int64_t)t : -1;
 }
+
+void s2i_env_add_defaults(struct s2i_strv *env)
+{
+  if (!s2i_env_get(env, "PATH"))
+    s2i_strv_add(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+                      "/usr/bin:/sbin:/bin");
+  if (!s2i_env_get(env, "HOME"))
+    s2i_strv_add(env, "HOME=/");
+}

@@ -21,6 +21,10 @@ int s2i_env_load_file(struct s2i_strv *env, const char *path, int missing_ok,
 int s2i_env_parse(struct s2i_strv *env, char *text, const char *name,
                   struct s2i_error **err);
 
+/* What a process in an image needs when the image's Env lacks it: PATH
+ * (Docker's default) and HOME=/. */
+void s2i_env_add_defaults(struct s2i_strv *env);
+
 /* $SOURCE_DATE_EPOCH of s2i's own environment (reproducible builds), or -1
  * when unset or not a whole number >= 0. */
 int64_t s2i_env_source_date_epoch(void);

@@ -320,3 +320,15 @@ int s2i_image_destination(const char **out, const struct s2i_image *img,
   *out = d;
   return 0;
 }
+
+const char *s2i_image_assemble_user(const struct s2i_image *img,
+                                    const char *override)
+{
+  const char *u = override;
+
+  if (u == NULL || *u == '\0')
+    u = s2i_image_label(img, "io.openshift.s2i.assemble-user");
+  if (u == NULL || *u == '\0')
+    u = s2i_image_user(img);
+  return (u && *u) ? u : "0";
+}

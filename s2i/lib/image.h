@@ -50,6 +50,11 @@ const char *s2i_image_label(const struct s2i_image *img, const char *key);
 /* Env as NAME=VALUE strings, appended to *env. */
 void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env);
 
+/* Who runs assemble: override (--assemble-user) if set, else the label
+ * io.openshift.s2i.assemble-user, else USER, else "0" (as s2i). */
+const char *s2i_image_assemble_user(const struct s2i_image *img,
+                                    const char *override);
+
 /* io.openshift.s2i.destination, default "/tmp".  Fails, naming the label,
  * when it is not an absolute path without ".." components: the build
  * joins it onto host directories. */
