@@ -76,3 +76,22 @@ b_stop() {
 }
 
 b_url() { echo "http://127.0.0.1:$B_PORT$1"; }
+
+# b_nogrep NAME RE FILE: passes when FILE has no line matching RE.
+b_nogrep() {
+  if grep -Eq -- "$2" "$3"; then
+    t_fail "$1 (/$2/ found in $3)"; grep -E -- "$2" "$3" | sed 's/^/    # /' | head -n 5
+  else t_ok "$1"; fi
+}
+
+# b_refused NAME RE: dry run must fail, print RE and write no server config.
+b_refused() {
+  rm -rf "$TMPDIR"/httpd* "$TMPDIR"/nginx*
+  if S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/out" 2>&1; then
+    t_fail "$1: run must fail"
+  else t_ok "$1: run fails at start"; fi
+  t_grep "$1: the error names it" "$2" "$T_DIR/out"
+  if compgen -G "$TMPDIR/httpd*" >/dev/null || compgen -G "$TMPDIR/nginx*" >/dev/null; then
+    t_fail "$1: a server config was written"
+  else t_ok "$1: no server config written"; fi
+}

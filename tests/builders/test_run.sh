@@ -86,13 +86,13 @@ printf '#!/bin/sh\necho "start hook args: $*"\n' > "$APP_ROOT/src/.whiskey/actio
 chmod +x "$APP_ROOT/src/.whiskey/action_hooks/start"
 echo '--port 1234' > "$APP_ROOT/src/.whiskey/server_args"
 b_own
-b_as_user "$BB/run" > "$T_DIR/start.log" 2>&1
+b_as_user timeout 20 "$BB/run" > "$T_DIR/start.log" 2>&1
 t_grep "start hook replaces the server, gets server_args" 'start hook args: --port 1234' "$T_DIR/start.log"
 
 # --- nothing to run -----------------------------------------------------
 b_env empty
 mkdir -p "$APP_ROOT/src"
 b_own
-b_as_user "$BB/run" > "$T_DIR/empty.log" 2>&1
+b_as_user timeout 20 "$BB/run" > "$T_DIR/empty.log" 2>&1
 t_eq "no app: run fails" "$?" 1
 t_grep "no app: error lists what was looked for" 'looked for .*app.sh.*APP_MODULE.*app.py.*wsgi.py' "$T_DIR/empty.log"

@@ -61,6 +61,7 @@ if dry; then t_fail "bad number must fail"; else t_ok "bad --processes value fai
 t_grep "bad value is named" '--processes many' "$T_DIR/out"
 echo "--document-root \"/x'y\" --application-type static" > "$APP_ROOT/src/.whiskey/server_args"
 if dry; then t_fail "quote in path must fail"; else t_ok "quotes in paths are refused (no config injection)"; fi
+t_grep "the quoted path error names --document-root" "^run: error: .*--document-root /x'y: quotes" "$T_DIR/out"
 
 b_env wsgiopts
 mkdir -p "$APP_ROOT/src/.whiskey" "$APP_ROOT/src/static"
@@ -71,7 +72,7 @@ t_check "WSGI options accepted" dry
 C=$TMPDIR/httpd/httpd.conf
 t_grep "WSGIDaemonProcess with processes" 'processes=3' "$C"
 t_grep "WSGIDaemonProcess with threads" 'threads=4 ' "$C"
-t_grep "python-home is not set without a venv" '^WSGIRestrictEmbedded On' "$C"
+b_nogrep "python-home is not set without a venv" 'python-home' "$C"
 t_grep "callable object" "WSGICallableObject 'app'" "$C"
 t_grep "url alias to a directory" "Alias '/static' '$APP_ROOT/src/static'" "$C"
 t_grep "Listen on 8080" '^Listen 8080' "$C"
@@ -83,4 +84,68 @@ t_grep "handler imports the module" "entry_point = 'hello'" "$TMPDIR/httpd/handl
 t_grep "apache command" 'would exec: /usr/sbin/apache2 -f' "$T_DIR/out"
 if [ -x /usr/sbin/apache2 ]; then
   t_check "apache accepts the generated config" b_as_user /usr/sbin/apache2 -t -f "$C" -d "$TMPDIR/httpd"
+fi
+
+# --- values from the environment pass the same gate -----------------------
+nl=$'\n'
+b_env envgate
+mkdir -p "$APP_ROOT/src/pkg" "$APP_ROOT/src/sub" "$APP_ROOT/src/.whiskey"
+touch "$APP_ROOT/src/pkg/__init__.py" "$APP_ROOT/src/wsgi.py"
+b_own
+for bad in "x'; open('/nonexistent/pwned','w'); '" "x:app${nl}LoadModule evil /x" 'pkg$x:app' 'pkg:app()' 'pkg:a.b'; do
+  export APP_MODULE=$bad
+  b_refused "APP_MODULE $(printf %q "$bad")" '^run: error: APP_MODULE: '
+  t_grep "APP_MODULE $(printf %q "$bad"): says module:callable" 'is not module:callable' "$T_DIR/out"
+done
+unset APP_MODULE
+for bad in "sub'x" "sub${nl}x" 'a$http_x' 'sub;x' 'sub{x}'; do
+  # The directory exists: only the check can refuse it.
+  mkdir -p "$APP_ROOT/src/$bad"
+  touch "$APP_ROOT/src/$bad/wsgi.py"
+  b_own
+  export APP_HOME=$bad
+  b_refused "APP_HOME $(printf %q "$bad")" '^run: error: APP_HOME:? .*(not allowed|control character)'
+done
+unset APP_HOME
+APP_ROOT_SAVED=$APP_ROOT
+export APP_ROOT="$APP_ROOT_SAVED/x'y"
+b_refused "APP_ROOT with a quote" "^run: error: APP_ROOT .*: quotes"
+export APP_ROOT=$APP_ROOT_SAVED TMPDIR=relative/tmp
+b_refused "relative TMPDIR" '^run: error: TMPDIR relative/tmp: not an absolute path'
+export TMPDIR=$B_ROOT/tmp
+export APP_MODULE=pkg.sub_mod:make_app APP_HOME=./
+t_check "dotted APP_MODULE with a callable is accepted" dry
+t_grep "APP_MODULE module in handler.wsgi" "^entry_point = 'pkg.sub_mod'$" "$TMPDIR/httpd/handler.wsgi"
+t_grep "APP_MODULE callable in handler.wsgi" "^callable_object = 'make_app'$" "$TMPDIR/httpd/handler.wsgi"
+unset APP_MODULE APP_HOME
+echo '--application-type module --entry-point "os.system(1)"' > "$APP_ROOT/src/.whiskey/server_args"
+b_own
+b_refused "--entry-point module with ()" '--entry-point os.system\(1\): not a Python module name'
+echo '--callable-object app.x' > "$APP_ROOT/src/.whiskey/server_args"
+b_refused "--callable-object with a dot" '--callable-object app.x: not a Python identifier'
+
+# --- --error-document and ${ in text values --------------------------------
+b_env textgate
+mkdir -p "$APP_ROOT/src/.whiskey"
+touch "$APP_ROOT/src/wsgi.py"
+b_own
+for st in '404 x' 404x +404 ' 404' 4040 40 200; do
+  echo "--error-document '$st' /e.html" > "$APP_ROOT/src/.whiskey/server_args"
+  b_refused "--error-document status $st" '--error-document .*expected a status 300-599'
+done
+echo "--access-log --access-log-format '%h \${HOME}'" > "$APP_ROOT/src/.whiskey/server_args"
+b_refused "\${ in --access-log-format" "--access-log-format %h \\$\\{HOME\\}: '\\$\\{' is not allowed"
+echo "--setenv A 'x\${PATH}'" > "$APP_ROOT/src/.whiskey/server_args"
+b_refused "\${ in --setenv" "--setenv x\\$\\{PATH\\}: '\\$\\{' is not allowed"
+cat > "$APP_ROOT/src/.whiskey/server_args" <<'ARGS'
+--access-log --access-log-format '%h "%r" it'\''s a\b $x' --setenv "A'B" "b'c\\d"
+ARGS
+b_own
+t_check "quotes and backslashes in text values are accepted" dry
+C=$TMPDIR/httpd/httpd.conf
+q="'" bs='\\'
+t_grep "LogFormat single-quoted and escaped" "^LogFormat ${q}%h \"%r\" it${bs}${q}s a${bs}${bs}b [$]x${q} custom\$" "$C"
+t_grep "SetEnv single-quoted and escaped" "^SetEnv ${q}A${bs}${q}B${q} ${q}b${bs}${q}c${bs}${bs}d${q}\$" "$C"
+if [ -x /usr/sbin/apache2 ]; then
+  t_check "apache accepts the escaped values" b_as_user /usr/sbin/apache2 -t -f "$C" -d "$TMPDIR/httpd"
 fi

@@ -1,5 +1,6 @@
 #include "appfind.h"
 
+#include "server_args.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -21,18 +22,25 @@ static int find_shell(const char *home, struct app_choice *c)
   return 0;
 }
 
+/* 1: found, 0: not set, -1: not module[:callable] (error printed). */
 static int find_module(struct app_choice *c)
 {
   const char *m = getenv("APP_MODULE");
   if (!m || !*m)
     return 0;
-  c->kind = APP_WSGI_MODULE;
-  c->module = xstrdup(m);
-  char *colon = strchr(c->module, ':');
-  if (colon) {
+  char *mod = xstrdup(m), *colon = strchr(mod, ':');
+  if (colon)
     *colon = '\0';
-    c->callable = xstrdup(colon + 1);
+  if (!sa_is_module(mod) || (colon && !sa_is_identifier(colon + 1))) {
+    util_err("APP_MODULE: %s is not module:callable (a dotted Python module "
+             "name, optionally ':' and a Python identifier)",
+             m);
+    free(mod);
+    return -1;
   }
+  c->kind = APP_WSGI_MODULE;
+  c->module = mod;
+  c->callable = colon ? xstrdup(colon + 1) : NULL;
   return 1;
 }
 
@@ -54,8 +62,9 @@ enum app_kind appfind(const char *home, int wsgi_only, struct app_choice *c)
   memset(c, 0, sizeof *c);
   if (!wsgi_only && find_shell(home, c))
     return c->kind;
-  if (find_module(c))
-    return c->kind;
+  int found = find_module(c);
+  if (found)
+    return found < 0 ? APP_NONE : c->kind;
   if (!wsgi_only &&
       find_file(home, util_env("APP_FILE", "app.py"), APP_PYTHON, c))
     return c->kind;

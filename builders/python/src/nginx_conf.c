@@ -96,10 +96,9 @@ int nginx_conf_write(const struct server_opts *o, const struct webctx *c,
                      char **argv)
 {
   char *root = webconf_abs(c->home, o->document_root);
-  char *path = xasprintf("%s/nginx.conf", c->dir);
-  FILE *f = fopen(path, "we");
+  char *path;
+  FILE *f = webconf_create(c->dir, "nginx.conf", &path);
   if (!f) {
-    util_err("cannot write %s: %s", path, strerror(errno));
     free(root);
     free(path);
     return -1;

@@ -8,7 +8,7 @@ struct paths {
   char *src;       /* $APP_ROOT/src: the application, HOME */
   char *venv;      /* $APP_ROOT/venv: --system-site-packages venv */
   char *data;      /* $WHISKEY_DATADIR, default /data */
-  char *tmp;       /* $TMPDIR, default /tmp */
+  char *tmp;       /* $TMPDIR; unset: /tmp, run makes a private dir */
   char *dest;      /* $S2I_DESTINATION, default /tmp */
   char *pip_cache; /* $PIP_CACHE_DIR, default $APP_ROOT/.cache/pip */
   char *defaults;  /* $WHISKEY_DEFAULTS: builder's default .whiskey */

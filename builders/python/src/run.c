@@ -92,8 +92,8 @@ static int listen_port(const struct server_opts *o)
 
 static char *server_dir(const struct paths *p, const char *name)
 {
-  char *d = xasprintf("%s/%s", p->tmp, name);
-  if (util_mkdir_p(d, 0700) < 0) {
+  char *d = util_private_dir(p->tmp, name);
+  if (!d) {
     util_err("no writable temporary directory for the %s configuration: mount "
              "a writable volume (emptyDir) at /tmp",
              name);
@@ -110,6 +110,11 @@ static int start_server(const struct paths *p, struct server_opts *o,
     return 1;
   int is_static = o->application_type && !strcmp(o->application_type, "static");
   struct webctx c = {.home = home, .venv = p->venv, .port = port};
+  char err[512];
+  if (webconf_check(o, &c, err, sizeof err) < 0) {
+    util_err("%s", err);
+    return 1;
+  }
   log_targets(&c);
   char *argv[8];
   if (is_static) {
@@ -220,15 +225,48 @@ static char **read_server_args(const struct paths *p, int *failed)
   return words;
 }
 
+/* APP_ROOT and TMPDIR end up in server configs: checked like any
+ * server_args path.  Without TMPDIR, a fresh private directory, never
+ * a bare /tmp that other users can prepare. */
+static int private_tmp(struct paths *p)
+{
+  char err[512];
+  if (sa_check_abs_path("APP_ROOT", p->app_root, err, sizeof err) < 0) {
+    util_err("%s", err);
+    return -1;
+  }
+  const char *t = getenv("TMPDIR");
+  if (t && *t) {
+    if (sa_check_abs_path("TMPDIR", t, err, sizeof err) == 0)
+      return 0;
+    util_err("%s", err);
+    return -1;
+  }
+  char *d = xstrdup("/tmp/s2i-run.XXXXXX");
+  if (!mkdtemp(d)) {
+    util_err("TMPDIR is not set and cannot create a directory in /tmp: %s; "
+             "mount a writable volume (emptyDir) at /tmp",
+             strerror(errno));
+    return -1;
+  }
+  free(p->tmp);
+  p->tmp = d;
+  setenv("TMPDIR", d, 1);
+  return 0;
+}
+
 static void run_deploy_hooks(const struct paths *p)
 {
-  char *envdir = xasprintf("%s/whiskey/user_vars", p->tmp);
-  if (whiskey_load_user_vars(p, envdir) < 0)
+  char *wdir = util_private_dir(p->tmp, "whiskey");
+  char *envdir = wdir ? xasprintf("%s/user_vars", wdir) : NULL;
+  free(wdir);
+  if (!envdir || whiskey_load_user_vars(p, envdir) < 0)
     util_warn("could not apply .whiskey/user_vars, continuing");
   if (whiskey_run_hook(p, "deploy-env"))
     util_warn("deploy-env hook failed, continuing (not fatal, as in "
               "mod_wsgi-docker)");
-  whiskey_apply_envdir(envdir);
+  if (envdir)
+    whiskey_apply_envdir(envdir);
   if (whiskey_run_hook(p, "deploy"))
     util_warn(
         "deploy hook failed, continuing (not fatal, as in mod_wsgi-docker)");
@@ -239,6 +277,12 @@ static char *app_home(const struct paths *p)
 {
   const char *sub = getenv("APP_HOME");
   char *home = sub && *sub ? webconf_abs(p->src, sub) : xstrdup(p->src);
+  char err[512];
+  if (sub && *sub &&
+      sa_check_value("APP_HOME", SA_PATH, sub, err, sizeof err) < 0) {
+    util_err("%s", err);
+    exit(1);
+  }
   if (!util_is_dir(home)) {
     util_err("APP_HOME %s is not a directory", home);
     exit(1);
@@ -253,6 +297,8 @@ int main(int argc, char **argv)
     return log_relay(atoi(argv[2]) == 1 ? 1 : 2);
   struct paths p;
   paths_init(&p);
+  if (private_tmp(&p) < 0)
+    return 1;
   paths_export(&p);
   umask(002);
   if (chdir(p.src) < 0) {

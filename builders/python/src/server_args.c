@@ -225,15 +225,11 @@ void server_args_free_words(char **words)
 /* ---- options -------------------------------------------------------- */
 
 enum kind { K_STR, K_INT, K_LONG, K_FLAG, K_PAIR, K_LIST };
-/* What a value may hold: paths and names end up inside quoted server
- * config, so quotes, backslashes, '$' and control characters are refused
- * there rather than escaped. */
-enum check { C_PATH, C_WORD, C_TEXT };
 
 struct opt {
   const char *name;
   enum kind kind;
-  enum check check;
+  enum sa_check check;
   size_t off;  /* of the field; for K_PAIR/K_LIST the array pointer */
   size_t noff; /* for K_PAIR/K_LIST: the count */
   long min, max;
@@ -241,37 +237,37 @@ struct opt {
 
 #define F(f) offsetof(struct server_opts, f)
 static const struct opt opts[] = {
-    {"application-type", K_STR, C_WORD, F(application_type), 0, 0, 0},
-    {"entry-point", K_STR, C_PATH, F(entry_point), 0, 0, 0},
-    {"document-root", K_STR, C_PATH, F(document_root), 0, 0, 0},
-    {"directory-index", K_STR, C_PATH, F(directory_index), 0, 0, 0},
-    {"callable-object", K_STR, C_WORD, F(callable_object), 0, 0, 0},
-    {"working-directory", K_STR, C_PATH, F(working_directory), 0, 0, 0},
-    {"log-level", K_STR, C_WORD, F(log_level), 0, 0, 0},
-    {"mount-point", K_STR, C_PATH, F(mount_point), 0, 0, 0},
-    {"access-log-format", K_STR, C_TEXT, F(access_log_format), 0, 0, 0},
-    {"port", K_INT, C_WORD, F(port), 0, 1, 65535},
-    {"processes", K_INT, C_WORD, F(processes), 0, 1, 1000},
-    {"threads", K_INT, C_WORD, F(threads), 0, 1, 10000},
-    {"max-clients", K_INT, C_WORD, F(max_clients), 0, 1, 100000},
-    {"keep-alive-timeout", K_INT, C_WORD, F(keep_alive_timeout), 0, 0, 86400},
-    {"request-timeout", K_INT, C_WORD, F(request_timeout), 0, 0, 86400},
-    {"socket-timeout", K_INT, C_WORD, F(socket_timeout), 0, 1, 86400},
-    {"queue-timeout", K_INT, C_WORD, F(queue_timeout), 0, 1, 86400},
-    {"connect-timeout", K_INT, C_WORD, F(connect_timeout), 0, 1, 86400},
-    {"inactivity-timeout", K_INT, C_WORD, F(inactivity_timeout), 0, 0, 86400},
-    {"maximum-requests", K_INT, C_WORD, F(maximum_requests), 0, 0, 1000000000},
-    {"limit-request-body", K_LONG, C_WORD, F(limit_request_body), 0, 0,
+    {"application-type", K_STR, SA_WORD, F(application_type), 0, 0, 0},
+    {"entry-point", K_STR, SA_PATH, F(entry_point), 0, 0, 0},
+    {"document-root", K_STR, SA_PATH, F(document_root), 0, 0, 0},
+    {"directory-index", K_STR, SA_PATH, F(directory_index), 0, 0, 0},
+    {"callable-object", K_STR, SA_WORD, F(callable_object), 0, 0, 0},
+    {"working-directory", K_STR, SA_PATH, F(working_directory), 0, 0, 0},
+    {"log-level", K_STR, SA_WORD, F(log_level), 0, 0, 0},
+    {"mount-point", K_STR, SA_PATH, F(mount_point), 0, 0, 0},
+    {"access-log-format", K_STR, SA_TEXT, F(access_log_format), 0, 0, 0},
+    {"port", K_INT, SA_WORD, F(port), 0, 1, 65535},
+    {"processes", K_INT, SA_WORD, F(processes), 0, 1, 1000},
+    {"threads", K_INT, SA_WORD, F(threads), 0, 1, 10000},
+    {"max-clients", K_INT, SA_WORD, F(max_clients), 0, 1, 100000},
+    {"keep-alive-timeout", K_INT, SA_WORD, F(keep_alive_timeout), 0, 0, 86400},
+    {"request-timeout", K_INT, SA_WORD, F(request_timeout), 0, 0, 86400},
+    {"socket-timeout", K_INT, SA_WORD, F(socket_timeout), 0, 1, 86400},
+    {"queue-timeout", K_INT, SA_WORD, F(queue_timeout), 0, 1, 86400},
+    {"connect-timeout", K_INT, SA_WORD, F(connect_timeout), 0, 1, 86400},
+    {"inactivity-timeout", K_INT, SA_WORD, F(inactivity_timeout), 0, 0, 86400},
+    {"maximum-requests", K_INT, SA_WORD, F(maximum_requests), 0, 0, 1000000000},
+    {"limit-request-body", K_LONG, SA_WORD, F(limit_request_body), 0, 0,
      2147483647},
-    {"access-log", K_FLAG, C_WORD, F(access_log), 0, 0, 0},
-    {"compress-responses", K_FLAG, C_WORD, F(compress_responses), 0, 0, 0},
-    {"log-to-terminal", K_FLAG, C_WORD, F(log_to_terminal), 0, 0, 0},
-    {"startup-log", K_FLAG, C_WORD, F(startup_log), 0, 0, 0},
-    {"url-alias", K_PAIR, C_PATH, F(url_aliases), F(n_url_aliases), 0, 0},
-    {"error-document", K_PAIR, C_PATH, F(error_documents), F(n_error_documents),
-     0, 0},
-    {"setenv", K_PAIR, C_TEXT, F(setenv), F(n_setenv), 0, 0},
-    {"python-path", K_LIST, C_PATH, F(python_paths), F(n_python_paths), 0, 0},
+    {"access-log", K_FLAG, SA_WORD, F(access_log), 0, 0, 0},
+    {"compress-responses", K_FLAG, SA_WORD, F(compress_responses), 0, 0, 0},
+    {"log-to-terminal", K_FLAG, SA_WORD, F(log_to_terminal), 0, 0, 0},
+    {"startup-log", K_FLAG, SA_WORD, F(startup_log), 0, 0, 0},
+    {"url-alias", K_PAIR, SA_PATH, F(url_aliases), F(n_url_aliases), 0, 0},
+    {"error-document", K_PAIR, SA_PATH, F(error_documents),
+     F(n_error_documents), 0, 0},
+    {"setenv", K_PAIR, SA_TEXT, F(setenv), F(n_setenv), 0, 0},
+    {"python-path", K_LIST, SA_PATH, F(python_paths), F(n_python_paths), 0, 0},
 };
 #undef F
 
@@ -293,27 +289,81 @@ void server_opts_init(struct server_opts *o)
   o->limit_request_body = 10485760;
 }
 
+static int bad_char(const char *label, enum sa_check check, const char *v,
+                    unsigned char c, char *err, size_t len)
+{
+  if (c < 0x20 || c == 0x7f)
+    return fail(err, len, "%s: value contains a control character", label);
+  if (check == SA_PATH && strchr("'\"\\$;{}", c))
+    return fail(err, len,
+                "%s %s: quotes, backslashes, '$', ';' and braces are not "
+                "allowed here",
+                label, v);
+  if (check == SA_WORD && !is_name_char((char)c, 0) && !strchr(".-:", c))
+    return fail(
+        err, len,
+        "%s %s: only letters, digits, '_', '.', '-' and ':' are allowed", label,
+        v);
+  return 0;
+}
+
+int sa_check_value(const char *label, enum sa_check check, const char *v,
+                   char *err, size_t len)
+{
+  for (const unsigned char *s = (const unsigned char *)v; *s; s++)
+    if (bad_char(label, check, v, *s, err, len) < 0)
+      return -1;
+  /* Apache expands ${NAME} in any config line, quoted or not. */
+  if (check == SA_TEXT && strstr(v, "${"))
+    return fail(err, len, "%s %s: '${' is not allowed here", label, v);
+  if (*v == '\0' && check != SA_TEXT)
+    return fail(err, len, "%s: empty value", label);
+  return 0;
+}
+
+int sa_check_abs_path(const char *label, const char *v, char *err, size_t len)
+{
+  if (sa_check_value(label, SA_PATH, v, err, len) < 0)
+    return -1;
+  if (v[0] != '/')
+    return fail(err, len, "%s %s: not an absolute path", label, v);
+  return 0;
+}
+
+static int is_identifier(const char *s, size_t n)
+{
+  if (n == 0 || !is_name_char(s[0], 1))
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    if (!is_name_char(s[i], 0))
+      return 0;
+  return 1;
+}
+
+int sa_is_module(const char *s)
+{
+  for (;;) {
+    const char *dot = strchr(s, '.');
+    size_t n = dot ? (size_t)(dot - s) : strlen(s);
+    if (!is_identifier(s, n))
+      return 0;
+    if (!dot)
+      return 1;
+    s = dot + 1;
+  }
+}
+
+int sa_is_identifier(const char *s)
+{
+  return is_identifier(s, strlen(s));
+}
+
 static int check_value(const struct opt *op, const char *v, char *err,
                        size_t len)
 {
-  for (const unsigned char *s = (const unsigned char *)v; *s; s++) {
-    if (*s < 0x20 || *s == 0x7f)
-      return fail(err, len, "--%s: value contains a control character",
-                  op->name);
-    if (op->check == C_PATH && strchr("'\"\\$;{}", *s))
-      return fail(err, len,
-                  "--%s %s: quotes, backslashes, '$', ';' and braces are not "
-                  "allowed here",
-                  op->name, v);
-    if (op->check == C_WORD && !is_name_char((char)*s, 0) && !strchr(".-:", *s))
-      return fail(
-          err, len,
-          "--%s %s: only letters, digits, '_', '.', '-' and ':' are allowed",
-          op->name, v);
-  }
-  if (*v == '\0' && op->check != C_TEXT)
-    return fail(err, len, "--%s: empty value", op->name);
-  return 0;
+  char label[64];
+  snprintf(label, sizeof label, "--%s", op->name);
+  return sa_check_value(label, op->check, v, err, len);
 }
 
 static int set_number(struct server_opts *o, const struct opt *op,
@@ -405,6 +455,38 @@ static int parse_one(struct server_opts *o, char **words, size_t *i, char *err,
   return set_opt(o, op, vals, err, len);
 }
 
+/* Exactly three digits, 300-599, and a URL path. */
+static int check_error_document(const struct sa_pair *d, char *err, size_t len)
+{
+  const char *st = d->a;
+  int ok = strlen(st) == 3 && st[0] >= '3' && st[0] <= '5';
+  for (size_t i = 1; ok && i < 3; i++)
+    ok = st[i] >= '0' && st[i] <= '9';
+  if (!ok || d->b[0] != '/')
+    return fail(err, len,
+                "--error-document %s %s: expected a status 300-599 and a URL "
+                "path starting with /",
+                d->a, d->b);
+  return 0;
+}
+
+/* What handler.wsgi hands to importlib and getattr. */
+static int check_entry(const struct server_opts *o, char *err, size_t len)
+{
+  if (!sa_is_identifier(o->callable_object))
+    return fail(err, len,
+                "--callable-object %s: not a Python identifier (name of the "
+                "WSGI callable)",
+                o->callable_object);
+  if (o->application_type && !strcmp(o->application_type, "module") &&
+      o->entry_point && !sa_is_module(o->entry_point))
+    return fail(err, len,
+                "--entry-point %s: not a Python module name (dotted "
+                "identifiers) for --application-type module",
+                o->entry_point);
+  return 0;
+}
+
 static int validate(const struct server_opts *o, char *err, size_t len)
 {
   static const char *const types[] = {"static", "script", "module"};
@@ -429,14 +511,11 @@ static int validate(const struct server_opts *o, char *err, size_t len)
     if (o->url_aliases[i].a[0] != '/')
       return fail(err, len, "--url-alias %s: the URL path must start with /",
                   o->url_aliases[i].a);
-  for (size_t i = 0; i < o->n_error_documents; i++) {
-    int st = atoi(o->error_documents[i].a);
-    if (st < 300 || st > 599 || o->error_documents[i].b[0] != '/')
-      return fail(err, len,
-                  "--error-document %s %s: expected a status 300-599 and a URL "
-                  "path starting with /",
-                  o->error_documents[i].a, o->error_documents[i].b);
-  }
+  for (size_t i = 0; i < o->n_error_documents; i++)
+    if (check_error_document(&o->error_documents[i], err, len) < 0)
+      return -1;
+  if (check_entry(o, err, len) < 0)
+    return -1;
   if (o->mount_point[0] != '/')
     return fail(err, len, "--mount-point %s: must start with /",
                 o->mount_point);

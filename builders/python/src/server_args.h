@@ -44,6 +44,23 @@ struct server_opts {
 
 void server_opts_init(struct server_opts *o);
 
+/* What a value may hold.  Everything that reaches a server config or
+ * handler.wsgi passes sa_check_value first: SA_PATH refuses quotes,
+ * backslashes, '$', ';' and braces (nginx expands $, Apache ${...});
+ * SA_WORD allows letters, digits, '_', '.', '-', ':'; SA_TEXT (escaped
+ * when written) refuses only '${'.  All refuse control characters. */
+enum sa_check { SA_PATH, SA_WORD, SA_TEXT };
+
+/* <0 with "LABEL VALUE: why" in ERR; LABEL names the option
+ * ("--document-root") or variable ("APP_HOME"). */
+int sa_check_value(const char *label, enum sa_check check, const char *v,
+                   char *err, size_t len);
+/* An SA_PATH value that is also absolute. */
+int sa_check_abs_path(const char *label, const char *v, char *err, size_t len);
+/* Dotted Python identifiers ("pkg.web"); a Python identifier. */
+int sa_is_module(const char *s);
+int sa_is_identifier(const char *s);
+
 /* Splits TEXT into words with expansion.  Returns the NULL-terminated
  * word list (caller frees with server_args_free_words) or NULL with a
  * message in ERR. */

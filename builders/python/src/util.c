@@ -136,6 +136,42 @@ int util_mkdir_p(const char *path, unsigned mode)
   return 0;
 }
 
+/* An open directory that only this user can write: ours, no group or
+ * other write bit, and reached without following a symlink. */
+static bool dir_is_private(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  struct stat st;
+  bool ok = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+            st.st_uid == getuid() && !(st.st_mode & 022);
+  close(fd);
+  return ok;
+}
+
+char *util_private_dir(const char *base, const char *name)
+{
+  char *d = xasprintf("%s/%s", base, name);
+  if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+    util_err("cannot create directory %s: %s", d, strerror(errno));
+    free(d);
+    return NULL;
+  }
+  if (dir_is_private(d))
+    return d;
+  util_warn("%s is not a private directory of uid %u (a symlink, another "
+            "user's, or writable by others), using a fresh one",
+            d, (unsigned)getuid());
+  free(d);
+  d = xasprintf("%s/%s.XXXXXX", base, name);
+  if (mkdtemp(d))
+    return d;
+  util_err("cannot create a directory in %s: %s", base, strerror(errno));
+  free(d);
+  return NULL;
+}
+
 static int copy_data(int in, int out, const char *src)
 {
   char buf[65536];

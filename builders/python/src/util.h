@@ -34,6 +34,11 @@ bool util_exists(const char *path);
 
 /* mkdir -p with MODE for each created component; <0 with error printed. */
 int util_mkdir_p(const char *path, unsigned mode);
+/* BASE/NAME when it is (or is now made, 0700) a real directory owned by
+ * this user without group/other write, else a fresh BASE/NAME.XXXXXX
+ * from mkdtemp: never a directory someone else could have prepared.
+ * NULL with the error printed; the caller frees. */
+char *util_private_dir(const char *base, const char *name);
 /* Copies the tree SRC into DST (merging), keeping modes, times, symlinks. */
 int util_copy_tree(const char *src, const char *dst);
 /* Whole file as a NUL-terminated string, or NULL with error printed. */

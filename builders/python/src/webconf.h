@@ -6,6 +6,8 @@
 
 #include "server_args.h"
 
+#include <stdio.h>
+
 struct webctx {
   const char *dir;  /* server root: config, pid, temp files */
   const char *home; /* relative paths in options resolve here */
@@ -21,6 +23,23 @@ struct webctx {
 
 /* PATH made absolute against HOME; the caller frees it. */
 char *webconf_abs(const char *home, const char *path);
+
+/* The one gate before any config is written: the context's paths and
+ * the entry point (which may come from APP_MODULE / APP_HOME) pass the
+ * same checks as server_args values.  <0 with the reason in ERR. */
+int webconf_check(const struct server_opts *o, const struct webctx *c,
+                  char *err, size_t len);
+
+/* S as an Apache argument: '...' with ' and \ backslash-escaped. */
+void webconf_quote(FILE *f, const char *s);
+/* S as a Python string literal: '...', with \ ' and control characters
+ * escaped. */
+void webconf_pystr(FILE *f, const char *s);
+
+/* DIR/NAME created afresh (an existing entry is removed, symlinks are
+ * never followed), 0600; *PATH is set (caller frees).  NULL with the
+ * error printed. */
+FILE *webconf_create(const char *dir, const char *name, char **path);
 
 /* Writes DIR/nginx.conf and fills ARGV (static, up to 8 entries) with
  * the nginx command line.  Returns <0 with the error printed. */
