@@ -28,7 +28,12 @@ all: $(NSS_S2I_SO)
 
 .PHONY: runtime_identity
 
-$(NSS_S2I_SO): builders/runtime/nss_s2i.c builders/runtime/identity.mk
+# s2i_identity.h is the contract both sides share (names, the entry's
+# fields, the uid parser); the init, built by runtime.mk, includes it too.
+NSS_S2I_HDR := builders/runtime/s2i_identity.h
+$(RUNTIME_INIT): $(NSS_S2I_HDR)
+
+$(NSS_S2I_SO): builders/runtime/nss_s2i.c $(NSS_S2I_HDR) builders/runtime/identity.mk
 	@mkdir -p $(@D)
 	$(NSS_S2I_CC) $(NSS_S2I_CFLAGS) $(NSS_S2I_LDFLAGS) -o $@.tmp $< -s
 	@bad=$$(objdump -T $@.tmp | grep -o 'GLIBC_[0-9.]*' | sort -u | grep -vx 'GLIBC_2.2.5'); \

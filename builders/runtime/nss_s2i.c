@@ -30,11 +30,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define S2I_DEFAULT_NAME "default"
-#define S2I_DEFAULT_HOME "/tmp/s2i/home"
-#define S2I_GECOS "Default Application User"
-#define S2I_SHELL "/bin/sh"
-#define S2I_NAME_MAX 32
+#include "s2i_identity.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -56,21 +52,11 @@ static int is_setid(void)
   return getuid() != geteuid() || getgid() != getegid();
 }
 
-static int name_is_valid(const char *s)
-{
-  size_t n = s ? strlen(s) : 0;
-
-  if (n == 0 || n > S2I_NAME_MAX || s[0] == '-')
-    return 0;
-  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789._-") == n;
-}
-
 static const char *entry_name(void)
 {
   const char *n = is_setid() ? NULL : getenv("S2I_USER_NAME");
 
-  return name_is_valid(n) ? n : S2I_DEFAULT_NAME;
+  return s2i_id_name_is_valid(n) ? n : S2I_ID_DEFAULT_NAME;
 }
 
 static const char *entry_home(void)
@@ -78,7 +64,7 @@ static const char *entry_home(void)
   const char *h = is_setid() ? NULL : getenv("HOME");
 
   if (h == NULL || h[0] != '/' || strpbrk(h, ":\n") != NULL)
-    return S2I_DEFAULT_HOME;
+    return S2I_ID_DEFAULT_HOME;
   return h;
 }
 
@@ -113,9 +99,9 @@ static enum nss_status fill(uid_t uid, struct passwd *pw, char *buf,
 
   pw->pw_name = put(buf, buflen, &used, entry_name());
   pw->pw_passwd = put(buf, buflen, &used, "x");
-  pw->pw_gecos = put(buf, buflen, &used, S2I_GECOS);
+  pw->pw_gecos = put(buf, buflen, &used, S2I_ID_GECOS);
   pw->pw_dir = put(buf, buflen, &used, entry_home());
-  pw->pw_shell = put(buf, buflen, &used, S2I_SHELL);
+  pw->pw_shell = put(buf, buflen, &used, S2I_ID_SHELL);
   if (!pw->pw_name || !pw->pw_passwd || !pw->pw_gecos || !pw->pw_dir ||
       !pw->pw_shell) {
     *errnop = ERANGE;
@@ -126,33 +112,45 @@ static enum nss_status fill(uid_t uid, struct passwd *pw, char *buf,
   return NSS_STATUS_SUCCESS;
 }
 
+/* Scanner state for files_has_uid: the column and the uid field so far. */
+struct uid_scan {
+  int col;
+  size_t flen;
+  char field[S2I_ID_UID_DIGITS + 1];
+};
+
+/* Feed one byte; 1 when it ends a uid field that is uid. */
+static int scan_byte(struct uid_scan *s, char ch, uid_t uid)
+{
+  uid_t v;
+  int hit = 0;
+
+  if (ch == ':' || ch == '\n') {
+    hit = s->col == 2 && s2i_id_parse_uid(s->field, s->flen, &v) && v == uid;
+    s->col = ch == '\n' ? 0 : s->col + 1;
+    s->flen = 0;
+  } else if (s->col == 2 && s->flen < sizeof s->field) {
+    s->field[s->flen++] = ch;
+  }
+  return hit;
+}
+
 /* Whether /etc/passwd already has a line for uid: then getpwent must not
- * list a second name for it.  Read by hand, no stdio (fewer symbols). */
+ * list a second name for it.  Read by hand, no stdio (fewer symbols); the
+ * uid field is read as s2i_env.c reads it (s2i_id_parse_uid). */
 static int files_has_uid(uid_t uid)
 {
-  char buf[8192], field[16];
+  char buf[8192];
+  struct uid_scan s = {0, 0, {0}};
   int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-  int col = 0, found = 0;
-  size_t flen = 0;
+  int found = 0;
   ssize_t n, i;
 
   if (fd < 0)
     return 0;
-  while (!found && (n = read(fd, buf, sizeof buf)) > 0) {
-    for (i = 0; i < n && !found; i++) {
-      char ch = buf[i];
-      if (ch == ':' || ch == '\n') {
-        if (col == 2 && flen > 0 && flen < sizeof field) {
-          field[flen] = '\0';
-          found = strtoul(field, NULL, 10) == (unsigned long)uid;
-        }
-        col = ch == '\n' ? 0 : col + 1;
-        flen = 0;
-      } else if (col == 2 && flen < sizeof field) {
-        field[flen++] = ch;
-      }
-    }
-  }
+  while (!found && (n = read(fd, buf, sizeof buf)) > 0)
+    for (i = 0; i < n && !found; i++)
+      found = scan_byte(&s, buf[i], uid);
   close(fd);
   return found;
 }

@@ -5,7 +5,9 @@
  * Static musl, libc only: /etc/passwd is parsed here, never through
  * getpwuid (STYLE.md rule 8).  Everything written goes below TMPDIR,
  * through a descriptor of that directory, so a rename of the path by
- * another user of a shared /tmp cannot redirect the writes.
+ * another user of a shared /tmp cannot redirect the writes.  The one
+ * exception is link_passwd()'s pointer in TMP_ROOT/s2i-id (images
+ * without glibc), written through a descriptor of a checked directory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,24 +21,18 @@
 #include <unistd.h>
 
 #include "s2i_env.h"
+#include "s2i_identity.h"
 
-#define DEFAULT_TMP_ROOT "/tmp"
-#define DEFAULT_USER_NAME "default"
-#define USER_GECOS "Default Application User"
-#define USER_SHELL "/bin/sh"
-/* The runtime layer of an image without glibc keeps the real file as
- * PASSWD_ORIG and makes /etc/passwd a symlink to /tmp/s2i-id/passwd.  In
- * the image, /tmp/s2i-id is a root:0 0775 directory (no sticky bit) with a
- * copy of the file, so a runtime that resolves users at creation time, or
- * appends a line through the symlink (podman), finds a real file.  At
- * start the init points that name at TMPDIR/passwd: it replaces the entry
- * inside the directory (group 0 may), or, when a mount at /tmp hid the
- * image's directory, makes /tmp/s2i-id a symlink to s2i. */
-#define PASSWD_ORIG "/etc/passwd.s2i-orig"
-#define PASSWD_ID_DIR "s2i-id"
+/* Images without glibc keep their passwd as S2I_ID_PASSWD_ORIG and make
+ * /etc/passwd a symlink to /tmp/s2i-id/passwd.  The image ships
+ * /tmp/s2i-id as a root:0 0775 directory (no sticky bit) holding a copy
+ * of the file, so a runtime that resolves users at creation time, or
+ * appends a line through the symlink (podman), finds a real file; at
+ * start link_passwd() points that name at TMPDIR/passwd. */
 #define PASSWD_IMAGE "/etc/passwd"
 #define PASSWD_MAX_SIZE (8 << 20)
-#define NAME_MAX_LEN 32
+/* Where link_passwd() points TMP_ROOT/s2i-id/passwd, from inside it. */
+#define PASSWD_LINK_TARGET "../" S2I_ENV_TMP_NAME "/passwd"
 
 struct env_ctx {
   char tmp_root[PATH_MAX];
@@ -79,7 +75,7 @@ static int set_paths(struct env_ctx *c)
   int n;
 
   if (root == NULL || root[0] != '/')
-    root = DEFAULT_TMP_ROOT;
+    root = S2I_ID_TMP_ROOT;
   n = snprintf(c->tmp_root, sizeof c->tmp_root, "%s", root);
   if (n > 0 && (size_t)n < sizeof c->tmp_root)
     n = snprintf(c->tmpdir, sizeof c->tmpdir, "%s/%s", root, S2I_ENV_TMP_NAME);
@@ -232,41 +228,39 @@ static char *read_text(const char *path, size_t *len)
   return buf;
 }
 
+/* 1 and the name of the passwd line [line, end) when its uid field is
+ * uid (digits only, s2i_id_parse_uid); 0 otherwise. */
+static int line_names_uid(const char *line, const char *end, uid_t uid,
+                          char *name, size_t size)
+{
+  const char *c1 = memchr(line, ':', (size_t)(end - line));
+  const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+  const char *c3 = c2 ? memchr(c2 + 1, ':', (size_t)(end - c2 - 1)) : NULL;
+  uid_t v;
+
+  if (c3 == NULL || c1 == line || (size_t)(c1 - line) >= size ||
+      !s2i_id_parse_uid(c2 + 1, (size_t)(c3 - c2 - 1), &v) || v != uid)
+    return 0;
+  memcpy(name, line, (size_t)(c1 - line));
+  name[c1 - line] = '\0';
+  return 1;
+}
+
 /* 1 and the name of uid's line in passwd text, 0 when it has none. */
 static int passwd_lookup(const char *text, uid_t uid, char *name, size_t size)
 {
   const char *line = text;
 
-  while (line != NULL && *line != '\0') {
+  while (*line != '\0') {
     const char *end = strchr(line, '\n');
-    const char *c1 = strchr(line, ':');
-    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    char *num_end = NULL;
-    unsigned long v;
 
-    if (c2 != NULL && (end == NULL || c2 < end) && c2[1] >= '0' &&
-        c2[1] <= '9') {
-      v = strtoul(c2 + 1, &num_end, 10);
-      if (*num_end == ':' && v == (unsigned long)uid &&
-          (size_t)(c1 - line) < size && c1 > line) {
-        memcpy(name, line, (size_t)(c1 - line));
-        name[c1 - line] = '\0';
-        return 1;
-      }
-    }
-    line = end ? end + 1 : NULL;
+    if (end == NULL)
+      end = line + strlen(line);
+    if (line_names_uid(line, end, uid, name, size))
+      return 1;
+    line = *end ? end + 1 : end;
   }
   return 0;
-}
-
-static int name_is_valid(const char *s)
-{
-  size_t n = s ? strlen(s) : 0;
-
-  if (n == 0 || n > NAME_MAX_LEN || s[0] == '-')
-    return 0;
-  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789._-") == n;
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -307,19 +301,20 @@ static int write_passwd(const struct env_ctx *c, const char *text, size_t len,
 static int set_identity(const struct env_ctx *c)
 {
   size_t len;
-  char *text = read_text(PASSWD_ORIG, &len);
+  char *text = read_text(S2I_ID_PASSWD_ORIG, &len);
   const char *wanted = getenv("S2I_USER_NAME");
-  char name[NAME_MAX_LEN + 1] = DEFAULT_USER_NAME;
+  char name[S2I_ID_NAME_MAX + 1] = S2I_ID_DEFAULT_NAME;
   char line[PATH_MAX + 128] = "";
   int r;
 
   if (text == NULL)
     text = read_text(PASSWD_IMAGE, &len);
   if (!passwd_lookup(text ? text : "", c->uid, name, sizeof name)) {
-    if (name_is_valid(wanted))
+    if (s2i_id_name_is_valid(wanted))
       snprintf(name, sizeof name, "%s", wanted);
-    snprintf(line, sizeof line, "%s:x:%u:%u:" USER_GECOS ":%s:" USER_SHELL "\n",
-             name, (unsigned)c->uid, (unsigned)c->gid, getenv("HOME"));
+    snprintf(line, sizeof line,
+             "%s:x:%u:%u:" S2I_ID_GECOS ":%s:" S2I_ID_SHELL "\n", name,
+             (unsigned)c->uid, (unsigned)c->gid, getenv("HOME"));
   }
   r = write_passwd(c, text ? text : "", len, line);
   free(text);
@@ -328,48 +323,82 @@ static int set_identity(const struct env_ctx *c)
   return set_var("USER", name) < 0 || set_var("LOGNAME", name) < 0 ? -1 : 0;
 }
 
-/* Make path a symlink to target unless it already is one (a symlink of
- * our own is re-pointed; anything else is left alone). */
-static void ensure_symlink(const char *target, const char *path, uid_t uid)
+/* 1 when the entry name in dirfd is a symlink whose target is target. */
+static int links_to(int dirfd, const char *name, const char *target)
 {
   char old[PATH_MAX];
-  struct stat st;
-  ssize_t n;
+  ssize_t n = readlinkat(dirfd, name, old, sizeof old - 1);
 
-  if (symlink(target, path) == 0 || errno != EEXIST || lstat(path, &st) < 0 ||
-      !S_ISLNK(st.st_mode) || st.st_uid != uid)
-    return;
-  n = readlink(path, old, sizeof old - 1);
-  if (n >= 0 && (size_t)n == strlen(target) &&
-      memcmp(old, target, (size_t)n) == 0)
-    return;
-  if (unlink(path) == 0)
-    (void)symlink(target, path);
+  return n >= 0 && (size_t)n == strlen(target) &&
+         memcmp(old, target, (size_t)n) == 0;
 }
 
-/* Point /tmp/s2i-id/passwd (what /etc/passwd leads to) at TMPDIR/passwd.
- * Never fatal: where this cannot be done (a runtime mounted its own
- * passwd there, the UID is not in group 0) that file stays in use. */
-static void link_passwd(const struct env_ctx *c)
+/* Make the entry name in dirfd a symlink to target unless it already is
+ * one: a symlink of our own is re-pointed, anything else left alone. */
+static void ensure_symlink(int dirfd, const char *name, const char *target,
+                           uid_t uid)
 {
-  char dir[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX];
   struct stat st;
 
-  if (access(PASSWD_ORIG, F_OK) < 0 ||
-      (size_t)snprintf(dir, sizeof dir, "%s/%s", c->tmp_root, PASSWD_ID_DIR) >=
-          sizeof dir ||
-      (size_t)snprintf(tmp, sizeof tmp, "%s/.passwd.%u", dir,
-                       (unsigned)c->uid) >= sizeof tmp ||
-      (size_t)snprintf(dst, sizeof dst, "%s/passwd", dir) >= sizeof dst)
+  if (symlinkat(target, dirfd, name) == 0 || errno != EEXIST ||
+      fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+      !S_ISLNK(st.st_mode) || st.st_uid != uid || links_to(dirfd, name, target))
     return;
-  if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-    ensure_symlink(S2I_ENV_TMP_NAME, dir, c->uid);
+  if (unlinkat(dirfd, name, 0) == 0)
+    (void)symlinkat(target, dirfd, name);
+}
+
+/* 1 when the s2i-id directory may hold our pointer: the image's own
+ * (root, group 0, exactly 0775, so only root and group 0 may change it)
+ * or the UID's own, writable by nobody else but group 0. */
+static int id_dir_trusted(const struct stat *st, uid_t uid)
+{
+  if (!S_ISDIR(st->st_mode) || (st->st_mode & S_IWOTH))
+    return 0;
+  if (st->st_uid == 0)
+    return st->st_gid == 0 && (st->st_mode & 07777) == 0775;
+  return st->st_uid == uid && (!(st->st_mode & S_IWGRP) || st->st_gid == 0);
+}
+
+/* Replace passwd in the trusted directory dirfd by a symlink to
+ * PASSWD_LINK_TARGET, through a temporary name renamed over it; nothing
+ * is written when it already is that symlink (a restart). */
+static void repoint_passwd(int dirfd, uid_t uid)
+{
+  char tmp[32];
+
+  if (links_to(dirfd, "passwd", PASSWD_LINK_TARGET))
     return;
-  }
-  (void)unlink(tmp);
-  if (symlink("../" S2I_ENV_TMP_NAME "/passwd", tmp) == 0 &&
-      rename(tmp, dst) < 0)
-    (void)unlink(tmp);
+  snprintf(tmp, sizeof tmp, ".passwd.%u", (unsigned)uid);
+  (void)unlinkat(dirfd, tmp, 0);
+  if (symlinkat(PASSWD_LINK_TARGET, dirfd, tmp) == 0 &&
+      renameat(dirfd, tmp, dirfd, "passwd") < 0)
+    (void)unlinkat(dirfd, tmp, 0);
+}
+
+/* Point TMP_ROOT/s2i-id/passwd (what /etc/passwd leads to) at
+ * TMPDIR/passwd; the only writes outside TMPDIR, see s2i_env.h.  Never
+ * fatal, and never into a directory someone else could have planted:
+ * where this cannot be done safely, the file there stays in use. */
+static void link_passwd(const struct env_ctx *c)
+{
+  struct stat st;
+  int root, dir;
+
+  if (access(S2I_ID_PASSWD_ORIG, F_OK) < 0)
+    return;
+  root = open(c->tmp_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return;
+  dir = openat(root, S2I_ID_LINK_DIR,
+               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
+    ensure_symlink(root, S2I_ID_LINK_DIR, S2I_ENV_TMP_NAME, c->uid);
+  else if (dir >= 0 && fstat(dir, &st) == 0 && id_dir_trusted(&st, c->uid))
+    repoint_passwd(dir, c->uid);
+  if (dir >= 0)
+    close(dir);
+  close(root);
 }
 
 int prepare_environment(void)

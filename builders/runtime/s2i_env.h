@@ -14,12 +14,27 @@
  *   - HOME, XDG_CACHE_HOME: kept when writable, else TMPDIR/home and
  *     $HOME/.cache when writable, else TMPDIR/cache.
  *   - USER, LOGNAME: the UID's name from /etc/passwd.s2i-orig (images whose
- *     /etc/passwd is a symlink into TMPDIR) or /etc/passwd; for a UID
+ *     /etc/passwd leads to /tmp/s2i-id/passwd) or /etc/passwd; for a UID
  *     without a line, $S2I_USER_NAME or "default".
  *   - TMPDIR/passwd: the image's passwd plus a line for the UID when it has
- *     none; images without glibc read it through their /etc/passwd symlink
- *     to /tmp/s2i-id/passwd, pointed here at s2i/passwd (the one entry
- *     outside TMPDIR, only for images with /etc/passwd.s2i-orig).
+ *     none (s2i_identity.h has the line's format), replaced atomically.
+ *
+ * Writes outside TMPDIR: only for images with /etc/passwd.s2i-orig (no
+ * glibc, /etc/passwd -> /tmp/s2i-id/passwd), only in S2I_TMP_ROOT/s2i-id
+ * (default /tmp/s2i-id), and only what re-pointing needs:
+ *   - s2i-id absent: s2i-id itself, a symlink to "s2i" (a mount at /tmp
+ *     hid the image's directory); a symlink to elsewhere owned by the UID
+ *     is re-pointed, one owned by anyone else is left alone;
+ *   - s2i-id a directory owned by root, group 0, mode exactly 0775 (the
+ *     image's), or owned by the UID with no o+w (and g+w only for group
+ *     0): its entry "passwd" becomes a symlink to "../s2i/passwd", made
+ *     as ".passwd.UID" next to it and renamed over it; nothing is written
+ *     when it already is that symlink (a restart);
+ *   - anything else (another user's directory, a root directory with
+ *     other modes or group, a file): nothing is written, and whatever
+ *     passwd is there stays in use.
+ * All of it goes through descriptors opened with O_NOFOLLOW and checked
+ * with fstat, and none of it is fatal.
  *
  * Contract:
  *   - returns 0 on success;
@@ -27,17 +42,19 @@
  *     fix (e.g. "mount an emptyDir (or tmpfs) at /tmp"), and returns -1;
  *     the init then exits with S2I_ENV_EXIT_FAILURE without running the app;
  *   - libc only, no getpwuid/getpwnam (static musl binary; see STYLE.md),
- *     writes nothing outside TMPDIR.
+ *     writes nothing outside TMPDIR but the s2i-id entries above.
  */
-#ifndef S2I_ENV_H
-#define S2I_ENV_H
+#ifndef S2I_RUNTIME_ENV_H
+#define S2I_RUNTIME_ENV_H
+
+#include "s2i_identity.h"
 
 /* Exit status of the init when prepare_environment() fails: EX_SOFTWARE
  * style, distinct from the 1 most apps use and from 126/127/128+N. */
 #define S2I_ENV_EXIT_FAILURE 70
 
 /* The private temp directory's name under the temp root. */
-#define S2I_ENV_TMP_NAME "s2i"
+#define S2I_ENV_TMP_NAME S2I_ID_TMP_NAME
 
 int prepare_environment(void);
 

@@ -42,7 +42,7 @@ t_grep "Dockerfile copies the source owned by the assemble user" \
 t_grep "Dockerfile runs assemble" '^RUN /usr/libexec/s2i/assemble$' "$df"
 t_check "upload/src holds the source" test -f "$T_DIR/df/upload/src/index.html"
 dfname=localhost/s2i-e2e-df:$$
-t_check "podman build of the Dockerfile" podman build -q -t "$dfname" "$T_DIR/df"
+t_check "podman build of the Dockerfile" timeout 300 podman build -q -t "$dfname" "$T_DIR/df"
 t_defer "podman rmi -f $dfname"
 port2=$(t_port)
 cid2=$(podman run -d -u 123456:0 --read-only -p "127.0.0.1:$port2:8080" "$dfname" 2>/dev/null)

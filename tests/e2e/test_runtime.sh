@@ -64,8 +64,11 @@ t_eq "Python finds a temp dir" "$(fact "$T_DIR/with.json" tempdir)" "/tmp/s2i"
 t_eq "Ruby finds a temp dir (0777 /tmp without sticky bit)" "$(fact "$T_DIR/with.json" ruby_tmpdir)" "/tmp/s2i"
 t_eq "HOME is writable" "$(fact "$T_DIR/with.json" home_writable)" "True"
 t_eq "the app is not PID 1" "$([ "$(fact "$T_DIR/with.json" pid)" != 1 ] && echo yes)" "yes"
-t_check "podman exec shell resolves the UID too" podman exec "$cid" whoami
-t_check "podman exec python getpass works" podman exec "$cid" python3 -c 'import getpass; print(getpass.getuser())'
+t_eq "podman exec shell resolves the UID too" \
+  "$(timeout 60 podman exec "$cid" whoami 2>&1)" "default"
+t_eq "podman exec python getpass works" \
+  "$(timeout 60 podman exec "$cid" python3 -c 'import getpass; print(getpass.getuser())' 2>&1)" \
+  "default"
 
 # Orphans are reaped by PID 1.
 podman exec "$cid" sh -c 'for i in 1 2 3 4 5; do (sleep 0.3 &); done; exit 0'
@@ -93,7 +96,7 @@ t_eq "control: without the runtime, the app is PID 1" \
 
 # No writable temp dir at all: one clear line, non-zero exit, at once.
 name=localhost/s2i-rt-with:$$
-podman run --rm -u "$UIDN:0" --read-only --read-only-tmpfs=false "$name" > "$T_DIR/ro.out" 2>&1
+timeout 60 podman run --rm -u "$UIDN:0" --read-only --read-only-tmpfs=false "$name" > "$T_DIR/ro.out" 2>&1
 st=$?
 t_eq "read-only /tmp: exits non-zero" "$([ $st -ne 0 ] && echo nonzero)" "nonzero"
 t_grep "read-only /tmp: one line naming /tmp and the fix" '/tmp.*emptyDir' "$T_DIR/ro.out"

@@ -12,9 +12,15 @@ INIT=$BUILD/runtime/rootfs/usr/libexec/s2i-runtime/init
 BUSYBOX=$(command -v busybox)
 UID_=1000650000
 
-if ! command -v podman >/dev/null || [ ! -x "$INIT" ] ||
-   ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
-  t_ok "# skip: needs podman, a static busybox and $INIT"; exit 0
+missing=""
+command -v podman >/dev/null || missing="$missing podman"
+file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+  missing="$missing busybox-static"
+if [ -n "$missing" ]; then
+  t_fail "missing:$missing (scripts/deps.sh installs it)"; exit 0
+fi
+if [ ! -x "$INIT" ]; then
+  t_fail "the init is missing: $INIT (make all builds it)"; exit 0
 fi
 chmod 0755 "$T_DIR"
 
