@@ -463,24 +463,10 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
 
 static int add_runtime(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *root = b->o->runtime_dir ? xstrdup(b->o->runtime_dir)
-                                              : s2i_runtime_default_root();
-  struct s2i_layer layer = {0};
-
   if (b->o->no_runtime)
     return 0;
-  if (s2i_runtime_present(b->img, &b->lowers)) {
-    s2i_log_step("The builder carries the runtime already");
-    s2i_runtime_configure(b->img);
-    return 0;
-  }
-  s2i_log_step("Adding the runtime layer (init, identity, temp dirs)");
-  if (s2i_runtime_layer(&layer, &b->lowers, root, b->sde, b->store, err) < 0)
-    return -1;
-  s2i_image_add_layer(b->img, &layer, "s2i runtime");
-  free(layer.media_type);
-  s2i_runtime_configure(b->img);
-  return 0;
+  return s2i_runtime_add(b->img, &b->lowers, b->o->runtime_dir, b->sde,
+                         b->store, err);
 }
 
 static void configure_image(struct build *b)

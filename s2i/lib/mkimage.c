@@ -137,19 +137,11 @@ static int add_runtime(struct s2i_image *img, const struct s2i_mkimage_opts *o,
                        struct s2i_store *store, struct s2i_error **err)
 {
   cleanup_strv struct s2i_strv lowers = S2I_STRV_INIT;
-  cleanup_free char *root =
-      o->runtime_dir ? xstrdup(o->runtime_dir) : s2i_runtime_default_root();
-  struct s2i_layer layer = {0};
 
-  s2i_log_step("Adding the runtime layer");
-  if (s2i_layers_unpack(&lowers, img, store, err) < 0 ||
-      s2i_runtime_layer(&layer, &lowers, root, s2i_env_source_date_epoch(),
-                        store, err) < 0)
+  if (s2i_layers_unpack(&lowers, img, store, err) < 0)
     return -1;
-  s2i_image_add_layer(img, &layer, "s2i runtime");
-  free(layer.media_type);
-  s2i_runtime_configure(img);
-  return 0;
+  return s2i_runtime_add(img, &lowers, o->runtime_dir,
+                         s2i_env_source_date_epoch(), store, err);
 }
 
 int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err)

@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "layer_writer.h"
 #include "layers.h"
+#include "log.h"
 #include "xalloc.h"
 
 #define NSS_NAME "libnss_s2i.so.2"
@@ -499,4 +500,27 @@ int s2i_runtime_present(const struct s2i_image *img,
     return 0;
   init = s2i_layers_find(lower_dirs, S2I_RUNTIME_INIT);
   return init != NULL;
+}
+
+int s2i_runtime_add(struct s2i_image *img, const struct s2i_strv *lower_dirs,
+                    const char *runtime_root, int64_t source_date_epoch,
+                    struct s2i_store *store, struct s2i_error **err)
+{
+  cleanup_free char *root =
+      runtime_root ? xstrdup(runtime_root) : s2i_runtime_default_root();
+  struct s2i_layer layer = {0};
+
+  if (s2i_runtime_present(img, lower_dirs)) {
+    s2i_log_step("The image carries the runtime already");
+    s2i_runtime_configure(img);
+    return 0;
+  }
+  s2i_log_step("Adding the runtime layer (init, identity, temp dir)");
+  if (s2i_runtime_layer(&layer, lower_dirs, root, source_date_epoch, store,
+                        err) < 0)
+    return -1;
+  s2i_image_add_layer(img, &layer, "s2i runtime");
+  free(layer.media_type);
+  s2i_runtime_configure(img);
+  return 0;
 }

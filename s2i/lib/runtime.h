@@ -44,6 +44,13 @@ void s2i_runtime_configure(struct s2i_image *img);
 int s2i_runtime_present(const struct s2i_image *img,
                         const struct s2i_strv *lower_dirs);
 
+/* Give img the runtime: the layer (unless s2i_runtime_present) and the
+ * config.  lower_dirs are img's layers unpacked; runtime_root NULL means
+ * s2i_runtime_default_root(). */
+int s2i_runtime_add(struct s2i_image *img, const struct s2i_strv *lower_dirs,
+                    const char *runtime_root, int64_t source_date_epoch,
+                    struct s2i_store *store, struct s2i_error **err);
+
 /* Where the runtime files are: $S2I_RUNTIME_DIR, else
  * <exe dir>/../lib/s2i/runtime when it exists, else S2I_RUNTIME_DEFAULT_DIR
  * when compiled in (-D), else the build tree: <exe dir>/../runtime/rootfs
