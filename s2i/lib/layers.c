@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -459,4 +460,36 @@ int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
       return 0;
     *s = '/';
   }
+}
+
+/* Symlinks are followed as the image sees them (absolute targets from the
+ * image root, relative ones from the link's directory), never on the host. */
+char *s2i_layers_resolve(const struct s2i_strv *lower_dirs, const char *path)
+{
+  cleanup_free char *cur = xstrdup(path);
+
+  for (int i = 0; i < 40; i++) {
+    char target[PATH_MAX];
+    char *host = s2i_layers_find(lower_dirs, cur);
+    struct stat st;
+    ssize_t n;
+
+    if (host == NULL || lstat(host, &st) < 0 || !S_ISLNK(st.st_mode))
+      return host;
+    n = readlink(host, target, sizeof(target) - 1);
+    free(host);
+    if (n <= 0)
+      return NULL;
+    target[n] = '\0';
+    if (target[0] == '/') {
+      free(cur);
+      cur = xstrdup(target);
+    } else {
+      char *slash = strrchr(cur, '/');
+      char *next = xasprintf("%.*s/%s", (int)(slash - cur), cur, target);
+      free(cur);
+      cur = next;
+    }
+  }
+  return NULL;
 }

@@ -27,4 +27,9 @@ char *s2i_layers_find(const struct s2i_strv *dirs, const char *path);
 int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
                            const char *path, struct s2i_error **err);
 
+/* Like s2i_layers_find, but when the path's last component is a symlink in
+ * the image it is followed inside the image (up to 40 hops): the host path
+ * of what the image means by path, or NULL. */
+char *s2i_layers_resolve(const struct s2i_strv *dirs, const char *path);
+
 #endif

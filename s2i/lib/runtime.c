@@ -19,7 +19,6 @@
 #define PASSWD_ORIG "/etc/passwd.s2i-orig"
 #define PASSWD_ID_DIR "tmp/s2i-id"
 #define PASSWD_LINK_TARGET "/tmp/s2i-id/passwd"
-#define MAX_IMAGE_SYMLINKS 8
 
 /* Where glibc's libc.so.6 lives, most specific first: usr-merged images
  * reach /lib only through a symlink, which s2i_layers_find does not take. */
@@ -138,41 +137,12 @@ char *s2i_runtime_libc_dir(const struct s2i_strv *lower_dirs)
 
 /* The host path of an image file, following the image's own symlinks
  * inside the image (never on the host); NULL when absent or dangling. */
-static char *image_file(const struct s2i_strv *lower_dirs, const char *path)
-{
-  cleanup_free char *cur = xstrdup(path);
-
-  for (int i = 0; i < MAX_IMAGE_SYMLINKS; i++) {
-    char target[PATH_MAX];
-    char *host = s2i_layers_find(lower_dirs, cur);
-    struct stat st;
-    ssize_t n;
-
-    if (host == NULL || lstat(host, &st) < 0 || !S_ISLNK(st.st_mode))
-      return host;
-    n = readlink(host, target, sizeof(target) - 1);
-    free(host);
-    if (n <= 0)
-      return NULL;
-    target[n] = '\0';
-    if (target[0] == '/') {
-      free(cur);
-      cur = xstrdup(target);
-    } else {
-      char *slash = strrchr(cur, '/');
-      char *next = xasprintf("%.*s/%s", (int)(slash - cur), cur, target);
-      free(cur);
-      cur = next;
-    }
-  }
-  return NULL;
-}
 
 /* Contents of an image file; *out NULL when the image has none. */
 static int read_image_file(char **out, const struct s2i_strv *lower_dirs,
                            const char *path, struct s2i_error **err)
 {
-  cleanup_free char *host = image_file(lower_dirs, path);
+  cleanup_free char *host = s2i_layers_resolve(lower_dirs, path);
   struct stat st;
 
   *out = NULL;

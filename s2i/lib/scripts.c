@@ -149,8 +149,8 @@ static int image_has(const struct s2i_strv *lowers, const char *path)
 
   if (lowers == NULL)
     return 1;
-  host = s2i_layers_find(lowers, path);
-  return host && stat(host, &st) == 0 && S_ISREG(st.st_mode);
+  host = s2i_layers_resolve(lowers, path);
+  return host && lstat(host, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int resolve_from_url(struct s2i_script *s, const char *name,

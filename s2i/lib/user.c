@@ -95,25 +95,6 @@ static int lookup(char *text, int key_field, const char *key, int id_field,
   return 0;
 }
 
-/* An absolute symlink is followed inside the image, one hop: s2i's own
- * runtime layer makes /etc/passwd lead to /tmp/s2i-id/passwd, so a
- * previous s2i-built image (--incremental) has its users there. */
-static char *find_in_image(const struct s2i_strv *dirs, const char *image_path)
-{
-  char target[4096];
-  char *path = s2i_layers_find(dirs, image_path);
-  ssize_t n;
-
-  if (path == NULL)
-    return NULL;
-  n = readlink(path, target, sizeof(target) - 1);
-  if (n <= 0 || target[0] != '/')
-    return path;
-  target[n] = '\0';
-  free(path);
-  return s2i_layers_find(dirs, target);
-}
-
 /* Reads a file of the image; *text NULL when the image has none. */
 static int read_image_file(char **text, const struct s2i_strv *dirs,
                            const char *image_path, struct s2i_error **err)
@@ -122,8 +103,20 @@ static int read_image_file(char **text, const struct s2i_strv *dirs,
   struct stat st;
 
   *text = NULL;
-  if (dirs == NULL || (path = find_in_image(dirs, image_path)) == NULL)
+  if (dirs == NULL)
     return 0;
+  /* followed inside the image: s2i's runtime layer makes /etc/passwd lead
+   * to /tmp/s2i-id/passwd, so a previous s2i-built image has users there */
+  path = s2i_layers_resolve(dirs, image_path);
+  if (path == NULL) {
+    cleanup_free char *link = s2i_layers_find(dirs, image_path);
+    if (link == NULL)
+      return 0;
+    return s2i_error_make(err, 0,
+                          "the image's %s is a symlink that leads nowhere "
+                          "inside the image",
+                          image_path);
+  }
   /* read on the host, a symlink would be followed to a host file */
   if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
     return s2i_error_make(err, 0, "the image's %s (%s) is not a regular file",

@@ -208,12 +208,29 @@ static void exec_daemon(int port)
   _exit(127);
 }
 
+/* A port the kernel just handed out as free (so another suite's daemon
+ * on a guessed port cannot answer in ours' place). */
+static int free_port(void)
+{
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0)
+    close(fd);
+  return port;
+}
+
 /* git daemon on loopback serving fx.tmp: the network clone path.  Returns
  * "git://127.0.0.1:<port>". */
 static char *start_git_daemon(void)
 {
   for (int i = 0; i < 20; i++) {
-    int port = 20000 + (int)((getpid() * 31 + i * 7919) % 40000);
+    int port = free_port();
 
     fx.daemon = fork();
     ck_assert_int_ge(fx.daemon, 0);
