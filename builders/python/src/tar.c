@@ -129,30 +129,30 @@ int tar_put_entry(FILE *out, const char *path, const char *name,
   return 0;
 }
 
+struct tree_ctx {
+  FILE *out;
+  const char *prefix;
+};
+
+static int put_child(const char *path, const char *leaf, void *arg)
+{
+  struct tree_ctx *c = arg;
+  struct stat st;
+
+  if (lstat(path, &st) != 0 ||
+      !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+    return 0;
+  char *name = xasprintf("%s/%s", c->prefix, leaf);
+  int rc = tar_put_entry(c->out, path, name, &st);
+  free(name);
+  return rc;
+}
+
 int tar_write_tree(FILE *out, const char *dir, const char *prefix)
 {
-  DIR *d = opendir(dir);
-  if (!d) {
-    util_err("cannot open directory %s: %s", dir, strerror(errno));
-    return -1;
-  }
-  int rc = 0;
-  struct dirent *e;
-  while (rc == 0 && (e = readdir(d))) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-      continue;
-    char *path = xasprintf("%s/%s", dir, e->d_name);
-    struct stat st;
-    if (lstat(path, &st) == 0 &&
-        (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
-      char *name = xasprintf("%s/%s", prefix, e->d_name);
-      rc = tar_put_entry(out, path, name, &st);
-      free(name);
-    }
-    free(path);
-  }
-  closedir(d);
-  return rc;
+  struct tree_ctx c = {out, prefix};
+
+  return util_each_entry(dir, put_child, &c);
 }
 
 int tar_finish(FILE *out)

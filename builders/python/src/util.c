@@ -257,16 +257,13 @@ static int copy_entry(const char *src, const char *dst)
   return 0;
 }
 
-int util_copy_tree(const char *src, const char *dst)
+int util_each_entry(const char *dir,
+                    int (*fn)(const char *path, const char *name, void *ctx),
+                    void *ctx)
 {
-  /* 0700 while filling so a read-only source dir cannot lock us out. */
-  if (mkdir(dst, 0700) < 0 && errno != EEXIST) {
-    util_err("cannot create directory %s: %s", dst, strerror(errno));
-    return -1;
-  }
-  DIR *d = opendir(src);
+  DIR *d = opendir(dir);
   if (!d) {
-    util_err("cannot open directory %s: %s", src, strerror(errno));
+    util_err("cannot open directory %s: %s", dir, strerror(errno));
     return -1;
   }
   int rc = 0;
@@ -274,14 +271,30 @@ int util_copy_tree(const char *src, const char *dst)
   while (rc == 0 && (e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
       continue;
-    char *s = xasprintf("%s/%s", src, e->d_name);
-    char *t = xasprintf("%s/%s", dst, e->d_name);
-    rc = copy_entry(s, t);
-    free(s);
-    free(t);
+    char *path = xasprintf("%s/%s", dir, e->d_name);
+    rc = fn(path, e->d_name, ctx);
+    free(path);
   }
   closedir(d);
   return rc;
+}
+
+static int copy_into(const char *path, const char *name, void *dst)
+{
+  char *t = xasprintf("%s/%s", (const char *)dst, name);
+  int rc = copy_entry(path, t);
+  free(t);
+  return rc;
+}
+
+int util_copy_tree(const char *src, const char *dst)
+{
+  /* 0700 while filling so a read-only source dir cannot lock us out. */
+  if (mkdir(dst, 0700) < 0 && errno != EEXIST) {
+    util_err("cannot create directory %s: %s", dst, strerror(errno));
+    return -1;
+  }
+  return util_each_entry(src, copy_into, (void *)dst);
 }
 
 char *util_read_file(const char *path, size_t *len)

@@ -40,6 +40,11 @@ int util_mkdir_p(const char *path, unsigned mode);
  * NULL with the error printed; the caller frees. */
 char *util_private_dir(const char *base, const char *name);
 /* Copies the tree SRC into DST (merging), keeping modes, times, symlinks. */
+/* Call fn(path, name, ctx) for each entry of dir but "." and "..", in
+ * readdir order; stops at the first non-zero return and returns it. */
+int util_each_entry(const char *dir,
+                    int (*fn)(const char *path, const char *name, void *ctx),
+                    void *ctx);
 int util_copy_tree(const char *src, const char *dst);
 /* Whole file as a NUL-terminated string, or NULL with error printed. */
 char *util_read_file(const char *path, size_t *len);
