@@ -1,6 +1,11 @@
 # s2i in C.  `make` builds bin/s2i; `make check` runs every test;
 # `make asan` runs them under ASan+UBSan; `make deps` installs packages.
-# Sub-projects add to the variables below from their own *.mk fragments.
+# Sub-projects add to the variables below from their own *.mk fragments;
+# fragments define rules but never add to `all` themselves.
+#
+# A fresh Debian 12 machine has only make and git: every rule that runs a
+# compiler or a packaged tool waits (order-only) for $(DEPS_OK), the stamp
+# scripts/deps.sh leaves once the packages are installed.
 
 B       ?= build
 BIN     ?= bin
@@ -27,10 +32,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # Fragments append to these.
 ALL_TARGETS   := $(BIN)/s2i
-CHECK_SUITES  := unit cli e2e
+CHECK_SUITES  := lint unit cli e2e fresh
 
 .DEFAULT_GOAL := all
-.PHONY: all deps check unit cli e2e asan lint format clean demo builders bench
+.PHONY: all deps check suites unit cli e2e fresh asan lint format clean demo \
+        builders fixtures bench
 
 -include builders/runtime/runtime.mk
 -include builders/runtime/identity.mk
@@ -38,7 +44,13 @@ CHECK_SUITES  := unit cli e2e
 -include hooks/hooks.mk
 
 # After the fragments, so what they add to ALL_TARGETS is part of `all`.
-all: $(DEPS_OK) $(ALL_TARGETS)
+all: $(ALL_TARGETS)
+
+# `make asan` leaves out the suites that do not run s2i's own code.
+CHECK_SUITES := $(filter-out $(SKIP_SUITES),$(CHECK_SUITES))
+
+# Everything that needs an installed package waits for the stamp.
+$(ALL_TARGETS) $(B)/libs2i.a $(UNIT_BIN): | $(DEPS_OK)
 
 # bin/s2i finds the runtime files of its own build tree by default.
 $(B)/obj/s2i/lib/runtime.o: ALL_CFLAGS += \
@@ -72,15 +84,27 @@ $(B)/tests/check_%: tests/unit/check_%.c $(B)/libs2i.a tests/unit/testutil.h
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 # ---- tests ---------------------------------------------------------------
-# Each suite writes "<passed> <failed>" to $(B)/results/<suite>; check sums.
+# Each suite writes "<passed> <failed> <skipped>" to $(B)/results/<suite>;
+# tests/summary.sh prints one line per suite and the total, and fails on a
+# failure or on a suite that wrote no result.  Slow inputs (builder images,
+# fixture images) are made before the suites start, never inside a timed
+# suite; independent suites then run side by side, longest first.
 export S2I_BIN := $(abspath $(BIN)/s2i)
 export S2I_BUILD_DIR := $(abspath $(B))
 export CONTAINERS_CONF := $(abspath tests/containers.conf)
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-check: all
+check: all builders fixtures
 	@rm -rf $(B)/results && mkdir -p $(B)/results
-	@st=0; for s in $(CHECK_SUITES); do $(MAKE) --no-print-directory $$s || st=1; done; \
-	  tests/summary.sh $(B)/results; exit $$st
+	@$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) --output-sync=target \
+	  suites; tests/summary.sh $(B)/results $(CHECK_SUITES)
+
+suites: $(CHECK_SUITES)
+
+# The fixture images the CLI and e2e suites share (tests/fixtures/).
+fixtures: all
+	@tests/fixtures/busybox-builder.sh $(B)/fixtures/busybox-builder.tar
+	@tests/fixtures/debian-builder.sh build/fixtures/debian-builder.tar
 
 unit: $(UNIT_BIN)
 	@mkdir -p $(B)/results
@@ -90,25 +114,31 @@ cli: all
 	@mkdir -p $(B)/results
 	@tests/run-shell-suite.sh $(B)/results/cli tests/cli
 
-e2e: all
+e2e: all builders
 	@mkdir -p $(B)/results
 	@tests/run-shell-suite.sh $(B)/results/e2e tests/e2e
+
+# The README's promise, checked: a fresh Debian root with make and git only.
+fresh: | $(DEPS_OK)
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/fresh tests/fresh
+
+lint: | $(DEPS_OK)
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/lint tests/lint
 
 asan:
 	$(MAKE) B=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" check
-
-lint:
-	scripts/lint.sh
+	  LDFLAGS="-fsanitize=address,undefined" SKIP_SUITES="lint fresh" check
 
 format:
 	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] builders/python/src/*.[ch] tests/unit/*.[ch]
 
-bench: all
+bench: all builders fixtures
 	bench/run.sh
 
-demo:
+demo: all builders
 	scripts/demo.sh
 
 clean:

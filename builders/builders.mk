@@ -37,6 +37,6 @@ CHECK_SUITES += builders-check
 
 builders-check: $(BLD_BINS)
 	@mkdir -p $(B)/results
-	@S2I_BUILDER_BIN=$(abspath $(BLD_OUT)/bin) tests/run-shell-suite.sh $(B)/results/builders tests/builders
+	@S2I_BUILDER_BIN=$(abspath $(BLD_OUT)/bin) tests/run-shell-suite.sh $(B)/results/builders-check tests/builders
 
 -include builders/images.mk

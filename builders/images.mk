@@ -1,8 +1,9 @@
 # `make builders`: build/builders/python.tar and build/builders/lektor.tar.
 #
 # Root file systems come from Debian 12 packages via mmdebstrap, cached as
-# tarballs under $(B)/builders/ and rebuilt only when a package list or
-# the hook changes.  The C programs and lektor's default .whiskey are small
+# tarballs under build/builders/ whose names carry a hash of their inputs
+# (suite, package lists, hook, exclusions): a rerun, a fresh clone over an
+# old build/ or `make asan` reuses them; a changed input makes a new one.  The C programs and lektor's default .whiskey are small
 # layers on top, so editing them rebuilds in seconds.  `s2i mkimage`
 # composes the image tarballs (docker-archive + OCI layout in one file).
 # The lektor image is python.tar (same layer digests) + a layer with what
@@ -26,6 +27,10 @@ IMG_EXCLUDES := --dpkgopt=path-exclude=/usr/share/man/* \
 
 comma := ,
 img_pkgs = $(subst $(eval) ,$(comma),$(strip $(shell cat $(1))))
+# img_key(package lists): 12 hex digits naming every input of a root.
+img_key = $(shell cat $(1) $(IMG_HOOK) | { cat; echo '$(IMG_SUITE) $(IMG_MIRROR) $(IMG_EPOCH) $(IMG_EXCLUDES)'; } | sha256sum | cut -c1-12)
+ROOTFS_PY := $(IMG_OUT)/rootfs-python-$(call img_key,$(IMG_PY_PKGS)).tar
+ROOTFS_LK := $(IMG_OUT)/rootfs-lektor-$(call img_key,$(IMG_PY_PKGS) $(IMG_LK_PKGS)).tar
 
 # ROOTFS(out, package lists): one mmdebstrap run, reproducible timestamps
 # (SOURCE_DATE_EPOCH) so unchanged files compare equal in --layer-diff.
@@ -38,10 +43,12 @@ define img_rootfs
 	mv $(1).tmp $(1)
 endef
 
-$(IMG_OUT)/rootfs-python.tar: $(IMG_PY_PKGS) $(IMG_HOOK)
+$(ROOTFS_PY): | $(DEPS_OK)
+	rm -f $(IMG_OUT)/rootfs-python-*.tar
 	$(call img_rootfs,$@,$(IMG_PY_PKGS))
 
-$(IMG_OUT)/rootfs-lektor.tar: $(IMG_PY_PKGS) $(IMG_LK_PKGS) $(IMG_HOOK)
+$(ROOTFS_LK): | $(DEPS_OK)
+	rm -f $(IMG_OUT)/rootfs-lektor-*.tar
 	$(call img_rootfs,$@,$(IMG_PY_PKGS) $(IMG_LK_PKGS))
 
 # The programs layer: /usr/libexec/s2i (the scripts-url label points here).
@@ -71,8 +78,8 @@ IMG_COMMON := --user 1001 --workdir /opt/app-root/src --expose 8080/tcp \
 # --runtime: the builders carry s2i's runtime layer (init as ENTRYPOINT,
 # identity, temp dir), so images OpenShift builds FROM them with its Source
 # strategy get it too; `s2i build` sees it there and adds no second one.
-$(IMG_OUT)/python.tar: $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/layer-python.stamp builders/images.mk $(RUNTIME_INIT) $(NSS_S2I_SO) | $(IMG_S2I)
-	$(IMG_S2I) mkimage --layer-tar $(IMG_OUT)/rootfs-python.tar \
+$(IMG_OUT)/python.tar: $(ROOTFS_PY) $(IMG_OUT)/layer-python.stamp builders/images.mk $(RUNTIME_INIT) $(NSS_S2I_SO) | $(IMG_S2I)
+	$(IMG_S2I) mkimage --layer-tar $(ROOTFS_PY) \
 	  --layer $(IMG_OUT)/layer-python $(IMG_COMMON) --env S2I_BUILDER=python \
 	  --runtime \
 	  --label 'io.k8s.description=Python 3 (Debian 12): WSGI apps with Apache httpd + mod_wsgi, static sites with nginx' \
@@ -81,9 +88,9 @@ $(IMG_OUT)/python.tar: $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/layer-python.stam
 	  -o $@.tmp python:latest
 	mv $@.tmp $@
 
-$(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar $(IMG_OUT)/layer-lektor.stamp builders/images.mk | $(IMG_S2I)
+$(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(ROOTFS_PY) $(ROOTFS_LK) $(IMG_OUT)/layer-lektor.stamp builders/images.mk | $(IMG_S2I)
 	$(IMG_S2I) mkimage --from $(IMG_OUT)/python.tar \
-	  --layer-diff $(IMG_OUT)/rootfs-python.tar $(IMG_OUT)/rootfs-lektor.tar \
+	  --layer-diff $(ROOTFS_PY) $(ROOTFS_LK) \
 	  --layer $(IMG_OUT)/layer-lektor --env S2I_BUILDER=lektor \
 	  --label 'io.k8s.description=Lektor static sites (Debian 12), built with lektor and served by nginx' \
 	  --label 'io.k8s.display-name=Lektor s2i builder' \

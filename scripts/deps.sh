@@ -1,14 +1,16 @@
 #!/bin/sh
-# Install the Debian packages that building and testing s2i need.
-# Idempotent: installs only what is missing.  As root it runs apt-get;
-# otherwise it prints the line to run.
+# Install the Debian packages that building, linting and testing s2i
+# need: every tool a rule, a test or a lint step calls.  Idempotent:
+# installs only what is missing.  As root it runs apt-get; otherwise it
+# prints the line to run.  The Makefile runs it before anything else
+# (the $(B)/.deps-ok stamp), so a machine with only make and git works.
 set -eu
 
 PACKAGES="
-  build-essential pkg-config musl-tools
+  build-essential pkg-config musl-tools cppcheck clang-format file
   libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
   libmicrohttpd-dev check
-  git curl ca-certificates busybox-static
+  git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry
   python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit
@@ -38,3 +40,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# Name what is still missing rather than letting a later step fail on it.
+for p in $missing; do
+  case "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" in
+    *" installed") ;;
+    *) echo "deps: package $p did not install" >&2; exit 1 ;;
+  esac
+done

@@ -22,9 +22,6 @@ endif
 
 ALL_TARGETS  += $(NSS_S2I_SO)
 CHECK_SUITES += runtime_identity
-# The top Makefile expands `all: $(ALL_TARGETS)` before including the
-# fragments, so name the prerequisite here too.
-all: $(NSS_S2I_SO)
 
 .PHONY: runtime_identity
 

@@ -24,9 +24,6 @@ endif
 
 ALL_TARGETS  += $(RUNTIME_INIT)
 CHECK_SUITES += runtime
-# The top Makefile expands `all: $(ALL_TARGETS)` before including the
-# fragments, so name the prerequisite here too.
-all: $(RUNTIME_INIT)
 
 export S2I_INIT := $(abspath $(RUNTIME_INIT))
 

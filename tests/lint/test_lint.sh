@@ -1,0 +1,8 @@
+#!/bin/bash
+# make lint: each static check of scripts/lint.sh as one test.
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+for step in cppcheck length format; do
+  t_check "lint: $step" "$TOP/scripts/lint.sh" "$step"
+done
