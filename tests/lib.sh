@@ -21,8 +21,37 @@ t_cleanup() {
 trap t_cleanup EXIT
 t_defer() { T_CLEANUP+=("$1"); }
 
-t_ok()   { echo "ok - $*"; echo "ok - $*" >> "$S2I_RESULTS_TMP"; }
-t_fail() { echo "not ok - $*"; echo "not ok - $*" >> "$S2I_RESULTS_TMP"; }
+# Every result is one TAP line on stdout and in $S2I_RESULTS_TMP.  A file
+# declares how many results it gives with t_plan N before its first one;
+# run-shell-suite.sh fails a file that gives fewer or more.
+T_PLAN=
+T_RAN=0
+t_line() { echo "$1"; echo "$1" >> "$S2I_RESULTS_TMP"; T_RAN=$((T_RAN + 1)); }
+t_plan() { T_PLAN=$1; echo "1..$1"; echo "1..$1" >> "$S2I_RESULTS_TMP"; }
+t_ok()   { t_line "ok - $*"; }
+t_fail() { t_line "not ok - $*"; }
+
+# t_skip REASON [COUNT]: COUNT (default 1) tests that cannot run here, with
+# the reason.  A skip is counted as a skip, never as a pass.
+t_skip() {
+  local i
+  for i in $(seq 1 "${2:-1}"); do t_line "ok - # SKIP $1"; done
+}
+
+# t_skip_all REASON: the file cannot run here; skip the rest of its plan
+# and exit.
+t_skip_all() {
+  if [ -z "$T_PLAN" ]; then
+    t_fail "$(basename "$0"): t_skip_all before t_plan ($1)"; exit 1
+  fi
+  local ran=$T_RAN   # results given in subshells count too
+  [ -f "$S2I_RESULTS_TMP" ] && ran=$(grep -c '^\(ok\|not ok\)' "$S2I_RESULTS_TMP")
+  [ "$T_PLAN" -gt "$ran" ] && t_skip "$1" $((T_PLAN - ran))
+  exit 0
+}
+
+# t_need_root REASON: skip the rest of the file unless running as root.
+t_need_root() { [ "$(id -u)" = 0 ] || t_skip_all "needs root ($1)"; }
 
 # t_check DESCRIPTION COMMAND...: passes when COMMAND exits 0.
 t_check() {

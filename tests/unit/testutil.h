@@ -14,6 +14,46 @@
 #include "fs.h"
 #include "xalloc.h"
 
+/* How many checks the suite registers: every tcase_add_*test macro of
+ * Check ends in _tcase_add_test, so counting there catches them all.
+ * TU_MAIN prints the count ("tu-plan: N") and tests/unit/run.sh fails a
+ * binary that ran fewer. */
+static int tu_planned;
+
+static inline void tu_add_test(TCase *tc, const TTest *t, int sig, int exit_value,
+                               int start, int end)
+{
+  tu_planned += end - start;
+  _tcase_add_test(tc, t, sig, exit_value, start, end);
+}
+#define _tcase_add_test(tc, t, sig, exit_value, start, end)                      \
+  tu_add_test(tc, t, sig, exit_value, start, end)
+
+/* Record that the running test cannot run here and why: one line
+ * "<test>: <reason>" appended to $S2I_SKIP_LOG (run.sh counts them as
+ * skipped, not passed) and a "tu-skip:" line on stderr. */
+static inline void tu_skip_record(const char *test, const char *reason)
+{
+  const char *log = getenv("S2I_SKIP_LOG");
+  char *line = xasprintf("%s: %s\n", test, reason);
+  int fd;
+
+  fprintf(stderr, "tu-skip: %s", line);
+  if (log && (fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644)) >= 0) {
+    if (write(fd, line, strlen(line)) < 0)
+      perror(log);
+    close(fd);
+  }
+  free(line);
+}
+
+/* tu_skip(reason): skip the rest of the current test (inside START_TEST). */
+#define tu_skip(reason)                                                        \
+  do {                                                                         \
+    tu_skip_record(__func__, (reason));                                        \
+    return;                                                                    \
+  } while (0)
+
 /* A fresh directory under $TMPDIR; the caller removes it with tu_rmdir. */
 static inline char *tu_tmpdir(void)
 {
@@ -69,6 +109,8 @@ static inline void tu_write(const char *dir, const char *rel, const char *text,
   {                                                                            \
     SRunner *sr = srunner_create(suite_fn());                                  \
     int failed;                                                                \
+    printf("tu-plan: %d\n", tu_planned);                                       \
+    fflush(stdout); /* before Check forks, or each child repeats it */         \
     srunner_run_all(sr, CK_NORMAL);                                            \
     failed = srunner_ntests_failed(sr);                                        \
     srunner_free(sr);                                                          \
