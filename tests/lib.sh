@@ -70,17 +70,71 @@ t_eq() {
   if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1: expected '$3', got '$2'"; fi
 }
 
-# t_wait_http URL SECONDS: poll until URL answers 200 (bounded).
-t_wait_http() {
-  local i
-  for i in $(seq 1 $(($2 * 10))); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.1
+# t_need TOOL...: skip the rest of the file unless every TOOL (a command or
+# a path) is here.  scripts/deps.sh installs them all.
+t_need() {
+  local c missing=""
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || [ -e "$c" ] || missing="$missing $c"
   done
-  return 1
+  [ -z "$missing" ] || t_skip_all "not installed:$missing (scripts/deps.sh installs it)"
 }
 
-# A free TCP port on loopback.
+# t_wait SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds, for
+# at most SECONDS (whole seconds); returns 1 when time runs out.
+t_wait() {
+  local end=$(($(date +%s%N) + $1 * 1000000000))
+  shift
+  while ! "$@"; do
+    [ "$(date +%s%N)" -lt "$end" ] || return 1
+    sleep 0.1
+  done
+}
+
+# t_wait_http URL SECONDS: poll until URL answers 200 (bounded).
+t_wait_http() { t_wait "$2" curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; }
+
+# t_gone PID: true once PID no longer exists (or is a zombie).
+t_gone() {
+  [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# t_all_gone PID...: true once none of the PIDs runs any more.
+t_all_gone() {
+  local p
+  for p in "$@"; do t_gone "$p" || return 1; done
+}
+
+# t_descendants PID: the PIDs below PID, by parent links (the processes a
+# process the test started has started in turn).
+t_descendants() {
+  local c
+  for c in $(pgrep -P "$1"); do echo "$c"; t_descendants "$c"; done
+}
+
+# t_port_of_log FILE: the port a server printed in its ready line
+# ("Serving HTTP on 127.0.0.1 port N" or "port N"), once it has.
+t_port_of_log() { sed -n 's/.* port \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1; }
+
+# t_http_server DIR: serve DIR with python3's http.server on a port the
+# kernel picks (port 0); sets T_HTTP_PID and T_HTTP_PORT (empty if it did
+# not come up within 10 s) and logs requests to $T_DIR/http.log.
+t_http_server() {
+  python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0 > "$T_DIR/http.log" 2>&1 &
+  T_HTTP_PID=$!
+  t_defer "kill $T_HTTP_PID"
+  T_HTTP_PORT=
+  t_wait 10 grep -q 'Serving HTTP on .* port [0-9]' "$T_DIR/http.log" &&
+    T_HTTP_PORT=$(t_port_of_log "$T_DIR/http.log")
+}
+
+# t_port: a free TCP port on loopback, for a server under test that cannot
+# be told to bind port 0 (it takes its port from $PORT).  The kernel picks
+# it; it is free again when returned, so prefer port 0 where possible.
 t_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# The shared fixtures: Git repositories, the Lektor quickstart site.
+# shellcheck source=fixtures/fixtures.sh
+. "$TOP/tests/fixtures/fixtures.sh"

@@ -3,6 +3,7 @@
 # layer (the tarball extracted with tar), Env, labels, User and Cmd from
 # `skopeo inspect --config`, and what the command prints.
 . "$(dirname "$0")/common.sh"
+t_plan 133
 
 L=io.openshift.s2i.build
 
@@ -185,13 +186,13 @@ wait "$http_pid" 2>/dev/null
 
 # ---- --exclude -------------------------------------------------------------
 repo=$T_DIR/exrepo
-make_repo "$repo"
+fx_site_repo "$repo"
 mkdir -p "$repo/logs"
 echo log > "$repo/app.log"
 echo log > "$repo/logs/debug.log"
 echo keep > "$repo/logs/keep.txt"
 echo 'x' > "$repo/.gitignore"
-git -C "$repo" add -A && git -C "$repo" -c user.name=A -c user.email=a@b commit -qm logs
+fx_commit "$repo" logs
 out=$T_DIR/exclude.tar
 t_check "build with --exclude '\\.log\$'" \
   "$S2I" build -q "$repo" "$BUILDER" ex:1 --exclude '\.log$' -o "$out"
@@ -227,7 +228,7 @@ layer_list "$out" "$T_DIR/plain-layer.txt"
 t_grep "plain dir: page in the layer" 'opt/app-root/src/index.html$' "$T_DIR/plain-layer.txt"
 
 repo=$T_DIR/dirty
-make_repo "$repo"
+fx_site_repo "$repo"
 echo '<h1>uncommitted</h1>' > "$repo/index.html"
 echo new > "$repo/untracked.txt"
 out=$T_DIR/head.tar

@@ -14,7 +14,7 @@ bld_wsgi "$app/wsgi.py" application 'Hello World!'
 bld_wsgi "$app/hello.py" app 'Hello from hello:app'
 bld_wsgi "$app/api/wsgi.py" application 'Hello from APP_HOME'
 bld_wsgi "$app/api/greet.py" app 'Hello from api/greet:app'
-bld_commit "$app"
+fx_commit "$app" site
 bld_image hello "$app" "$PY_TAR"
 rm -f "$IMG_TAR"
 hello=$IMG
@@ -76,7 +76,7 @@ cat > "$args/.whiskey/server_args" <<'ARGS'
 --processes 2 --threads 3
 wsgi.py
 ARGS
-bld_commit "$args"
+fx_commit "$args" site
 bld_image args "$args" "$PY_TAR"
 rm -f "$IMG_TAR"
 bld_run args "$IMG"
@@ -108,7 +108,7 @@ bad=$T_DIR/bad
 bld_wsgi "$bad/wsgi.py" application 'Hello World!'
 mkdir -p "$bad/.whiskey"
 echo '--processes 2 --frobnicate-widgets 3 wsgi.py' > "$bad/.whiskey/server_args"
-bld_commit "$bad"
+fx_commit "$bad" site
 bld_image bad "$bad" "$PY_TAR"
 rm -f "$IMG_TAR"
 bld_run bad "$IMG"
@@ -131,7 +131,7 @@ mkdir -p "$fail/.whiskey/action_hooks"
 printf '#!/bin/sh\necho "compiling the frobnicator"\necho "frobnicator: out of cheese" >&2\nexit 7\n' \
   > "$fail/.whiskey/action_hooks/build"
 chmod 755 "$fail/.whiskey/action_hooks/build"
-bld_commit "$fail"
+fx_commit "$fail" site
 out=$T_DIR/fail.tar
 for q in "" -q; do
   what="failing build hook${q:+ ($q)}"

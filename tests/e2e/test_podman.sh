@@ -3,9 +3,10 @@
 # load, a random UID in group 0, read-only root, an emptyDir-like /tmp
 # (mode 0777, no sticky bit), all capabilities dropped.
 . "$(dirname "$0")/../cli/common.sh"
+t_plan 11
 
 repo=$T_DIR/repo
-make_repo "$repo"
+fx_site_repo "$repo"
 out=$T_DIR/site.tar
 name=localhost/s2i-e2e-site:$$
 
