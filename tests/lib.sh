@@ -128,6 +128,10 @@ t_http_server() {
     T_HTTP_PORT=$(t_port_of_log "$T_DIR/http.log")
 }
 
+# t_podman_port CONTAINER PORT: the host port podman published PORT on
+# (run with -p 127.0.0.1::PORT, so the kernel picked it).
+t_podman_port() { podman port "$1" "$2" 2>/dev/null | sed -n '1s/.*://p'; }
+
 # t_port: a free TCP port on loopback, for a server under test that cannot
 # be told to bind port 0 (it takes its port from $PORT).  The kernel picks
 # it; it is free again when returned, so prefer port 0 where possible.

@@ -43,6 +43,7 @@ b_assemble() { b_own; b_as_user "$BB/assemble"; }
 # b_start LOG: starts run in the background (output piped, as a container
 # runtime does), sets B_PORT and B_PID; b_stop kills it.
 b_start() {
+  # run takes its port from $PORT and does not report it: a guessed one.
   B_PORT=$(t_port)
   export PORT=$B_PORT
   b_own

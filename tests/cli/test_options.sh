@@ -158,12 +158,9 @@ printf '%s\n' '#!/bin/sh' 'set -e' 'cp -Rf /tmp/src/. /opt/app-root/src/' \
   'echo from-http-url > /opt/app-root/src/marker.txt' > "$T_DIR/hscripts/assemble"
 printf '%s\n' '#!/bin/sh' '# injected run from http' 'exec httpd -f -p 8080 -h /opt/app-root/src' \
   > "$T_DIR/hscripts/run"
-port=$(t_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$T_DIR/hscripts" "$port" \
-  > "$T_DIR/http.log" 2>&1 &
-http_pid=$!
-t_defer "kill $http_pid"
-if t_wait_http "http://127.0.0.1:$port/assemble" 10; then
+t_http_server "$T_DIR/hscripts"
+port=$T_HTTP_PORT http_pid=$T_HTTP_PID
+if [ -n "$port" ] && t_wait_http "http://127.0.0.1:$port/assemble" 10; then
   t_ok "local script server is up"
   out=$T_DIR/httpurl.tar
   t_check "build with --scripts-url http://127.0.0.1:$port/" \

@@ -55,23 +55,25 @@ bld_image() {
 }
 
 # bld_run SLUG IMAGE [podman run options...]: run IMAGE detached, hostile;
-# publishes container port ${CPORT:-8080} on a free loopback port.  Sets CID,
-# PORT_H (the host port) and EMPTYDIR (the host directory mounted at /tmp).
+# publishes container port ${CPORT:-8080} on a loopback port podman gets
+# from the kernel.  Sets CID, PORT_H (that host port) and EMPTYDIR (the host
+# directory mounted at /tmp).
 bld_run() {
   local slug=$1 image=$2
   shift 2
   CID=
   EMPTYDIR=$(mktemp -d "$T_DIR/emptydir-$slug.XXXXXX")
   chmod 0777 "$EMPTYDIR"
-  PORT_H=$(t_port)
+  PORT_H=
   CID=$(podman run -d --pull=never -u "$UIDN:0" --passwd=false --read-only --read-only-tmpfs=false \
     -v "$EMPTYDIR:/tmp" --cap-drop ALL --security-opt no-new-privileges \
-    -p "127.0.0.1:$PORT_H:${CPORT:-8080}" "$@" "$image" 2> "$T_DIR/$slug.run.err")
+    -p "127.0.0.1::${CPORT:-8080}" "$@" "$image" 2> "$T_DIR/$slug.run.err")
   if [ -z "$CID" ]; then
     t_fail "$slug: podman run"; sed 's/^/    # /' "$T_DIR/$slug.run.err"
     return 1
   fi
   t_defer "podman rm -f -t 2 $CID"
+  PORT_H=$(t_podman_port "$CID" "${CPORT:-8080}")
 }
 
 # bld_up DESC PATH [SECONDS]: passes when the container answers 200 on PATH.

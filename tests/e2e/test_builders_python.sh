@@ -5,6 +5,7 @@
 # options; an unknown option; a failing build hook.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
+t_plan 52
 bld_builders
 
 # --- One image, several ways to run it: wsgi.py at the top, a module with
@@ -47,8 +48,8 @@ t_eq "APP_HOME=api APP_MODULE=greet:app: the module is found in APP_HOME" \
   "$(bld_get /; cat "$T_DIR/body")" '200Hello from api/greet:app'
 bld_stop
 
-port8080=$(t_port)
-CPORT=9090 bld_run port "$hello" -e PORT=9090 -p "127.0.0.1:$port8080:8080"
+CPORT=9090 bld_run port "$hello" -e PORT=9090 -p "127.0.0.1::8080"
+port8080=$(t_podman_port "$CID" 8080)
 bld_up "PORT=9090: the container answers on 9090" /
 t_eq "PORT=9090: the app answers there" "$(bld_get /; cat "$T_DIR/body")" '200Hello World!'
 t_eq "PORT=9090: nothing listens on 8080" \

@@ -16,6 +16,7 @@
 #    the writable path must be writable and hold the image's content, and
 #    `podman kube down` must leave nothing behind.
 . "$(dirname "$0")/../lib.sh"
+t_plan 70
 
 TPL=$TOP/templates
 LEKTOR_BUILDER=$SHARED/builders/lektor.tar
@@ -426,6 +427,7 @@ down() {
 
 # 2a. templates/kubernetes/deployment.yaml as it is.
 sfx=-k$$
+# podman kube play publishes the hostPort the manifest names: a guessed one.
 port=$(t_port)
 k=$T_DIR/kube.yaml
 tpl podman "$TPL/kubernetes/deployment.yaml" "$k" "$image" "$port" "$sfx" 1
