@@ -109,12 +109,13 @@ bld_hdr() {
 # prints its exit code, or "running".
 bld_exited() {
   local st
-  for _ in $(seq 1 $(($1 * 10))); do
+  # shellcheck disable=SC2317
+  stopped() {
     st=$(podman inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$CID" 2>/dev/null)
-    case "$st" in exited*|stopped*) echo "${st#* }"; return 0 ;; esac
-    sleep 0.1
-  done
-  echo running
+    case "$st" in exited*|stopped*) return 0 ;; esac
+    return 1
+  }
+  if t_wait "$1" stopped; then echo "${st#* }"; else echo running; fi
 }
 
 # bld_layers TAR: the Layers of the first image in TAR's manifest.json.

@@ -442,7 +442,7 @@ START_TEST(orphans_do_not_outlive_the_command)
   double t0 = now();
 
   env_setup(&e);
-  ck_assert_int_eq(run_sh(&e, "(sleep 37 &) ; (sleep 38 &); sleep 0.2; exit 0",
+  ck_assert_int_eq(run_sh(&e, "(sleep 37 &) ; (sleep 38 &); exit 0",
                           0, 0, &r, &err),
                    0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 0);
@@ -460,6 +460,7 @@ START_TEST(output_streams_live)
   double total;
 
   env_setup(&e);
+  /* time itself is tested: the first line arrives a second before the end */
   ck_assert_int_eq(run_sh(&e, "echo first; echo err >&2; sleep 1; echo second",
                           0, 0, &r, &err),
                    0);
@@ -657,10 +658,13 @@ START_TEST(then_fn_runs_after_a_successful_command)
 }
 END_TEST
 
+/* Interrupt once both of the command's sleeps run (bounded: 5 s). */
 static void *interrupt_later(void *arg)
 {
-  (void)arg;
-  usleep(300 * 1000);
+  const char *token = arg;
+
+  for (int i = 0; i < 250 && leftover_processes(token) < 2; i++)
+    usleep(20 * 1000);
   s2i_interrupted = SIGINT;
   return NULL;
 }
@@ -676,7 +680,7 @@ START_TEST(interrupt_kills_the_sandbox)
 
   env_setup(&e);
   s2i_interrupted = 0;
-  ck_assert_int_eq(pthread_create(&t, NULL, interrupt_later, NULL), 0);
+  ck_assert_int_eq(pthread_create(&t, NULL, interrupt_later, e.token), 0);
   t0 = now();
   ret = run_sh(&e, "sleep 30 & sleep 30", 1001, 0, &r, &err);
   pthread_join(t, NULL);

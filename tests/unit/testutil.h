@@ -2,12 +2,16 @@
 #ifndef S2I_TESTUTIL_H
 #define S2I_TESTUTIL_H
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -69,6 +73,36 @@ static inline void tu_rmdir(char *dir)
   s2i_fs_rm_rf(dir, &err);
   s2i_error_free(err);
   free(dir);
+}
+
+/* A listening TCP socket on 127.0.0.1 at a port the kernel picks (port 0),
+ * for a server the test starts: hand the fd to it, so no other process can
+ * take the port in between.  *port gets the port. */
+static inline int tu_listen_loopback(int *port)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  socklen_t len = sizeof(sa);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  ck_assert_int_eq(listen(fd, 16), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+  *port = ntohs(sa.sin_port);
+  return fd;
+}
+
+/* Wait until the wall clock's second has changed (at most 1.2 s).  For the
+ * tests where time itself is what is tested: a timestamp (whole seconds in
+ * tar headers, ctime) taken from the clock would now differ. */
+static inline void tu_next_second(void)
+{
+  time_t t0 = time(NULL);
+
+  for (int i = 0; i < 120 && time(NULL) == t0; i++)
+    usleep(10 * 1000);
+  ck_assert_msg(time(NULL) != t0, "the clock did not move in 1.2 s");
 }
 
 /* Write text to dir/rel (parents created), with mode. */
