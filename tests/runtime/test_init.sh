@@ -118,32 +118,37 @@ for pair in TERM:143 USR1:138 USR2:140 HUP:129 QUIT:131 INT:130; do
   fi
 done
 
+# start_app N INIT-COMMAND... sh -c SCRIPT: start it in the background and
+# wait (at most 5 s) until the app shell, init's child, has N children of
+# its own: then SCRIPT has set its traps.  Sets pid (init), app and bg.
+start_app() {
+  local want=$1
+  shift
+  "$@" &
+  pid=$!
+  wait_until 5 bash -c "c=\$(pgrep -P $pid); [ -n \"\$c\" ] && [ \$(pgrep -P \$c | wc -l) -eq $want ]" || true
+  app=$(kids "$pid")
+  bg=$(kids "$app")
+}
+
 # WINCH is forwarded too: the app sees it, init keeps running until the app
 # exits.
-"$INIT" sh -c "trap 'exit 9' WINCH; sleep 100 & wait" &
-pid=$!
-# init's child is the shell; the shell's child its sleep: then the trap is set.
-wait_until 5 bash -c "c=\$(pgrep -P $pid); [ -n \"\$c\" ] && [ -n \"\$(pgrep -P \$c)\" ]" || true
-app=$(kids "$pid")
-bg=$(kids "$app")
+start_app 1 "$INIT" sh -c "trap 'exit 9' WINCH; sleep 100 & wait"
 kill -WINCH "$pid"
 reap_bg "$pid"
 t_eq "SIGWINCH reaches the app" "$REAP_ST" 9
 kill -KILL $bg 2>/dev/null
 
 # ---- group kill ---------------------------------------------------------------
+# (start_app, defined above, is used for WINCH too.)
 # group_case gone|alive INIT-COMMAND...: app is a shell with two sleeps;
 # TERM to init.  Sets st (init's status) and n, how many of the sleeps
 # still run: with "gone", once they have all ended (at most 5 s); with
 # "alive", right after init exits (no signal reaches them then).
 group_case() {
-  local want=$1 pid app bg
+  local want=$1
   shift
-  "$@" sh -c "sleep 100 & sleep 100 & wait" &
-  pid=$!
-  wait_until 5 bash -c "c=\$(pgrep -P $pid); [ -n \"\$c\" ] && [ \$(pgrep -P \$c | wc -l) -eq 2 ]" || true
-  app=$(kids "$pid")
-  bg=$(kids "$app")
+  start_app 2 "$@" sh -c "sleep 100 & sleep 100 & wait"
   kill -TERM "$pid"
   reap_bg "$pid"
   st=$REAP_ST
