@@ -429,23 +429,15 @@ END_TEST
 
 static Suite *archive_suite(void)
 {
-  Suite *s = suite_create("archive");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s = tu_suite("archive", 120, &tc,
+                      TU_TESTS(read_back_every_transport, gzip_layer_round_trip,
+                               skopeo_inspects_ours, podman_loads_ours,
+                               reads_what_skopeo_writes, missing_file,
+                               not_a_tar, truncated_tar, tampered_blob,
+                               missing_blob, bad_json_and_no_manifest));
 
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, read_back_every_transport);
-  tcase_add_test(tc, gzip_layer_round_trip);
-  tcase_add_test(tc, skopeo_inspects_ours);
-  tcase_add_test(tc, podman_loads_ours);
-  tcase_add_test(tc, reads_what_skopeo_writes);
-  tcase_add_test(tc, missing_file);
-  tcase_add_test(tc, not_a_tar);
-  tcase_add_test(tc, truncated_tar);
-  tcase_add_test(tc, tampered_blob);
-  tcase_add_test(tc, missing_blob);
-  tcase_add_test(tc, bad_json_and_no_manifest);
-  suite_add_tcase(s, tc);
   return s;
 }
 

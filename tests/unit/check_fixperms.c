@@ -193,16 +193,11 @@ END_TEST
 
 static Suite *fixperms_suite(void)
 {
-  Suite *s = suite_create("fixperms");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, sclorg_semantics);
-  tcase_add_test(tc, symlink_top_is_not_followed);
-  tcase_add_test(tc, missing_path_is_fine);
-  tcase_add_test(tc, unprivileged_fixes_only_own_files);
-  tcase_add_test(tc, does_not_cross_mounts);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("fixperms", 0, NULL,
+                  TU_TESTS(sclorg_semantics, symlink_top_is_not_followed,
+                           missing_path_is_fine,
+                           unprivileged_fixes_only_own_files,
+                           does_not_cross_mounts));
 }
 
 TU_MAIN(fixperms_suite)

@@ -408,19 +408,11 @@ END_TEST
 
 static Suite *layer_diff_suite(void)
 {
-  Suite *s = suite_create("layer_diff");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, exactly_the_changes);
-  tcase_add_test(tc, entries_carry_full_attributes);
-  tcase_add_test(tc, whiteouts_for_deletions);
-  tcase_add_test(tc, hard_link_brings_its_target);
-  tcase_add_test(tc, same_input_same_digest);
-  tcase_add_test(tc, dir_replaced_by_symlink);
-  tcase_add_test(tc, missing_input_named);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("layer_diff", 30, NULL,
+                  TU_TESTS(exactly_the_changes, entries_carry_full_attributes,
+                           whiteouts_for_deletions, hard_link_brings_its_target,
+                           same_input_same_digest, dir_replaced_by_symlink,
+                           missing_input_named));
 }
 
 TU_MAIN(layer_diff_suite)

@@ -498,22 +498,13 @@ END_TEST
 
 static Suite *layer_writer_suite(void)
 {
-  Suite *s = suite_create("layer_writer");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, sorted_and_normalised);
-  tcase_add_test(tc, exclude_subtrees);
-  tcase_add_test(tc, source_date_epoch_clamps);
-  tcase_add_test(tc, same_tree_same_digest);
-  tcase_add_test(tc, hardlinks_and_specials);
-  tcase_add_test(tc, round_trip);
-  tcase_add_test(tc, plain_tree_keeps_devices);
-  tcase_add_test(tc, upper_markers_without_mount);
-  tcase_add_test(tc, errors_name_the_root);
-  tcase_add_test(tc, interrupt_aborts_blob);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("layer_writer", 30, NULL,
+                  TU_TESTS(sorted_and_normalised, exclude_subtrees,
+                           source_date_epoch_clamps, same_tree_same_digest,
+                           hardlinks_and_specials, round_trip,
+                           plain_tree_keeps_devices,
+                           upper_markers_without_mount, errors_name_the_root,
+                           interrupt_aborts_blob));
 }
 
 TU_MAIN(layer_writer_suite)

@@ -374,16 +374,13 @@ END_TEST
 
 static Suite *scripts_suite(void)
 {
-  Suite *s = suite_create("scripts");
-  TCase *tc = tcase_create("core");
+  Suite *s = tu_suite("scripts", 0, NULL,
+                      TU_TESTS(precedence_per_script,
+                               assemble_from_source_run_from_image,
+                               image_scripts_in_layers, missing_required_named,
+                               unsupported_scheme));
   TCase *http = tcase_create("http");
 
-  tcase_add_test(tc, precedence_per_script);
-  tcase_add_test(tc, assemble_from_source_run_from_image);
-  tcase_add_test(tc, image_scripts_in_layers);
-  tcase_add_test(tc, missing_required_named);
-  tcase_add_test(tc, unsupported_scheme);
-  suite_add_tcase(s, tc);
   tcase_add_test(http, http_scripts);
   tcase_set_timeout(http, 60);
   suite_add_tcase(s, http);

@@ -659,31 +659,18 @@ END_TEST
 
 static Suite *source_suite(void)
 {
-  Suite *s = suite_create("source");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s =
+      tu_suite("source", 60, &tc,
+               TU_TESTS(local_head, commit_facts, refs_tag_branch_commit,
+                        detached_head_has_empty_ref, unknown_ref,
+                        file_url_clone, network_clone, unreachable_url,
+                        copy_dirty_worktree, plain_directory, context_dir,
+                        s2iignore, s2iignore_in_context_dir, exclude_regex,
+                        ownership, submodules_local_and_cloned,
+                        submodule_unreachable, is_url, interrupted));
 
-  tcase_set_timeout(tc, 60);
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, local_head);
-  tcase_add_test(tc, commit_facts);
-  tcase_add_test(tc, refs_tag_branch_commit);
-  tcase_add_test(tc, detached_head_has_empty_ref);
-  tcase_add_test(tc, unknown_ref);
-  tcase_add_test(tc, file_url_clone);
-  tcase_add_test(tc, network_clone);
-  tcase_add_test(tc, unreachable_url);
-  tcase_add_test(tc, copy_dirty_worktree);
-  tcase_add_test(tc, plain_directory);
-  tcase_add_test(tc, context_dir);
-  tcase_add_test(tc, s2iignore);
-  tcase_add_test(tc, s2iignore_in_context_dir);
-  tcase_add_test(tc, exclude_regex);
-  tcase_add_test(tc, ownership);
-  tcase_add_test(tc, submodules_local_and_cloned);
-  tcase_add_test(tc, submodule_unreachable);
-  tcase_add_test(tc, is_url);
-  tcase_add_test(tc, interrupted);
-  suite_add_tcase(s, tc);
   return s;
 }
 

@@ -235,20 +235,12 @@ END_TEST
 
 static Suite *user_suite(void)
 {
-  Suite *s = suite_create("user");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, numeric_specs);
-  tcase_add_test(tc, names_from_topmost_file);
-  tcase_add_test(tc, whiteout_hides_lower_file);
-  tcase_add_test(tc, symlinked_passwd_is_refused);
-  tcase_add_test(tc, absolute_link_followed_inside_the_image);
-  tcase_add_test(tc, resolve_errors);
-  tcase_add_test(tc, is_numeric);
-  tcase_add_test(tc, ranges);
-  tcase_add_test(tc, range_errors);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("user", 0, NULL,
+                  TU_TESTS(numeric_specs, names_from_topmost_file,
+                           whiteout_hides_lower_file,
+                           symlinked_passwd_is_refused,
+                           absolute_link_followed_inside_the_image,
+                           resolve_errors, is_numeric, ranges, range_errors));
 }
 
 TU_MAIN(user_suite)

@@ -213,17 +213,13 @@ END_TEST
 
 static Suite *writer_suite(void)
 {
-  Suite *s = suite_create("writer");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s = tu_suite(
+      "writer", 0, &tc,
+      TU_TESTS(layout_in_order, reproducible, missing_layer_leaves_nothing,
+               interrupt_leaves_nothing, inconsistent_config_refused, tags));
 
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, layout_in_order);
-  tcase_add_test(tc, reproducible);
-  tcase_add_test(tc, missing_layer_leaves_nothing);
-  tcase_add_test(tc, interrupt_leaves_nothing);
-  tcase_add_test(tc, inconsistent_config_refused);
-  tcase_add_test(tc, tags);
-  suite_add_tcase(s, tc);
   return s;
 }
 

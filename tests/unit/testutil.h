@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,13 +24,13 @@
  * binary that ran fewer. */
 static int tu_planned;
 
-static inline void tu_add_test(TCase *tc, const TTest *t, int sig, int exit_value,
-                               int start, int end)
+static inline void tu_add_test(TCase *tc, const TTest *t, int sig,
+                               int exit_value, int start, int end)
 {
   tu_planned += end - start;
   _tcase_add_test(tc, t, sig, exit_value, start, end);
 }
-#define _tcase_add_test(tc, t, sig, exit_value, start, end)                      \
+#define _tcase_add_test(tc, t, sig, exit_value, start, end)                    \
   tu_add_test(tc, t, sig, exit_value, start, end)
 
 /* Record that the running test cannot run here and why: one line
@@ -136,6 +136,30 @@ static inline void tu_write(const char *dir, const char *rel, const char *text,
     s2i_error_free(*(errp));                                                   \
     *(errp) = NULL;                                                            \
   } while (0)
+
+/* A suite `name` with one TCase "core" holding the tests given by
+ * TU_TESTS(...); timeout in seconds (0: Check's default).  *tcp, unless
+ * NULL, gets the TCase, for fixtures. */
+static inline Suite *tu_suite(const char *name, int timeout, TCase **tcp,
+                              const TTest *const *tests, size_t n)
+{
+  Suite *s = suite_create(name);
+  TCase *tc = tcase_create("core");
+
+  for (size_t i = 0; i < n; i++)
+    tcase_add_test(tc, tests[i]);
+  if (timeout > 0)
+    tcase_set_timeout(tc, timeout);
+  suite_add_tcase(s, tc);
+  if (tcp)
+    *tcp = tc;
+  return s;
+}
+
+/* The tests of a tu_suite: TU_TESTS(a, b, c). */
+#define TU_TESTS(...)                                                          \
+  (const TTest *const[]){__VA_ARGS__},                                         \
+      sizeof((const TTest *const[]){__VA_ARGS__}) / sizeof(const TTest *)
 
 /* The main() of a test file: one suite from one function. */
 #define TU_MAIN(suite_fn)                                                      \
