@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <sys/xattr.h>
 
+#include "tarread.h"
 #include "testutil.h"
 
 #include "image.h"
@@ -14,72 +15,10 @@
 #include "store.h"
 #include "strv.h"
 
-/* What a tar entry said, read back with libarchive. */
-struct rent {
-  char *name;
-  mode_t type;
-  mode_t perm;
-  int64_t size, uid, gid, mtime;
-  char *hardlink, *symlink;
-  int atime_set, ctime_set, uname_set;
-};
-
-struct rtar {
-  struct rent *e;
-  size_t n;
-};
-
-static char *dup_or_null(const char *s)
-{
-  return s ? xstrdup(s) : NULL;
-}
-
-static void read_tar(struct rtar *t, struct s2i_store *st, const char *digest)
-{
-  char *path = s2i_store_blob_path(st, digest);
-  struct archive *a = archive_read_new();
-  struct archive_entry *e;
-
-  memset(t, 0, sizeof(*t));
-  archive_read_support_format_tar(a);
-  ck_assert_int_eq(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
-  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    struct rent *r;
-    t->e = xrealloc(t->e, (t->n + 1) * sizeof(*t->e));
-    r = &t->e[t->n++];
-    r->name = xstrdup(archive_entry_pathname(e));
-    r->type = archive_entry_filetype(e);
-    r->perm = archive_entry_perm(e);
-    r->size = archive_entry_size(e);
-    r->uid = archive_entry_uid(e);
-    r->gid = archive_entry_gid(e);
-    r->mtime = archive_entry_mtime(e);
-    r->hardlink = dup_or_null(archive_entry_hardlink(e));
-    r->symlink = dup_or_null(archive_entry_symlink(e));
-    r->atime_set = archive_entry_atime_is_set(e);
-    r->ctime_set = archive_entry_ctime_is_set(e);
-    r->uname_set = archive_entry_uname(e) && *archive_entry_uname(e);
-  }
-  archive_read_free(a);
-  free(path);
-}
-
-static void free_tar(struct rtar *t)
-{
-  for (size_t i = 0; i < t->n; i++) {
-    free(t->e[i].name);
-    free(t->e[i].hardlink);
-    free(t->e[i].symlink);
-  }
-  free(t->e);
-}
-
+/* The entry called name, or NULL. */
 static const struct rent *entry(const struct rtar *t, const char *name)
 {
-  for (size_t i = 0; i < t->n; i++)
-    if (strcmp(t->e[i].name, name) == 0)
-      return &t->e[i];
-  return NULL;
+  return find_entry(t, name);
 }
 
 struct fx {

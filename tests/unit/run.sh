@@ -29,7 +29,7 @@ for t in "$@"; do
   n=${n:-0} f=${f:-0}
   p=$((n - s - f))
   if [ -z "$line" ] || { [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; }; then
-    echo "$name: crashed (exit $st)"
+    echo "$name: crashed or gave no result line (exit $st)"
     f=$((f + 1))
   fi
   if [ -z "$plan" ]; then
