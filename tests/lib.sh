@@ -1,6 +1,9 @@
-# Shared helpers for the shell test suites (tests/cli, tests/e2e).
-# A test file sources this, calls `t_ok`/`t_fail` or the check helpers, and
-# every result line goes to $S2I_RESULTS_TMP for run-shell-suite.sh to count.
+# shellcheck shell=bash
+# Shared helpers for the shell test suites (tests/*/test_*.sh).
+# A test file sources this, declares its plan (`t_plan N`), calls
+# `t_ok`/`t_fail`/`t_skip` or the check helpers, and every result line goes
+# to $S2I_RESULTS_TMP for run-shell-suite.sh to count.  A file that cannot
+# run here says why with `t_skip_all REASON` (or t_need / t_need_root).
 set -u
 
 S2I=${S2I_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/s2i}
