@@ -8,17 +8,6 @@ LEKTOR_DEFAULTS=$TOP/builders/lektor/whiskey
 export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 chmod 755 "$T_DIR"
 
-# b_need CMD...: skip the whole file (one failing line) when a tool is missing.
-b_need() {
-  local c
-  for c in "$@"; do
-    if ! command -v "$c" >/dev/null 2>&1 && [ ! -e "$c" ]; then
-      t_fail "$(basename "$0"): $c is not installed (apt-get install nginx apache2-bin libapache2-mod-wsgi-py3 lektor python3-venv)"
-      exit 0
-    fi
-  done
-}
-
 # b_env NAME: a fresh app tree $T_DIR/NAME with dest/src, data, tmp.
 b_env() {
   B_ROOT=$T_DIR/$1
@@ -54,6 +43,7 @@ b_assemble() { b_own; b_as_user "$BB/assemble"; }
 # b_start LOG: starts run in the background (output piped, as a container
 # runtime does), sets B_PORT and B_PID; b_stop kills it.
 b_start() {
+  # run takes its port from $PORT and does not report it: a guessed one.
   B_PORT=$(t_port)
   export PORT=$B_PORT
   b_own

@@ -1,7 +1,8 @@
 #!/bin/bash
 # assemble and save-artifacts on this host against temporary directories.
 source "$(dirname "$0")/common.sh"
-b_need /usr/bin/python3
+t_plan 24
+t_need /usr/bin/python3
 
 b_env hooks
 b_venv

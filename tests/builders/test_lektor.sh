@@ -2,12 +2,13 @@
 # The lektor builder's default .whiskey (builders/lektor/whiskey) on the
 # Lektor quickstart site, whose project file name has a space in it.
 source "$(dirname "$0")/common.sh"
-b_need lektor nginx
+t_plan 12
+t_need lektor nginx
 
 b_env lektor
 export WHISKEY_DEFAULTS=$LEKTOR_DEFAULTS
 rmdir "$S2I_DESTINATION/src"
-printf 'My Site\n\n\n\n\n\n\n' | timeout 60 lektor quickstart --name "My Site" --path "$S2I_DESTINATION/src" > "$T_DIR/qs.log" 2>&1
+fx_quickstart "$S2I_DESTINATION/src"
 t_check "quickstart project has a spaced project file" test -f "$S2I_DESTINATION/src/My Site.lektorproject"
 b_assemble > "$T_DIR/a.log" 2>&1
 t_eq "assemble with the default lektor build hook" "$?" 0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run on this host: real nginx and Apache httpd + mod_wsgi, curl on loopback.
 source "$(dirname "$0")/common.sh"
-b_need nginx /usr/sbin/apache2 /usr/lib/apache2/modules/mod_wsgi.so /usr/bin/python3
+t_plan 24
+t_need nginx /usr/sbin/apache2 /usr/lib/apache2/modules/mod_wsgi.so /usr/bin/python3
 
 hello='import os
 def application(environ, start_response):

@@ -2,6 +2,7 @@
 # Where run writes its server config: only into directories this user
 # alone controls, never through a symlink or into a prepared directory.
 source "$(dirname "$0")/common.sh"
+t_plan 15
 
 dry() { S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/out" 2>&1; }
 # The server directory run used, from the printed command line.

@@ -1,27 +1,10 @@
-# Fixtures shared by the CLI and e2e suites: the busybox test builder and a
-# small Git repository with a web page.
+# Shared by the CLI and e2e suites: the busybox test builder ($BUILDER, from
+# tests/fixtures) and checks on what a build leaves behind.
 # shellcheck source=../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-BUILDER=$BUILD/fixtures/busybox-builder.tar
-"$TOP/tests/fixtures/busybox-builder.sh" "$BUILDER"
+fx_busybox_builder
 export S2I_CACHE_DIR=$BUILD/cache
-
-# make_repo DIR: a Git repository with index.html and one commit.
-make_repo() {
-  local d=$1
-  mkdir -p "$d"
-  git -C "$d" init -q -b main
-  echo '<h1>Hello from s2i</h1>' > "$d/index.html"
-  echo 'secret' > "$d/notes.md"
-  printf 'notes.md\n' > "$d/.s2iignore"
-  mkdir -p "$d/.s2i"
-  printf '# build env\nGREETING=hello=world\n' > "$d/.s2i/environment"
-  git -C "$d" add -A
-  GIT_AUTHOR_DATE='2024-01-02T03:04:05+0100' GIT_COMMITTER_DATE='2024-01-02T03:04:05+0100' \
-    git -C "$d" -c user.name='Ada Lovelace' -c user.email=ada@example.com \
-    commit -q -m 'First page' -m 'Body text'
-}
 
 # leftovers: print mounts, sandbox processes and temp dirs a build left.
 leftovers() {
@@ -33,3 +16,6 @@ leftovers() {
 label_of() {
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"].get("Labels",{}).get(sys.argv[2],""))' "$1" "$2"
 }
+
+# make_repo DIR: the old name of fx_site_repo (tests/e2e/test_verify.sh).
+make_repo() { fx_site_repo "$@"; }

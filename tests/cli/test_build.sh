@@ -2,9 +2,10 @@
 # s2i build against a real Git repository and the busybox test builder; the
 # result is read by skopeo (both transports) as a user would.
 . "$(dirname "$0")/common.sh"
+t_plan 31
 
 repo=$T_DIR/repo
-make_repo "$repo"
+fx_site_repo "$repo"
 out=$T_DIR/site.tar
 
 t_check "build from a local Git repository" \
@@ -54,7 +55,7 @@ t_eq "two builds with SOURCE_DATE_EPOCH give one digest" "$d1" "$d2"
 
 # Options after positional arguments, context dir, refs, file:// clone.
 mkdir -p "$repo/sub" && echo sub > "$repo/sub/page.txt"
-git -C "$repo" add -A && git -C "$repo" -c user.name=A -c user.email=a@b commit -qm second
+fx_commit "$repo" second
 git -C "$repo" tag v2
 t_check "context dir + options after positionals" \
   "$S2I" build "file://$repo" "$BUILDER" site:2 --context-dir sub -r v2 -o "$T_DIR/s2.tar"

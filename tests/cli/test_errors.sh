@@ -2,9 +2,10 @@
 # Bad input: one clear message naming the thing, a non-zero exit, nothing at
 # -o, no leftover mounts, processes or temp dirs.
 . "$(dirname "$0")/common.sh"
+t_plan 23
 
 repo=$T_DIR/repo
-make_repo "$repo"
+fx_site_repo "$repo"
 out=$T_DIR/out.tar
 
 # expect_fail DESCRIPTION PATTERN CMD...: fails non-zero, stderr matches,
@@ -84,7 +85,7 @@ t_check "nothing written outside the layer" test ! -e "$S2I_CACHE_DIR/layers/esc
 
 # A failing assemble: its exit code and its last lines are shown.
 fail_repo=$T_DIR/fail
-make_repo "$fail_repo"
+fx_site_repo "$fail_repo"
 printf '#!/bin/sh\necho "compiling widgets"\necho "error: widget 42 is broken" >&2\nexit 3\n' > "$fail_repo/.s2i/action"
 chmod +x "$fail_repo/.s2i/action"
 expect_fail "failing assemble names its exit code" "failed with exit code 3" \
@@ -95,18 +96,21 @@ expect_fail "failing assemble, quiet, still shows last lines" "widget 42 is brok
 
 # SIGINT mid-build: exits, no output, nothing left behind.
 slow=$T_DIR/slow
-make_repo "$slow"
+fx_site_repo "$slow"
 printf '#!/bin/sh\necho started\nexec sleep 37\n' > "$slow/.s2i/action"
 chmod +x "$slow/.s2i/action"
 rm -f "$out"
 "$S2I" build --copy "$slow" "$BUILDER" x:1 -o "$out" > "$T_DIR/int.txt" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q started "$T_DIR/int.txt" && break; sleep 0.1; done
+t_wait 10 grep -q started "$T_DIR/int.txt"
+kids=$(t_descendants $pid)   # s2i's sandbox, the assemble script's sleep
+sleeper=$(for k in $kids; do grep -qx sleep "/proc/$k/comm" 2>/dev/null && echo "$k"; done)
 kill -INT $pid
 st=0
 wait $pid || st=$?
 t_eq "SIGINT mid-build exits 130" "$st" "130"
-sleep 0.2
-if pgrep -f 'sleep 37' >/dev/null; then t_fail "SIGINT left assemble running"; pkill -f 'sleep 37'; else t_ok "SIGINT left no process"; fi
+# shellcheck disable=SC2086
+if [ -n "$sleeper" ] && t_wait 5 t_all_gone $kids; then t_ok "SIGINT left no process"
+else t_fail "SIGINT left assemble running (or its sleep never started): ${kids:-none}"; kill -KILL $kids 2>/dev/null; fi
 t_check "SIGINT left no file at -o" test ! -e "$out"
 t_check "SIGINT left no mounts or temp dirs" test -z "$(leftovers)"

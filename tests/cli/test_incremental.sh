@@ -3,6 +3,7 @@
 # the next assemble at /tmp/artifacts; checked as a user sees it, in the
 # output image's application layer and in what the command prints.
 . "$(dirname "$0")/common.sh"
+t_plan 28
 
 # variant NAME SAVE-ARTIFACTS-BODY [FILE-TO-ADD]: the busybox builder plus
 # an assemble that restores /tmp/artifacts/cache and counts builds in

@@ -3,6 +3,7 @@
 # layer (the tarball extracted with tar), Env, labels, User and Cmd from
 # `skopeo inspect --config`, and what the command prints.
 . "$(dirname "$0")/common.sh"
+t_plan 133
 
 L=io.openshift.s2i.build
 
@@ -157,12 +158,9 @@ printf '%s\n' '#!/bin/sh' 'set -e' 'cp -Rf /tmp/src/. /opt/app-root/src/' \
   'echo from-http-url > /opt/app-root/src/marker.txt' > "$T_DIR/hscripts/assemble"
 printf '%s\n' '#!/bin/sh' '# injected run from http' 'exec httpd -f -p 8080 -h /opt/app-root/src' \
   > "$T_DIR/hscripts/run"
-port=$(t_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$T_DIR/hscripts" "$port" \
-  > "$T_DIR/http.log" 2>&1 &
-http_pid=$!
-t_defer "kill $http_pid"
-if t_wait_http "http://127.0.0.1:$port/assemble" 10; then
+t_http_server "$T_DIR/hscripts"
+port=$T_HTTP_PORT http_pid=$T_HTTP_PID
+if [ -n "$port" ] && t_wait_http "http://127.0.0.1:$port/assemble" 10; then
   t_ok "local script server is up"
   out=$T_DIR/httpurl.tar
   t_check "build with --scripts-url http://127.0.0.1:$port/" \
@@ -185,13 +183,13 @@ wait "$http_pid" 2>/dev/null
 
 # ---- --exclude -------------------------------------------------------------
 repo=$T_DIR/exrepo
-make_repo "$repo"
+fx_site_repo "$repo"
 mkdir -p "$repo/logs"
 echo log > "$repo/app.log"
 echo log > "$repo/logs/debug.log"
 echo keep > "$repo/logs/keep.txt"
 echo 'x' > "$repo/.gitignore"
-git -C "$repo" add -A && git -C "$repo" -c user.name=A -c user.email=a@b commit -qm logs
+fx_commit "$repo" logs
 out=$T_DIR/exclude.tar
 t_check "build with --exclude '\\.log\$'" \
   "$S2I" build -q "$repo" "$BUILDER" ex:1 --exclude '\.log$' -o "$out"
@@ -227,7 +225,7 @@ layer_list "$out" "$T_DIR/plain-layer.txt"
 t_grep "plain dir: page in the layer" 'opt/app-root/src/index.html$' "$T_DIR/plain-layer.txt"
 
 repo=$T_DIR/dirty
-make_repo "$repo"
+fx_site_repo "$repo"
 echo '<h1>uncommitted</h1>' > "$repo/index.html"
 echo new > "$repo/untracked.txt"
 out=$T_DIR/head.tar

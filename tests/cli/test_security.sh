@@ -3,6 +3,7 @@
 # assemble leaves behind must not reach the host through "..", symlinks or
 # capabilities.
 . "$(dirname "$0")/common.sh"
+t_plan 19
 
 secret=$T_DIR/host-secret.json
 echo '{"labels":[{"stolen":"HOSTSECRET"}]}' > "$secret"
@@ -21,7 +22,7 @@ no_secret() {
   --label "io.openshift.s2i.destination=/../../../../../../../../..$T_DIR/escape" \
   -o "$T_DIR/climb.tar" climb:1 >/dev/null
 repo=$T_DIR/repo
-make_repo "$repo"
+fx_site_repo "$repo"
 rm -f "$out"
 "$S2I" build -q "$repo" "$T_DIR/climb.tar" x:1 -o "$out" > "$T_DIR/err.txt" 2>&1
 t_eq "destination with .. is refused" "$?" "1"
@@ -32,7 +33,7 @@ t_check "/tmp kept its mode" test "$(stat -c %a /tmp)" = 1777
 # A repository whose .s2i/bin/run and .s2i/environment are symlinks to
 # host files.
 evil=$T_DIR/evil
-make_repo "$evil"
+fx_site_repo "$evil"
 ln -sf "$secret" "$evil/.s2i/environment"
 rm -f "$out"
 "$S2I" build -q --copy "$evil" "$BUILDER" x:1 -o "$out" > "$T_DIR/err.txt" 2>&1
@@ -41,7 +42,7 @@ t_grep "the error names .s2i/environment" '\.s2i/environment' "$T_DIR/err.txt"
 no_secret "the host file behind .s2i/environment stays out" "$out"
 
 evil2=$T_DIR/evil2
-make_repo "$evil2"
+fx_site_repo "$evil2"
 mkdir -p "$evil2/.s2i/bin"
 ln -sf "$secret" "$evil2/.s2i/bin/run"
 rm -f "$out"
@@ -52,7 +53,7 @@ no_secret "the host file behind .s2i/bin/run stays out" "$out"
 
 # assemble plants image_metadata.json as a symlink to a host file.
 evil3=$T_DIR/evil3
-make_repo "$evil3"
+fx_site_repo "$evil3"
 printf '#!/bin/sh\nmkdir -p /tmp/.s2i\nln -s %s /tmp/.s2i/image_metadata.json\n' "$secret" > "$evil3/.s2i/action"
 chmod +x "$evil3/.s2i/action"
 rm -f "$out"
@@ -63,7 +64,7 @@ no_secret "the host file behind image_metadata.json stays out" "$out"
 
 # A root assemble keeps only a small capability set and cannot gain more.
 caps=$T_DIR/caps
-make_repo "$caps"
+fx_site_repo "$caps"
 printf '#!/bin/sh\ngrep -E "^(CapBnd|CapEff|NoNewPrivs)" /proc/self/status > /opt/app-root/src/status.txt\nmknod /opt/app-root/src/disk b 8 0 2>/dev/null && echo made >> /opt/app-root/src/status.txt\nexit 0\n' > "$caps/.s2i/action"
 chmod +x "$caps/.s2i/action"
 t_check "root assemble builds" "$S2I" build -q --copy --assemble-user 0 "$caps" "$BUILDER" x:1 -o "$out"

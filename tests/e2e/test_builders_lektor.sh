@@ -6,6 +6,7 @@
 # as build/artifacts/lektor-quickstart.png.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
+t_plan 88
 bld_builders
 
 # --- The layers: lektor.tar is python.tar's layers (same digests) + its own.
@@ -19,10 +20,10 @@ if [ "$(wc -l < "$T_DIR/lk.layers")" -gt "$npy" ]; then t_ok "lektor.tar adds it
 
 # --- A plain quickstart site, no .whiskey: the builder's defaults.
 site=$T_DIR/site
-bld_quickstart "$site"
+fx_quickstart "$site"
 t_check "lektor quickstart made a project with a spaced file name" test -f "$site/My Site.lektorproject"
 t_check "the quickstart project has no .whiskey" test ! -e "$site/.whiskey"
-bld_commit "$site"
+fx_commit "$site" site
 bld_image plain "$site" "$LK_TAR"
 bld_layers "$IMG_TAR" > "$T_DIR/app.layers"
 t_eq "the app image is built on lektor.tar's layers" \
@@ -70,24 +71,28 @@ done
 
 # One page in a real browser; the screenshot is kept as a test artifact.
 shot=$ARTIFACTS/lektor-quickstart.png
-if bld_chromium "http://127.0.0.1:$PORT_H/" "$shot"; then t_ok "headless Chromium loaded the site"; else
-  t_fail "headless Chromium failed"; tail -n 5 "$T_DIR/chromium.log" | sed 's/^/    # /'; fi
-t_eq "the screenshot is a 1024x768 PNG ($shot)" "$(bld_png_size "$shot" 2>/dev/null)" 1024x768
-size=$(stat -c %s "$shot" 2>/dev/null || echo 0)
-if [ "$size" -gt 10000 ]; then t_ok "the screenshot is not blank ($size bytes)"; else
-  t_fail "the screenshot is $size bytes (blank page?)"; fi
+if ! command -v chromium > /dev/null 2>&1; then
+  t_skip "chromium is not installed (scripts/deps.sh installs it): no screenshot" 3
+else
+  if bld_chromium "http://127.0.0.1:$PORT_H/" "$shot"; then t_ok "headless Chromium loaded the site"; else
+    t_fail "headless Chromium failed"; tail -n 5 "$T_DIR/chromium.log" | sed 's/^/    # /'; fi
+  t_eq "the screenshot is a 1024x768 PNG ($shot)" "$(bld_png_size "$shot" 2>/dev/null)" 1024x768
+  size=$(stat -c %s "$shot" 2>/dev/null || echo 0)
+  if [ "$size" -gt 10000 ]; then t_ok "the screenshot is not blank ($size bytes)"; else
+    t_fail "the screenshot is $size bytes (blank page?)"; fi
+fi
 bld_stop
 
 # --- The seed's own .whiskey files, verbatim, and a non-executable hook.
 seed=$T_DIR/seed
-bld_quickstart "$seed"
+fx_quickstart "$seed"
 mkdir -p "$seed/.whiskey/action_hooks"
 printf '#!/bin/sh\nlektor build --output-path /data\n' > "$seed/.whiskey/action_hooks/build"
 chmod 755 "$seed/.whiskey/action_hooks/build"
 printf -- '--application-type static --document-root /data\n' > "$seed/.whiskey/server_args"
 printf '#!/bin/sh\ntouch /data/pre-build-ran\n' > "$seed/.whiskey/action_hooks/pre-build"
 chmod 644 "$seed/.whiskey/action_hooks/pre-build"
-bld_commit "$seed"
+fx_commit "$seed" site
 bld_image seed "$seed" "$LK_TAR"
 rm -f "$IMG_TAR"
 log=$T_DIR/seed.build.log

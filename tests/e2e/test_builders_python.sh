@@ -5,6 +5,7 @@
 # options; an unknown option; a failing build hook.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
+t_plan 52
 bld_builders
 
 # --- One image, several ways to run it: wsgi.py at the top, a module with
@@ -14,7 +15,7 @@ bld_wsgi "$app/wsgi.py" application 'Hello World!'
 bld_wsgi "$app/hello.py" app 'Hello from hello:app'
 bld_wsgi "$app/api/wsgi.py" application 'Hello from APP_HOME'
 bld_wsgi "$app/api/greet.py" app 'Hello from api/greet:app'
-bld_commit "$app"
+fx_commit "$app" site
 bld_image hello "$app" "$PY_TAR"
 rm -f "$IMG_TAR"
 hello=$IMG
@@ -47,8 +48,8 @@ t_eq "APP_HOME=api APP_MODULE=greet:app: the module is found in APP_HOME" \
   "$(bld_get /; cat "$T_DIR/body")" '200Hello from api/greet:app'
 bld_stop
 
-port8080=$(t_port)
-CPORT=9090 bld_run port "$hello" -e PORT=9090 -p "127.0.0.1:$port8080:8080"
+CPORT=9090 bld_run port "$hello" -e PORT=9090 -p "127.0.0.1::8080"
+port8080=$(t_podman_port "$CID" 8080)
 bld_up "PORT=9090: the container answers on 9090" /
 t_eq "PORT=9090: the app answers there" "$(bld_get /; cat "$T_DIR/body")" '200Hello World!'
 t_eq "PORT=9090: nothing listens on 8080" \
@@ -76,7 +77,7 @@ cat > "$args/.whiskey/server_args" <<'ARGS'
 --processes 2 --threads 3
 wsgi.py
 ARGS
-bld_commit "$args"
+fx_commit "$args" site
 bld_image args "$args" "$PY_TAR"
 rm -f "$IMG_TAR"
 bld_run args "$IMG"
@@ -108,7 +109,7 @@ bad=$T_DIR/bad
 bld_wsgi "$bad/wsgi.py" application 'Hello World!'
 mkdir -p "$bad/.whiskey"
 echo '--processes 2 --frobnicate-widgets 3 wsgi.py' > "$bad/.whiskey/server_args"
-bld_commit "$bad"
+fx_commit "$bad" site
 bld_image bad "$bad" "$PY_TAR"
 rm -f "$IMG_TAR"
 bld_run bad "$IMG"
@@ -131,7 +132,7 @@ mkdir -p "$fail/.whiskey/action_hooks"
 printf '#!/bin/sh\necho "compiling the frobnicator"\necho "frobnicator: out of cheese" >&2\nexit 7\n' \
   > "$fail/.whiskey/action_hooks/build"
 chmod 755 "$fail/.whiskey/action_hooks/build"
-bld_commit "$fail"
+fx_commit "$fail" site
 out=$T_DIR/fail.tar
 for q in "" -q; do
   what="failing build hook${q:+ ($q)}"

@@ -3,9 +3,10 @@
 # load, a random UID in group 0, read-only root, an emptyDir-like /tmp
 # (mode 0777, no sticky bit), all capabilities dropped.
 . "$(dirname "$0")/../cli/common.sh"
+t_plan 11
 
 repo=$T_DIR/repo
-make_repo "$repo"
+fx_site_repo "$repo"
 out=$T_DIR/site.tar
 name=localhost/s2i-e2e-site:$$
 
@@ -15,11 +16,11 @@ t_defer "podman rmi -f $name"
 
 emptydir=$T_DIR/emptydir
 mkdir -p "$emptydir" && chmod 0777 "$emptydir"
-port=$(t_port)
 cid=$(podman run -d -u 123456:0 --read-only --read-only-tmpfs=false \
   -v "$emptydir:/tmp" --cap-drop ALL --security-opt no-new-privileges \
-  -p "127.0.0.1:$port:8080" "$name" 2>"$T_DIR/run.err")
+  -p "127.0.0.1::8080" "$name" 2>"$T_DIR/run.err")
 t_defer "podman rm -f $cid"
+port=$(t_podman_port "$cid" 8080)
 if t_wait_http "http://127.0.0.1:$port/index.html" 10; then
   t_ok "serves as uid 123456 on a read-only root"
 else
@@ -44,9 +45,9 @@ t_check "upload/src holds the source" test -f "$T_DIR/df/upload/src/index.html"
 dfname=localhost/s2i-e2e-df:$$
 t_check "podman build of the Dockerfile" timeout 300 podman build -q -t "$dfname" "$T_DIR/df"
 t_defer "podman rmi -f $dfname"
-port2=$(t_port)
-cid2=$(podman run -d -u 123456:0 --read-only -p "127.0.0.1:$port2:8080" "$dfname" 2>/dev/null)
+cid2=$(podman run -d -u 123456:0 --read-only -p "127.0.0.1::8080" "$dfname" 2>/dev/null)
 t_defer "podman rm -f $cid2"
+port2=$(t_podman_port "$cid2" 8080)
 if t_wait_http "http://127.0.0.1:$port2/index.html" 10; then
   t_ok "the Dockerfile-built image serves the same page"
 else

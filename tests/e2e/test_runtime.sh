@@ -5,6 +5,7 @@
 # (0777, NO sticky bit), capabilities dropped.  Each seed failure is
 # checked, with --no-runtime as the control that shows the check can fail.
 . "$(dirname "$0")/../cli/common.sh"
+t_plan 19
 
 DEB=$SHARED/fixtures/debian-builder.tar
 "$TOP/tests/fixtures/debian-builder.sh" "$DEB"
@@ -36,23 +37,24 @@ PY
 emptydir() { local d; d=$(mktemp -d "$T_DIR/emptydir.XXXXXX"); chmod 0777 "$d"; echo "$d"; }
 UIDN=1000650000
 
-# start NAME IMAGE_TAR: load and run hostile; prints the container id.
+# start NAME IMAGE_TAR: load and run hostile, port 8080 published on a
+# loopback port the kernel picks; prints the container id.
 start() {
-  local name=localhost/s2i-rt-$1:$$ port=$3
+  local name=localhost/s2i-rt-$1:$$
   podman load -q -i "$2" >/dev/null
   t_defer "podman rmi -f $name"
   podman run -d -u "$UIDN:0" --passwd=false --read-only --read-only-tmpfs=false \
     -v "$(emptydir):/tmp" --cap-drop ALL --security-opt no-new-privileges \
-    -p "127.0.0.1:$port:8080" "$name"
+    -p "127.0.0.1::8080" "$name"
 }
 fact() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 "$S2I" build -q "$src" "$DEB" "localhost/s2i-rt-with:$$" -o "$T_DIR/with.tar"
 "$S2I" build -q --no-runtime "$src" "$DEB" "localhost/s2i-rt-without:$$" -o "$T_DIR/without.tar"
 
-port=$(t_port)
-cid=$(start with "$T_DIR/with.tar" "$port")
+cid=$(start with "$T_DIR/with.tar")
 t_defer "podman rm -f $cid"
+port=$(t_podman_port "$cid" 8080)
 if t_wait_http "http://127.0.0.1:$port/" 15; then t_ok "starts as uid $UIDN on a read-only root with a 0777 /tmp"
 else t_fail "did not start"; podman logs "$cid" 2>&1 | tail -5 | sed 's/^/    # /'; fi
 curl -fsS "http://127.0.0.1:$port/" > "$T_DIR/with.json"
@@ -71,8 +73,14 @@ t_eq "podman exec python getpass works" \
   "default"
 
 # Orphans are reaped by PID 1.
+# Five orphans that end after 0.3 s: wait (at most 10 s) until none of them
+# runs and no zombie is left; a PID 1 that never reaps keeps all five.
 podman exec "$cid" sh -c 'for i in 1 2 3 4 5; do (sleep 0.3 &); done; exit 0'
-sleep 1.5
+settled() {
+  podman exec "$cid" sh -c "cat /proc/[0-9]*/stat 2>/dev/null |
+    awk '\$2 == \"(sleep)\" && \$3 != \"Z\" {s++} \$3 == \"Z\" {z++} END {exit s + z > 0}'"
+}
+t_wait 10 settled || true
 z=$(podman exec "$cid" sh -c "cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z '" || true)
 t_eq "orphans reaped (no zombies)" "$z" "0"
 
@@ -84,9 +92,9 @@ if [ "$ms" -lt 3000 ]; then t_ok "SIGTERM stops it in ${ms} ms"; else t_fail "SI
 case "$st" in 0|143) t_ok "exit status after SIGTERM is $st" ;; *) t_fail "exit status after SIGTERM is $st" ;; esac
 
 # Control: the same app without the runtime layer shows the seed failures.
-port2=$(t_port)
-cid2=$(start without "$T_DIR/without.tar" "$port2")
+cid2=$(start without "$T_DIR/without.tar")
 t_defer "podman rm -f $cid2"
+port2=$(t_podman_port "$cid2" 8080)
 t_wait_http "http://127.0.0.1:$port2/" 5 || true
 podman logs "$cid2" > "$T_DIR/without.log" 2>&1
 t_grep "control: without the runtime, getpwuid fails for the UID (the seed's KeyError)" \

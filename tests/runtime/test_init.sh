@@ -4,6 +4,7 @@
 # PID 1 of a fresh pid namespace and as a subreaper, the child's signal
 # state, and how fast TERM stops it.  Every loop is bounded.
 . "$(dirname "$0")/../lib.sh"
+t_plan 42
 
 INIT=${S2I_INIT:-$BUILD/runtime/rootfs/usr/libexec/s2i-runtime/init}
 if [ ! -x "$INIT" ]; then
@@ -37,15 +38,22 @@ child_is() {
   [ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = "$2" ]
 }
 
-# reap_bg PID: wait for a background PID of this shell; a watchdog kills it
-# after 5 s.  Sets REAP_ST to its exit status.  The watchdog is a subshell
-# holding lib.sh's EXIT trap, so it is stopped with KILL, which runs no trap.
+# reap_bg PID: wait (at most 5 s, then KILL) for a background PID of this
+# shell to exit; sets REAP_ST to its exit status.  Until `wait` a child that
+# exited stays a zombie, so t_gone sees it end without reaping it.
 reap_bg() {
-  local wd
-  (sleep 5; kill -KILL "$1" 2>/dev/null) > /dev/null 2>&1 &
-  wd=$!
+  wait_until 5 t_gone "$1" || kill -KILL "$1" 2>/dev/null
   wait "$1"; REAP_ST=$?
-  kill -KILL "$wd" 2>/dev/null; wait "$wd" 2>/dev/null
+}
+
+# kids PID: the PIDs of PID's children.
+kids() { pgrep -P "$1"; }
+
+# n_alive PID...: how many of the PIDs still run.
+n_alive() {
+  local p n=0
+  for p in "$@"; do t_gone "$p" || n=$((n + 1)); done
+  echo "$n"
 }
 
 # ---- static, usage ----------------------------------------------------------
@@ -110,40 +118,54 @@ for pair in TERM:143 USR1:138 USR2:140 HUP:129 QUIT:131 INT:130; do
   fi
 done
 
+# start_app N INIT-COMMAND... sh -c SCRIPT: start it in the background and
+# wait (at most 5 s) until the app shell, init's child, has N children of
+# its own: then SCRIPT has set its traps.  Sets pid (init), app and bg.
+start_app() {
+  local want=$1
+  shift
+  "$@" &
+  pid=$!
+  wait_until 5 bash -c "c=\$(pgrep -P $pid); [ -n \"\$c\" ] && [ \$(pgrep -P \$c | wc -l) -eq $want ]" || true
+  app=$(kids "$pid")
+  bg=$(kids "$app")
+}
+
 # WINCH is forwarded too: the app sees it, init keeps running until the app
 # exits.
-mark=$((200000 + RANDOM))
-"$INIT" sh -c "trap 'exit 9' WINCH; sleep $mark & wait" &
-pid=$!
-wait_until 5 pgrep -f "^sleep $mark\$" > /dev/null || true
+start_app 1 "$INIT" sh -c "trap 'exit 9' WINCH; sleep 100 & wait"
 kill -WINCH "$pid"
 reap_bg "$pid"
 t_eq "SIGWINCH reaches the app" "$REAP_ST" 9
-pkill -KILL -f "sleep $mark" 2>/dev/null
+kill -KILL $bg 2>/dev/null
 
 # ---- group kill ---------------------------------------------------------------
-# group_case INIT-COMMAND...: app is a shell with two sleeps; TERM to init.
-# Sets st (init's status) and n, the marked sleeps still alive 1 s later.
+# (start_app, defined above, is used for WINCH too.)
+# group_case gone|alive INIT-COMMAND...: app is a shell with two sleeps;
+# TERM to init.  Sets st (init's status) and n, how many of the sleeps
+# still run: with "gone", once they have all ended (at most 5 s); with
+# "alive", right after init exits (no signal reaches them then).
 group_case() {
-  local mark=$((100000 + RANDOM)) pid
-  "$@" sh -c "sleep $mark & sleep $mark & wait" &
-  pid=$!
-  wait_until 5 bash -c "[ \$(pgrep -fc '^sleep $mark\$') -eq 2 ]" || true
+  local want=$1
+  shift
+  start_app 2 "$@" sh -c "sleep 100 & sleep 100 & wait"
   kill -TERM "$pid"
   reap_bg "$pid"
   st=$REAP_ST
-  sleep 1
-  n=$(pgrep -fc "^sleep $mark\$")
-  pkill -KILL -f "sleep $mark" 2>/dev/null   # the sleeps and their shell
+  # shellcheck disable=SC2086
+  [ "$want" = alive ] || wait_until 5 t_all_gone $bg || true
+  n=$(n_alive $bg)
+  [ "$(echo $bg | wc -w)" -eq 2 ] || n="not 2 sleeps: '$bg'"
+  kill -KILL $app $bg 2>/dev/null   # the sleeps and their shell
 }
-group_case "$INIT" -g
+group_case gone "$INIT" -g
 t_eq "-g: TERM kills the app's whole group (init exit)" "$st" 143
 t_eq "-g: no sleep of the group survives" "$n" 0
-group_case env S2I_INIT_KILL_GROUP=1 "$INIT"
+group_case gone env S2I_INIT_KILL_GROUP=1 "$INIT"
 t_eq "S2I_INIT_KILL_GROUP=1 acts like -g" "$n" 0
 # Control: without -g only the shell gets TERM; its sleeps survive.  This
 # shows the check above can fail.
-group_case "$INIT"
+group_case alive "$INIT"
 t_eq "without -g: TERM goes to the app alone (init exit)" "$st" 143
 t_eq "without -g: the app's background sleeps survive" "$n" 2
 
@@ -152,11 +174,16 @@ t_eq "without -g: the app's background sleeps survive" "$n" 2
 # whole namespace down if unshare is killed by a timeout.
 NS="unshare --pid --fork --kill-child --mount-proc"
 # The app makes 100 orphans (each sleep's parent subshell exits at once, so
-# they are reparented to PID 1), waits past their end, then counts zombies
-# in the namespace's /proc.
-ORPHANS='for i in $(seq 100); do (sleep 0.2 &); done
-sleep 1.5
-printf "%s " "$(cat /proc/[0-9]*/stat 2>/dev/null | awk "\$3 == \"Z\"" | wc -l)"
+# they are reparented to PID 1), waits until none of them runs any more
+# (at most 5 s), then until no zombie is left (at most 2 s, so a PID 1 that
+# never reaps shows them all) and counts the zombies in the namespace's /proc.
+ORPHANS='stats() { cat /proc/[0-9]*/stat 2>/dev/null; }
+for i in $(seq 100); do (sleep 0.2 &); done
+n=0; while [ $n -lt 100 ] && stats | awk "\$2 == \"(sleep)\" && \$3 != \"Z\" {f=1} END {exit !f}"; do
+  sleep 0.05; n=$((n + 1)); done
+n=0; while [ $n -lt 40 ] && stats | awk "\$3 == \"Z\" {f=1} END {exit !f}"; do
+  sleep 0.05; n=$((n + 1)); done
+printf "%s " "$(stats | awk "\$3 == \"Z\"" | wc -l)"
 echo $$'
 out=$(timeout -k 2 30 $NS "$INIT" sh -c "$ORPHANS")
 st=$?
@@ -187,18 +214,33 @@ reap_bg "$upid"
 PID1_TERM_MS=$(($(now_ms) - t0))
 t_eq "PID 1: SIGTERM stops the app, exit 143 (${PID1_TERM_MS} ms)" "$REAP_ST" 143
 # From inside: a PID 1 with no handler would drop TERM sent by the app.
+# (sleep 3 is only the bound: the trap ends the wait as soon as TERM comes.)
 timeout -k 2 10 $NS "$INIT" sh -c 'trap "exit 5" TERM; kill -TERM 1; sleep 3 & wait'
 t_eq "PID 1: TERM from inside the namespace is forwarded" "$?" 5
 
 # ---- subreaper when not PID 1 ------------------------------------------------
-# An orphan's parent exits at once; the orphan records its new parent, and
-# the app later counts zombies whose parent is init.
-SUB='(sh -c "sleep 0.3; awk \"/^PPid/{print \\\$2}\" /proc/\$\$/status > '"$T_DIR"'/ppid" &)
-sleep 1
-for s in /proc/[0-9]*/status; do
-  awk -v p="$PPID" "/^State:/{z=(\$2==\"Z\")} /^PPid:/{pp=\$2} END{if(z&&pp==p)print}" "$s" 2>/dev/null
-done | wc -l > '"$T_DIR"'/subzombies'
-"$INIT" sh -c "$SUB" &
+# An orphan's parent exits at once; the orphan waits until it has been
+# reparented (at most 2 s) and records its new parent; the app waits for
+# that record and then (at most 2 s) until no zombie of init is left, and
+# counts them.
+cat > "$T_DIR/orphan.sh" <<'SH'
+ppid() { awk '/^PPid/{print $2}' /proc/$$/status; }
+first=$(ppid) n=0
+while [ "$(ppid)" = "$first" ] && [ $n -lt 100 ]; do sleep 0.02; n=$((n + 1)); done
+ppid > "$1.tmp" && mv "$1.tmp" "$1"
+SH
+cat > "$T_DIR/sub.sh" <<'SH'
+zombies() {
+  for s in /proc/[0-9]*/status; do
+    awk -v p="$PPID" '/^State:/{z=($2=="Z")} /^PPid:/{pp=$2} END{if(z&&pp==p)print}' "$s" 2>/dev/null
+  done | wc -l
+}
+(sh "$1/orphan.sh" "$1/ppid" &)
+n=0; while [ ! -s "$1/ppid" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+n=0; while [ "$(zombies)" -gt 0 ] && [ $n -lt 40 ]; do sleep 0.05; n=$((n + 1)); done
+zombies > "$1/subzombies"
+SH
+"$INIT" sh "$T_DIR/sub.sh" "$T_DIR" &
 pid=$!
 reap_bg "$pid"
 t_eq "subreaper: app exits 0" "$REAP_ST" 0
@@ -219,6 +261,7 @@ t_eq "child: forwarded and tty signals not ignored (SigIgn & managed)" \
   "$(( 0x${ign:-ffffffffffffffff} & mask ))" 0
 
 # ---- no busy loop ----------------------------------------------------------------
+# Time itself is what is measured here: what init does while idle for 2.2 s.
 "$INIT" sleep 2.5 &
 pid=$!
 sleep 2.2
@@ -237,4 +280,6 @@ if command -v script > /dev/null; then
   read -r pg tpg < "$T_DIR/tty"
   if [ -n "${pg:-}" ] && [ "$pg" = "${tpg:-}" ]; then t_ok "app owns the terminal foreground"
   else t_fail "app owns the terminal foreground (pgid=${pg:-?} tpgid=${tpg:-?})"; fi
+else
+  t_skip "script (bsdutils) is not installed: no pty to check the terminal foreground"
 fi

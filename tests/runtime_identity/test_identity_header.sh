@@ -3,6 +3,7 @@
 # share: compiled with both compilers that build them (musl for the init,
 # gcc for the module) and checked case by case (identity_check.c).
 . "$(dirname "$0")/../lib.sh"
+t_plan 46
 
 SRC=$TOP/tests/runtime_identity/identity_check.c
 for cc in "${MUSL_CC:-musl-gcc}" "${NSS_S2I_CC:-gcc}"; do

@@ -2,13 +2,12 @@
 # prepare_environment() as the init runs it, outside containers: an
 # arbitrary UID in group 0, a temp root standing in for /tmp (S2I_TMP_ROOT).
 . "$(dirname "$0")/../lib.sh"
+t_plan 56
 
 INIT=$BUILD/runtime/rootfs/usr/libexec/s2i-runtime/init
 UID_=123456
 
-if [ "$(id -u)" != 0 ]; then
-  t_ok "# skip: needs root (setpriv)"; exit 0
-fi
+t_need_root "setpriv to another UID"
 if [ ! -x "$INIT" ]; then
   t_fail "the init is missing: $INIT (make all builds it)"; exit 0
 fi

@@ -124,10 +124,7 @@ static int have(const char *bin)
 {
   cleanup_free char *cmd = xasprintf("command -v %s >/dev/null 2>&1", bin);
 
-  if (system(cmd) == 0)
-    return 1;
-  printf("note: %s not installed, test skipped\n", bin);
-  return 0;
+  return system(cmd) == 0;
 }
 
 /* Run a shell command, return its stdout; *status gets the exit status. */
@@ -238,7 +235,7 @@ START_TEST(skopeo_inspects_ours)
   int st;
 
   if (!have("skopeo"))
-    return;
+    tu_skip("skopeo is not installed");
   for (int i = 0; i < 2; i++) {
     cleanup_free char *out =
         run(&st, "skopeo inspect %s:%s 2>&1", transports[i], ours);
@@ -262,7 +259,7 @@ START_TEST(podman_loads_ours)
   int st;
 
   if (!have("podman"))
-    return;
+    tu_skip("podman is not installed");
   if (access("tests/containers.conf", R_OK) == 0)
     setenv("CONTAINERS_CONF", "tests/containers.conf", 0);
   out = run(&st, "podman load -i %s 2>&1", ours);
@@ -289,7 +286,7 @@ START_TEST(reads_what_skopeo_writes)
   int st;
 
   if (!have("skopeo"))
-    return;
+    tu_skip("skopeo is not installed");
   for (size_t i = 0; i < sizeof(dests) / sizeof(dests[0]); i++) {
     cleanup_free char *dest = xasprintf(dests[i][0], dir);
     cleanup_free char *ref = xasprintf(dests[i][1], dir);
@@ -432,23 +429,15 @@ END_TEST
 
 static Suite *archive_suite(void)
 {
-  Suite *s = suite_create("archive");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s = tu_suite("archive", 120, &tc,
+                      TU_TESTS(read_back_every_transport, gzip_layer_round_trip,
+                               skopeo_inspects_ours, podman_loads_ours,
+                               reads_what_skopeo_writes, missing_file,
+                               not_a_tar, truncated_tar, tampered_blob,
+                               missing_blob, bad_json_and_no_manifest));
 
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, read_back_every_transport);
-  tcase_add_test(tc, gzip_layer_round_trip);
-  tcase_add_test(tc, skopeo_inspects_ours);
-  tcase_add_test(tc, podman_loads_ours);
-  tcase_add_test(tc, reads_what_skopeo_writes);
-  tcase_add_test(tc, missing_file);
-  tcase_add_test(tc, not_a_tar);
-  tcase_add_test(tc, truncated_tar);
-  tcase_add_test(tc, tampered_blob);
-  tcase_add_test(tc, missing_blob);
-  tcase_add_test(tc, bad_json_and_no_manifest);
-  suite_add_tcase(s, tc);
   return s;
 }
 

@@ -284,21 +284,13 @@ END_TEST
 
 static Suite *artifacts_suite(void)
 {
-  Suite *s = suite_create("artifacts");
-  TCase *tc = tcase_create("extract");
-
-  tcase_add_test(tc, extracts_owned_by_the_assemble_user);
-  tcase_add_test(tc, refuses_dotdot);
-  tcase_add_test(tc, refuses_absolute_paths);
-  tcase_add_test(tc, refuses_symlink_traversal);
-  tcase_add_test(tc, refuses_hard_links_out);
-  tcase_add_test(tc, refuses_devices);
-  tcase_add_test(tc, empty_stream_is_empty_archive);
-  tcase_add_test(tc, reads_the_stream_to_its_end);
-  tcase_add_test(tc, garbage_is_an_error);
-  tcase_add_test(tc, missing_dir_is_named);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("artifacts", 0, NULL,
+                  TU_TESTS(extracts_owned_by_the_assemble_user, refuses_dotdot,
+                           refuses_absolute_paths, refuses_symlink_traversal,
+                           refuses_hard_links_out, refuses_devices,
+                           empty_stream_is_empty_archive,
+                           reads_the_stream_to_its_end, garbage_is_an_error,
+                           missing_dir_is_named));
 }
 
 TU_MAIN(artifacts_suite)

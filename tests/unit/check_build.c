@@ -53,13 +53,9 @@ END_TEST
 
 static Suite *build_suite(void)
 {
-  Suite *s = suite_create("build");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, default_output_from_tag);
-  tcase_add_test(tc, missing_builder_is_named_and_nothing_is_written);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("build", 0, NULL,
+                  TU_TESTS(default_output_from_tag,
+                           missing_builder_is_named_and_nothing_is_written));
 }
 
 TU_MAIN(build_suite)

@@ -45,13 +45,8 @@ END_TEST
 
 static Suite *digest_suite(void)
 {
-  Suite *s = suite_create("digest");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, digest_known_value);
-  tcase_add_test(tc, digest_streaming_equals_buffer);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("digest", 0, NULL,
+                  TU_TESTS(digest_known_value, digest_streaming_equals_buffer));
 }
 
 TU_MAIN(digest_suite)

@@ -284,16 +284,9 @@ END_TEST
 
 static Suite *dockerfile_suite(void)
 {
-  Suite *s = suite_create("dockerfile");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, image_scripts_plain_dir);
-  tcase_add_test(tc, labels_and_env_quoted);
-  tcase_add_test(tc, injected_scripts);
-  tcase_add_test(tc, from_tarball_path);
-  tcase_add_test(tc, write_atomic);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("dockerfile", 0, NULL,
+                  TU_TESTS(image_scripts_plain_dir, labels_and_env_quoted,
+                           injected_scripts, from_tarball_path, write_atomic));
 }
 
 TU_MAIN(dockerfile_suite)

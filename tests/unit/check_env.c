@@ -93,16 +93,10 @@ END_TEST
 
 static Suite *env_suite(void)
 {
-  Suite *s = suite_create("env");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, set_get_replace);
-  tcase_add_test(tc, set_rejects_bad_names);
-  tcase_add_test(tc, load_file_format);
-  tcase_add_test(tc, load_file_error_names_file_and_line);
-  tcase_add_test(tc, load_missing_file);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite(
+      "env", 0, NULL,
+      TU_TESTS(set_get_replace, set_rejects_bad_names, load_file_format,
+               load_file_error_names_file_and_line, load_missing_file));
 }
 
 TU_MAIN(env_suite)

@@ -50,14 +50,10 @@ END_TEST
 
 static Suite *error_suite(void)
 {
-  Suite *s = suite_create("error");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, error_prefix_keeps_callee_message);
-  tcase_add_test(tc, error_exit_codes_and_interrupt);
-  tcase_add_test(tc, error_json_adapter_names_line);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("error", 0, NULL,
+                  TU_TESTS(error_prefix_keeps_callee_message,
+                           error_exit_codes_and_interrupt,
+                           error_json_adapter_names_line));
 }
 
 TU_MAIN(error_suite)

@@ -67,15 +67,9 @@ END_TEST
 
 static Suite *fs_suite(void)
 {
-  Suite *s = suite_create("fs");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, path_safety);
-  tcase_add_test(tc, mkdir_rm_tree);
-  tcase_add_test(tc, read_missing_names_path);
-  tcase_add_test(tc, write_atomic);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("fs", 0, NULL,
+                  TU_TESTS(path_safety, mkdir_rm_tree, read_missing_names_path,
+                           write_atomic));
 }
 
 TU_MAIN(fs_suite)

@@ -105,16 +105,10 @@ END_TEST
 
 static Suite *ignore_suite(void)
 {
-  Suite *s = suite_create("ignore");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, globs_and_comments);
-  tcase_add_test(tc, directory_rule_drops_subtree);
-  tcase_add_test(tc, negation_last_match_wins);
-  tcase_add_test(tc, empty_and_missing);
-  tcase_add_test(tc, load_file);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("ignore", 0, NULL,
+                  TU_TESTS(globs_and_comments, directory_rule_drops_subtree,
+                           negation_last_match_wins, empty_and_missing,
+                           load_file));
 }
 
 TU_MAIN(ignore_suite)

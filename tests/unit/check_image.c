@@ -128,15 +128,9 @@ END_TEST
 
 static Suite *image_suite(void)
 {
-  Suite *s = suite_create("image");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, scratch_config);
-  tcase_add_test(tc, setters_and_getters);
-  tcase_add_test(tc, layers_stay_consistent);
-  tcase_add_test(tc, open_errors);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("image", 0, NULL,
+                  TU_TESTS(scratch_config, setters_and_getters,
+                           layers_stay_consistent, open_errors));
 }
 
 TU_MAIN(image_suite)

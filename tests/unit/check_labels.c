@@ -175,16 +175,10 @@ END_TEST
 
 static Suite *labels_suite(void)
 {
-  Suite *s = suite_create("labels");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, apply_git_build);
-  tcase_add_test(tc, apply_plain_dir_no_context);
-  tcase_add_test(tc, metadata_good_file);
-  tcase_add_test(tc, metadata_missing_is_noop);
-  tcase_add_test(tc, metadata_errors_name_file);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("labels", 0, NULL,
+                  TU_TESTS(apply_git_build, apply_plain_dir_no_context,
+                           metadata_good_file, metadata_missing_is_noop,
+                           metadata_errors_name_file));
 }
 
 TU_MAIN(labels_suite)

@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "tarread.h"
 #include "testutil.h"
 
 #include "cleanup.h"
@@ -119,70 +120,12 @@ static void write_full(const char *path)
 
 /* ---- reading the layer back ---------------------------------------------- */
 
-struct rent {
-  char *name;
-  mode_t type, perm;
-  int64_t uid, mtime;
-  char *hardlink;
-  char *data;
-};
-
-struct rtar {
-  struct rent *e;
-  size_t n;
-};
-
-static char *read_data(struct archive *a, int64_t size)
-{
-  char *buf = xmalloc((size_t)size + 1);
-
-  ck_assert_int_eq(archive_read_data(a, buf, (size_t)size), size);
-  buf[size] = '\0';
-  return buf;
-}
-
-static void read_layer(struct rtar *t, struct s2i_store *st, const char *digest)
-{
-  cleanup_free char *path = s2i_store_blob_path(st, digest);
-  struct archive *a = archive_read_new();
-  struct archive_entry *e;
-
-  memset(t, 0, sizeof(*t));
-  archive_read_support_format_tar(a);
-  ck_assert_int_eq(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
-  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    struct rent *r;
-    const char *h = archive_entry_hardlink(e);
-    t->e = xrealloc(t->e, (t->n + 1) * sizeof(*t->e));
-    r = &t->e[t->n++];
-    r->name = xstrdup(archive_entry_pathname(e));
-    r->type = archive_entry_filetype(e);
-    r->perm = archive_entry_perm(e);
-    r->uid = archive_entry_uid(e);
-    r->mtime = archive_entry_mtime(e);
-    r->hardlink = h ? xstrdup(h) : NULL;
-    r->data = read_data(a, archive_entry_size(e));
-  }
-  archive_read_free(a);
-}
-
-static void free_layer(struct rtar *t)
-{
-  for (size_t i = 0; i < t->n; i++) {
-    free(t->e[i].name);
-    free(t->e[i].hardlink);
-    free(t->e[i].data);
-  }
-  free(t->e);
-}
-
 static const struct rent *entry(const struct rtar *t, const char *name)
 {
-  for (size_t i = 0; i < t->n; i++)
-    if (strcmp(t->e[i].name, name) == 0)
-      return &t->e[i];
-  ck_abort_msg("no entry %s in the layer", name);
-  return NULL;
+  const struct rent *r = find_entry(t, name);
+
+  ck_assert_msg(r != NULL, "no entry %s in the layer", name);
+  return r;
 }
 
 struct fx {
@@ -212,12 +155,12 @@ static void fx_diff(struct fx *f)
   ck_assert_str_eq(f->layer.media_type, S2I_MEDIA_OCI_LAYER);
   ck_assert_str_eq(f->layer.digest, f->layer.diff_id);
   ck_assert(s2i_store_has_blob(f->store, f->layer.digest));
-  read_layer(&f->t, f->store, f->layer.digest);
+  read_tar(&f->t, f->store, f->layer.digest);
 }
 
 static void fx_close(struct fx *f)
 {
-  free_layer(&f->t);
+  free_tar(&f->t);
   free(f->layer.media_type);
   s2i_store_free(f->store);
   free(f->base);
@@ -325,7 +268,7 @@ START_TEST(same_input_same_digest)
   struct fx a, b;
 
   fx_diff(&a);
-  sleep(1); /* a timestamp taken from the clock would now differ */
+  tu_next_second(); /* a timestamp taken from the clock would now differ */
   fx_diff(&b);
   ck_assert_str_eq(a.layer.digest, b.layer.digest);
   fx_close(&a);
@@ -375,11 +318,11 @@ START_TEST(dir_replaced_by_symlink)
   r = s2i_layer_diff(&l, base, full, store, &err);
   ck_assert_msg(r == 0, "layer diff: %s", err ? err->msg : "?");
   ck_assert(!s2i_fs_exists(escaped));
-  read_layer(&t, store, l.digest);
+  read_tar(&t, store, l.digest);
   ck_assert_uint_eq(t.n, 1);
   ck_assert_str_eq(t.e[0].name, "conf");
   ck_assert_int_eq(t.e[0].type, AE_IFLNK);
-  free_layer(&t);
+  free_tar(&t);
   free(l.media_type);
   s2i_store_free(store);
   tu_rmdir(dir);
@@ -408,19 +351,11 @@ END_TEST
 
 static Suite *layer_diff_suite(void)
 {
-  Suite *s = suite_create("layer_diff");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, exactly_the_changes);
-  tcase_add_test(tc, entries_carry_full_attributes);
-  tcase_add_test(tc, whiteouts_for_deletions);
-  tcase_add_test(tc, hard_link_brings_its_target);
-  tcase_add_test(tc, same_input_same_digest);
-  tcase_add_test(tc, dir_replaced_by_symlink);
-  tcase_add_test(tc, missing_input_named);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("layer_diff", 30, NULL,
+                  TU_TESTS(exactly_the_changes, entries_carry_full_attributes,
+                           whiteouts_for_deletions, hard_link_brings_its_target,
+                           same_input_same_digest, dir_replaced_by_symlink,
+                           missing_input_named));
 }
 
 TU_MAIN(layer_diff_suite)

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <sys/xattr.h>
 
+#include "tarread.h"
 #include "testutil.h"
 
 #include "image.h"
@@ -14,72 +15,10 @@
 #include "store.h"
 #include "strv.h"
 
-/* What a tar entry said, read back with libarchive. */
-struct rent {
-  char *name;
-  mode_t type;
-  mode_t perm;
-  int64_t size, uid, gid, mtime;
-  char *hardlink, *symlink;
-  int atime_set, ctime_set, uname_set;
-};
-
-struct rtar {
-  struct rent *e;
-  size_t n;
-};
-
-static char *dup_or_null(const char *s)
-{
-  return s ? xstrdup(s) : NULL;
-}
-
-static void read_tar(struct rtar *t, struct s2i_store *st, const char *digest)
-{
-  char *path = s2i_store_blob_path(st, digest);
-  struct archive *a = archive_read_new();
-  struct archive_entry *e;
-
-  memset(t, 0, sizeof(*t));
-  archive_read_support_format_tar(a);
-  ck_assert_int_eq(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
-  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    struct rent *r;
-    t->e = xrealloc(t->e, (t->n + 1) * sizeof(*t->e));
-    r = &t->e[t->n++];
-    r->name = xstrdup(archive_entry_pathname(e));
-    r->type = archive_entry_filetype(e);
-    r->perm = archive_entry_perm(e);
-    r->size = archive_entry_size(e);
-    r->uid = archive_entry_uid(e);
-    r->gid = archive_entry_gid(e);
-    r->mtime = archive_entry_mtime(e);
-    r->hardlink = dup_or_null(archive_entry_hardlink(e));
-    r->symlink = dup_or_null(archive_entry_symlink(e));
-    r->atime_set = archive_entry_atime_is_set(e);
-    r->ctime_set = archive_entry_ctime_is_set(e);
-    r->uname_set = archive_entry_uname(e) && *archive_entry_uname(e);
-  }
-  archive_read_free(a);
-  free(path);
-}
-
-static void free_tar(struct rtar *t)
-{
-  for (size_t i = 0; i < t->n; i++) {
-    free(t->e[i].name);
-    free(t->e[i].hardlink);
-    free(t->e[i].symlink);
-  }
-  free(t->e);
-}
-
+/* The entry called name, or NULL. */
 static const struct rent *entry(const struct rtar *t, const char *name)
 {
-  for (size_t i = 0; i < t->n; i++)
-    if (strcmp(t->e[i].name, name) == 0)
-      return &t->e[i];
-  return NULL;
+  return find_entry(t, name);
 }
 
 struct fx {
@@ -273,7 +212,7 @@ START_TEST(same_tree_same_digest)
   make_rich_tree(&f);
   write_layer(&a, &f, NULL);
   /* atime and ctime change; the layer must not */
-  sleep(1);
+  tu_next_second();
   p = tp(&f, "data/file");
   ck_assert_int_eq(chmod(p, 0600), 0);
   free(p);
@@ -498,22 +437,13 @@ END_TEST
 
 static Suite *layer_writer_suite(void)
 {
-  Suite *s = suite_create("layer_writer");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, sorted_and_normalised);
-  tcase_add_test(tc, exclude_subtrees);
-  tcase_add_test(tc, source_date_epoch_clamps);
-  tcase_add_test(tc, same_tree_same_digest);
-  tcase_add_test(tc, hardlinks_and_specials);
-  tcase_add_test(tc, round_trip);
-  tcase_add_test(tc, plain_tree_keeps_devices);
-  tcase_add_test(tc, upper_markers_without_mount);
-  tcase_add_test(tc, errors_name_the_root);
-  tcase_add_test(tc, interrupt_aborts_blob);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("layer_writer", 30, NULL,
+                  TU_TESTS(sorted_and_normalised, exclude_subtrees,
+                           source_date_epoch_clamps, same_tree_same_digest,
+                           hardlinks_and_specials, round_trip,
+                           plain_tree_keeps_devices,
+                           upper_markers_without_mount, errors_name_the_root,
+                           interrupt_aborts_blob));
 }
 
 TU_MAIN(layer_writer_suite)

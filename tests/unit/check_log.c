@@ -66,12 +66,7 @@ END_TEST
 
 static Suite *log_suite(void)
 {
-  Suite *s = suite_create("log");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, steps_and_quiet);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("log", 0, NULL, TU_TESTS(steps_and_quiet));
 }
 
 TU_MAIN(log_suite)

@@ -313,16 +313,9 @@ END_TEST
 
 static Suite *mkimage_suite(void)
 {
-  Suite *s = suite_create("mkimage");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, scratch_with_config);
-  tcase_add_test(tc, from_adds_a_layer);
-  tcase_add_test(tc, gzip_layer_refused);
-  tcase_add_test(tc, missing_inputs_named);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("mkimage", 30, NULL,
+                  TU_TESTS(scratch_with_config, from_adds_a_layer,
+                           gzip_layer_refused, missing_inputs_named));
 }
 
 TU_MAIN(mkimage_suite)

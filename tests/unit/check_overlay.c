@@ -308,18 +308,11 @@ END_TEST
 
 static Suite *overlay_suite(void)
 {
-  Suite *s = suite_create("overlay");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, options_top_first);
-  tcase_add_test(tc, options_escape_separators);
-  tcase_add_test(tc, too_many_layers_said_clearly);
-  tcase_add_test(tc, recognise_whiteout_and_opaque);
-  tcase_add_test(tc, build_step_round_trip);
-  tcase_add_test(tc, mount_error_names_target);
-  tcase_set_timeout(tc, 30);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("overlay", 30, NULL,
+                  TU_TESTS(options_top_first, options_escape_separators,
+                           too_many_layers_said_clearly,
+                           recognise_whiteout_and_opaque, build_step_round_trip,
+                           mount_error_names_target));
 }
 
 TU_MAIN(overlay_suite)

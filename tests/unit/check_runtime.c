@@ -389,24 +389,16 @@ END_TEST
 
 static Suite *runtime_suite(void)
 {
-  Suite *s = suite_create("runtime");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, nsswitch_appends_to_passwd_line);
-  tcase_add_test(tc, nsswitch_is_idempotent);
-  tcase_add_test(tc, nsswitch_without_passwd_line_or_file);
-  tcase_add_test(tc, libc_dir_detection);
-  tcase_add_test(tc, compose_glibc_image);
-  tcase_add_test(tc, compose_busybox_image);
-  tcase_add_test(tc, compose_busybox_rebuilt);
-  tcase_add_test(tc, compose_without_runtime_files_names_path);
-  tcase_add_test(tc, compose_refuses_file_where_dir_needed);
-  tcase_add_test(tc, layer_in_store);
-  tcase_add_test(tc, configure_sets_entrypoint_and_tmpdir);
-  tcase_add_test(tc, configure_keeps_builder_entrypoint);
-  tcase_add_test(tc, default_root);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("runtime", 0, NULL,
+                  TU_TESTS(nsswitch_appends_to_passwd_line,
+                           nsswitch_is_idempotent,
+                           nsswitch_without_passwd_line_or_file,
+                           libc_dir_detection, compose_glibc_image,
+                           compose_busybox_image, compose_busybox_rebuilt,
+                           compose_without_runtime_files_names_path,
+                           compose_refuses_file_where_dir_needed,
+                           layer_in_store, configure_sets_entrypoint_and_tmpdir,
+                           configure_keeps_builder_entrypoint, default_root));
 }
 
 TU_MAIN(runtime_suite)

@@ -261,8 +261,9 @@ END_TEST
 /* ---- http(s):// against a server on loopback ---------------------------- */
 
 /* A plain http.server that answers 500 below /broken/. */
+/* Serves argv[2] on the listening socket passed as fd argv[1]. */
 static const char server_py[] =
-    "import functools, http.server, sys\n"
+    "import functools, http.server, socket, sys\n"
     "class H(http.server.SimpleHTTPRequestHandler):\n"
     "    def do_GET(self):\n"
     "        if self.path.startswith('/broken/'):\n"
@@ -272,72 +273,40 @@ static const char server_py[] =
     "    def log_message(self, *a):\n"
     "        pass\n"
     "h = functools.partial(H, directory=sys.argv[2])\n"
-    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), h)"
-    ".serve_forever()\n";
+    "s = http.server.HTTPServer(('127.0.0.1', 0), h, bind_and_activate=False)\n"
+    "s.socket.close()\n"
+    "s.socket = socket.socket(fileno=int(sys.argv[1]))\n"
+    "s.serve_forever()\n";
 
-static int free_port(void)
+static void exec_server(const char *script, int fd, const char *dir)
 {
-  struct sockaddr_in sa = {.sin_family = AF_INET};
-  socklen_t len = sizeof(sa);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-  close(fd);
-  return ntohs(sa.sin_port);
-}
-
-static int port_open(int port)
-{
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int ok;
-
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-  close(fd);
-  return ok;
-}
-
-static void exec_server(const char *script, int port, const char *dir)
-{
-  char portarg[16];
+  char fdarg[16];
   int null = open("/dev/null", O_WRONLY);
 
   /* never outlive the test, even when an assertion ends it early */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  snprintf(portarg, sizeof(portarg), "%d", port);
+  snprintf(fdarg, sizeof(fdarg), "%d", fd);
   dup2(null, 1);
   dup2(null, 2);
-  execlp("python3", "python3", script, portarg, dir, (char *)NULL);
+  execlp("python3", "python3", script, fdarg, dir, (char *)NULL);
   _exit(127);
 }
 
-/* Serve dir on 127.0.0.1; returns the port, *pid the server to kill. */
+/* Serve dir on 127.0.0.1; returns the port, *pid the server to kill.  The
+ * socket listens before the server starts, so it answers at once. */
 static int start_server(pid_t *pid, const char *work, const char *dir)
 {
   cleanup_free char *script = s2i_fs_join(work, "server.py");
+  int port;
+  int fd = tu_listen_loopback(&port);
 
   tu_write(work, "server.py", server_py, 0644);
-  for (int i = 0; i < 5; i++) {
-    int port = free_port();
-    *pid = fork();
-    ck_assert_int_ge(*pid, 0);
-    if (*pid == 0)
-      exec_server(script, port, dir);
-    for (int t = 0; t < 200; t++) { /* at most 10 s */
-      if (waitpid(*pid, NULL, WNOHANG) == *pid)
-        break; /* port taken meanwhile, or no python3: try again */
-      if (port_open(port))
-        return port;
-      usleep(50000);
-    }
-    kill(*pid, SIGKILL);
-    waitpid(*pid, NULL, 0);
-  }
-  ck_abort_msg("cannot start python3 http.server");
-  return -1;
+  *pid = fork();
+  ck_assert_int_ge(*pid, 0);
+  if (*pid == 0)
+    exec_server(script, fd, dir);
+  close(fd);
+  return port;
 }
 
 static void stop_server(pid_t pid)
@@ -405,16 +374,13 @@ END_TEST
 
 static Suite *scripts_suite(void)
 {
-  Suite *s = suite_create("scripts");
-  TCase *tc = tcase_create("core");
+  Suite *s = tu_suite("scripts", 0, NULL,
+                      TU_TESTS(precedence_per_script,
+                               assemble_from_source_run_from_image,
+                               image_scripts_in_layers, missing_required_named,
+                               unsupported_scheme));
   TCase *http = tcase_create("http");
 
-  tcase_add_test(tc, precedence_per_script);
-  tcase_add_test(tc, assemble_from_source_run_from_image);
-  tcase_add_test(tc, image_scripts_in_layers);
-  tcase_add_test(tc, missing_required_named);
-  tcase_add_test(tc, unsupported_scheme);
-  suite_add_tcase(s, tc);
   tcase_add_test(http, http_scripts);
   tcase_set_timeout(http, 60);
   suite_add_tcase(s, http);

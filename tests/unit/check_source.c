@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -184,71 +185,51 @@ static char *repo_rev(const char *rev)
   return out;
 }
 
-static int port_open(int port)
+/* One `git daemon --inetd` per connection on the listening socket fd: the
+ * socket is bound before the daemon starts, at a port the kernel picked,
+ * so the clone can connect at once and nothing else can take the port. */
+static void serve_git(int fd)
 {
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int ok;
-
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-  close(fd);
-  return ok;
-}
-
-static void exec_daemon(int port)
-{
-  char *portarg = xasprintf("--port=%d", port);
   char *basearg = xasprintf("--base-path=%s", fx.tmp);
   int null = open("/dev/null", O_WRONLY);
 
+  prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+  /* Check's handlers, inherited through fork, would pass a TERM on to the
+   * test's whole process group */
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGALRM, SIG_DFL);
   dup2(null, 2);
-  execlp("git", "git", "daemon", "--reuseaddr", "--export-all",
-         "--listen=127.0.0.1", portarg, basearg, (char *)NULL);
-  _exit(127);
-}
+  for (;;) {
+    int c = accept(fd, NULL, NULL);
 
-/* A port the kernel just handed out as free (so another suite's daemon
- * on a guessed port cannot answer in ours' place). */
-static int free_port(void)
-{
-  struct sockaddr_in a = {.sin_family = AF_INET,
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof(a);
-  int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0)
-    close(fd);
-  return port;
+    if (c < 0)
+      _exit(1);
+    if (fork() == 0) {
+      dup2(c, 0);
+      dup2(c, 1);
+      execlp("git", "git", "daemon", "--inetd", "--export-all", basearg,
+             (char *)NULL);
+      _exit(127);
+    }
+    close(c);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+      ;
+  }
 }
 
 /* git daemon on loopback serving fx.tmp: the network clone path.  Returns
  * "git://127.0.0.1:<port>". */
 static char *start_git_daemon(void)
 {
-  for (int i = 0; i < 20; i++) {
-    int port = free_port();
+  int port;
+  int fd = tu_listen_loopback(&port);
 
-    fx.daemon = fork();
-    ck_assert_int_ge(fx.daemon, 0);
-    if (fx.daemon == 0)
-      exec_daemon(port);
-    for (int t = 0; t < 100; t++) {
-      if (waitpid(fx.daemon, NULL, WNOHANG) == fx.daemon)
-        break; /* port taken: try another */
-      if (port_open(port))
-        return xasprintf("git://127.0.0.1:%d", port);
-      usleep(50000);
-    }
-    kill(fx.daemon, SIGTERM);
-    waitpid(fx.daemon, NULL, 0);
-  }
-  fx.daemon = 0;
-  ck_abort_msg("cannot start git daemon");
-  return NULL;
+  fx.daemon = fork();
+  ck_assert_int_ge(fx.daemon, 0);
+  if (fx.daemon == 0)
+    serve_git(fd);
+  close(fd);
+  return xasprintf("git://127.0.0.1:%d", port);
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -570,7 +551,7 @@ START_TEST(ownership)
                          "app", "app/src", "app/src/main.py"};
 
   if (getuid() != 0)
-    return; /* chown needs root */
+    tu_skip("chown needs root");
   fx.o.uid = 1234;
   fx.o.gid = 5678;
   for (int copy = 0; copy <= 1; copy++) {
@@ -678,31 +659,18 @@ END_TEST
 
 static Suite *source_suite(void)
 {
-  Suite *s = suite_create("source");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s =
+      tu_suite("source", 60, &tc,
+               TU_TESTS(local_head, commit_facts, refs_tag_branch_commit,
+                        detached_head_has_empty_ref, unknown_ref,
+                        file_url_clone, network_clone, unreachable_url,
+                        copy_dirty_worktree, plain_directory, context_dir,
+                        s2iignore, s2iignore_in_context_dir, exclude_regex,
+                        ownership, submodules_local_and_cloned,
+                        submodule_unreachable, is_url, interrupted));
 
-  tcase_set_timeout(tc, 60);
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, local_head);
-  tcase_add_test(tc, commit_facts);
-  tcase_add_test(tc, refs_tag_branch_commit);
-  tcase_add_test(tc, detached_head_has_empty_ref);
-  tcase_add_test(tc, unknown_ref);
-  tcase_add_test(tc, file_url_clone);
-  tcase_add_test(tc, network_clone);
-  tcase_add_test(tc, unreachable_url);
-  tcase_add_test(tc, copy_dirty_worktree);
-  tcase_add_test(tc, plain_directory);
-  tcase_add_test(tc, context_dir);
-  tcase_add_test(tc, s2iignore);
-  tcase_add_test(tc, s2iignore_in_context_dir);
-  tcase_add_test(tc, exclude_regex);
-  tcase_add_test(tc, ownership);
-  tcase_add_test(tc, submodules_local_and_cloned);
-  tcase_add_test(tc, submodule_unreachable);
-  tcase_add_test(tc, is_url);
-  tcase_add_test(tc, interrupted);
-  suite_add_tcase(s, tc);
   return s;
 }
 

@@ -78,13 +78,8 @@ END_TEST
 
 static Suite *store_suite(void)
 {
-  Suite *s = suite_create("store");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, put_and_verify);
-  tcase_add_test(tc, stale_scratch_swept_fresh_kept);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("store", 0, NULL,
+                  TU_TESTS(put_and_verify, stale_scratch_swept_fresh_kept));
 }
 
 TU_MAIN(store_suite)

@@ -37,13 +37,7 @@ END_TEST
 
 static Suite *strv_suite(void)
 {
-  Suite *s = suite_create("strv");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, strv_basics);
-  tcase_add_test(tc, strv_take_and_grow);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("strv", 0, NULL, TU_TESTS(strv_basics, strv_take_and_grow));
 }
 
 TU_MAIN(strv_suite)

@@ -17,26 +17,43 @@ static const char *group_text = "root:x:0:\n"
                                 "www:x:33:\n"
                                 "builders:x:4242:default,www\n";
 
-/* Two layer dirs: the lower one has a stale passwd the upper one replaces. */
-static char *make_layers(struct s2i_strv *dirs)
-{
-  char *top = tu_tmpdir();
-  char *lower = s2i_fs_join(top, "l0");
-  char *upper = s2i_fs_join(top, "l1");
+/* Every test's layers, under top: two layer dirs, the lower one with a
+ * stale passwd the upper one replaces. */
+static struct s2i_strv dirs = S2I_STRV_INIT;
+static char *top;
 
+static void setup(void)
+{
+  char *lower, *upper;
+
+  top = tu_tmpdir();
+  lower = s2i_fs_join(top, "l0");
+  upper = s2i_fs_join(top, "l1");
   tu_write(lower, "etc/passwd", "default:x:5:5:::\n", 0644);
   tu_write(lower, "etc/group", "builders:x:7:\n", 0644);
   tu_write(upper, "etc/passwd", passwd_text, 0644);
   tu_write(upper, "etc/group", group_text, 0644);
-  s2i_strv_take(dirs, lower);
-  s2i_strv_take(dirs, upper);
-  return top;
+  s2i_strv_take(&dirs, lower);
+  s2i_strv_take(&dirs, upper);
+}
+
+static void teardown(void)
+{
+  s2i_strv_free(&dirs);
+  tu_rmdir(top);
+}
+
+/* The upper layer's etc/NAME, removed: the caller puts something there. */
+static char *upper_emptied(const char *name)
+{
+  char *p = s2i_fs_join(dirs.v[1], name);
+
+  ck_assert_int_eq(unlink(p), 0);
+  return p;
 }
 
 START_TEST(numeric_specs)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
   struct s2i_error *err = NULL;
   uid_t u;
   gid_t g;
@@ -54,15 +71,11 @@ START_TEST(numeric_specs)
   ck_assert_uint_eq(g, 0);
   ck_assert_int_eq(s2i_user_resolve(&u, &g, "1001:4242", NULL, &err), 0);
   ck_assert_uint_eq(g, 4242);
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
 START_TEST(names_from_topmost_file)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
   struct s2i_error *err = NULL;
   uid_t u;
   gid_t g;
@@ -75,46 +88,34 @@ START_TEST(names_from_topmost_file)
   ck_assert_uint_eq(g, 4242);
   ck_assert_int_eq(s2i_user_resolve(&u, &g, "default:33", &dirs, &err), 0);
   ck_assert_uint_eq(g, 33);
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
 START_TEST(whiteout_hides_lower_file)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
-  char *wh = s2i_fs_join(dirs.v[1], "etc/group");
+  char *wh = upper_emptied("etc/group");
   struct s2i_error *err = NULL;
   uid_t u;
   gid_t g;
 
-  unlink(wh);
   ck_assert_int_eq(mknod(wh, S_IFCHR | 0600, makedev(0, 0)), 0);
   tu_assert_error(s2i_user_resolve(&u, &g, "www:builders", &dirs, &err), &err,
                   "no /etc/group");
   free(wh);
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
 START_TEST(symlinked_passwd_is_refused)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
-  char *p = s2i_fs_join(dirs.v[1], "etc/passwd");
+  char *p = upper_emptied("etc/passwd");
   struct s2i_error *err = NULL;
   uid_t u;
   gid_t g;
 
-  unlink(p);
   ck_assert_int_eq(symlink("/etc/passwd", p), 0); /* would read the host's */
   tu_assert_error(s2i_user_resolve(&u, &g, "root", &dirs, &err), &err,
                   "the image's /etc/passwd");
   free(p);
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
@@ -122,28 +123,21 @@ END_TEST
  * image; the link is followed inside the image, never on the host. */
 START_TEST(absolute_link_followed_inside_the_image)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
-  char *p = s2i_fs_join(dirs.v[1], "etc/passwd");
+  char *p = upper_emptied("etc/passwd");
   struct s2i_error *err = NULL;
   uid_t u;
   gid_t g;
 
-  unlink(p);
   ck_assert_int_eq(symlink("/tmp/s2i-id/passwd", p), 0);
   tu_write(dirs.v[1], "tmp/s2i-id/passwd", "moved:x:4321:0::/:/bin/sh\n", 0644);
   ck_assert_int_eq(s2i_user_resolve(&u, &g, "moved", &dirs, &err), 0);
   ck_assert_uint_eq(u, 4321);
   free(p);
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
 START_TEST(resolve_errors)
 {
-  struct s2i_strv dirs = S2I_STRV_INIT;
-  char *top = make_layers(&dirs);
   struct s2i_strv empty = S2I_STRV_INIT;
   struct s2i_error *err = NULL;
   uid_t u;
@@ -165,8 +159,6 @@ START_TEST(resolve_errors)
                   "expected uid");
   tu_assert_error(s2i_user_resolve(&u, &g, "4294967295", &dirs, &err), &err,
                   "4294967295");
-  s2i_strv_free(&dirs);
-  tu_rmdir(top);
 }
 END_TEST
 
@@ -235,19 +227,15 @@ END_TEST
 
 static Suite *user_suite(void)
 {
-  Suite *s = suite_create("user");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s =
+      tu_suite("user", 0, &tc,
+               TU_TESTS(numeric_specs, names_from_topmost_file,
+                        whiteout_hides_lower_file, symlinked_passwd_is_refused,
+                        absolute_link_followed_inside_the_image, resolve_errors,
+                        is_numeric, ranges, range_errors));
 
-  tcase_add_test(tc, numeric_specs);
-  tcase_add_test(tc, names_from_topmost_file);
-  tcase_add_test(tc, whiteout_hides_lower_file);
-  tcase_add_test(tc, symlinked_passwd_is_refused);
-  tcase_add_test(tc, absolute_link_followed_inside_the_image);
-  tcase_add_test(tc, resolve_errors);
-  tcase_add_test(tc, is_numeric);
-  tcase_add_test(tc, ranges);
-  tcase_add_test(tc, range_errors);
-  suite_add_tcase(s, tc);
+  tcase_add_checked_fixture(tc, setup, teardown);
   return s;
 }
 

@@ -114,7 +114,7 @@ START_TEST(reproducible)
 
   ck_assert_int_eq(s2i_writer_write_archive(img, store, "r:1", p1, NULL, &err),
                    0);
-  sleep(1); /* a wall-clock time leaking into the bytes would show */
+  tu_next_second(); /* a wall-clock time leaking into the bytes would show */
   ck_assert_int_eq(s2i_writer_write_archive(img, store, "r:1", p2, NULL, &err),
                    0);
   ck_assert_int_eq(s2i_fs_read_file(&b1, &n1, p1, &err), 0);
@@ -213,17 +213,13 @@ END_TEST
 
 static Suite *writer_suite(void)
 {
-  Suite *s = suite_create("writer");
-  TCase *tc = tcase_create("core");
+  TCase *tc;
+  Suite *s = tu_suite(
+      "writer", 0, &tc,
+      TU_TESTS(layout_in_order, reproducible, missing_layer_leaves_nothing,
+               interrupt_leaves_nothing, inconsistent_config_refused, tags));
 
   tcase_add_checked_fixture(tc, setup, teardown);
-  tcase_add_test(tc, layout_in_order);
-  tcase_add_test(tc, reproducible);
-  tcase_add_test(tc, missing_layer_leaves_nothing);
-  tcase_add_test(tc, interrupt_leaves_nothing);
-  tcase_add_test(tc, inconsistent_config_refused);
-  tcase_add_test(tc, tags);
-  suite_add_tcase(s, tc);
   return s;
 }
 

@@ -22,12 +22,7 @@ END_TEST
 
 static Suite *xalloc_suite(void)
 {
-  Suite *s = suite_create("xalloc");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, formats_and_copies);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("xalloc", 0, NULL, TU_TESTS(formats_and_copies));
 }
 
 TU_MAIN(xalloc_suite)
