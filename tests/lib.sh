@@ -13,6 +13,9 @@ BUILD=${S2I_BUILD_DIR:-$TOP/build}
 SHARED=$TOP/build
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers.conf}
 : "${S2I_RESULTS_TMP:=/dev/null}"
+# Each suite has its own s2i cache: suites run side by side, and a test
+# checks that its builds leave nothing behind in the cache's tmp/.
+export S2I_CACHE_DIR=${S2I_CACHE_DIR:-$BUILD/cache-${S2I_SUITE:-tests}}
 
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/s2i-test.XXXXXX")
 T_CLEANUP=()

@@ -8,6 +8,7 @@
 out=$1
 dir=$2
 suite=$(basename "$dir")
+export S2I_SUITE=$suite
 passed=0
 failed=0
 skipped=0

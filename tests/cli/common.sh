@@ -4,7 +4,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 fx_busybox_builder
-export S2I_CACHE_DIR=$BUILD/cache
 
 # leftovers: print mounts, sandbox processes and temp dirs a build left.
 leftovers() {

@@ -7,7 +7,6 @@
 # shellcheck source=../lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-export S2I_CACHE_DIR=$BUILD/cache
 PY_TAR=$SHARED/builders/python.tar
 LK_TAR=$SHARED/builders/lektor.tar
 export ARTIFACTS=$BUILD/artifacts

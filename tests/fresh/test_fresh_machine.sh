@@ -20,16 +20,13 @@ INCLUDE=make,git
 KEY=$(printf '%s %s v1' "$SUITE" "$INCLUDE" | sha256sum | cut -c1-12)
 ROOT_TAR=$CACHE/debian-$SUITE-make-git-$KEY.tar
 
-if [ "$(id -u)" != 0 ]; then
-  t_skip "fresh root: needs root (mmdebstrap, mount namespaces)"
-  exit 0
-fi
-for tool in mmdebstrap unshare pivot_root busybox; do
-  if ! command -v "$tool" >/dev/null; then
-    t_skip "fresh root: $tool is not installed"
-    exit 0
-  fi
-done
+# One result for the root, one for the deps stamp, one per target, one
+# for make's exit status.
+# shellcheck disable=SC2086
+set -- $FRESH_TARGETS
+t_plan $(($# + 3))
+t_need_root "mmdebstrap, mount namespaces"
+t_need mmdebstrap unshare pivot_root busybox
 
 # A machine has init scripts that do not start services during apt-get;
 # in a bare root, policy-rc.d says the same (else nginx's postinst would
