@@ -19,6 +19,7 @@
 #include "image.h"
 #include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "sandbox.h"
 #include "scripts.h"
 #include "user.h"
@@ -254,7 +255,7 @@ static int find_script(struct previous *p, struct s2i_error **err)
     return s2i_error_prefix(err, "previous image %s", p->ref);
   inject_path = s2i_fs_join(dest, "scripts");
   inject_dir = s2i_fs_join(p->upper, inject_path);
-  if (s2i_layers_mirror_dirs(&p->lowers, p->upper, dest, err) < 0)
+  if (s2i_rootpath_mirror_dirs(&p->lowers, p->upper, dest, err) < 0)
     return -1;
   return s2i_scripts_resolve_one(
       &p->script, S2I_SCRIPT_SAVE_ARTIFACTS,

@@ -20,6 +20,7 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "runtime.h"
 #include "sandbox.h"
 #include "scripts.h"
@@ -156,7 +157,7 @@ static int resolve_user(struct build *b, struct s2i_error **err)
 static int mirror_image_dirs(struct build *b, const char *dest,
                              struct s2i_error **err)
 {
-  return s2i_layers_mirror_dirs(&b->lowers, b->upper, dest, err);
+  return s2i_rootpath_mirror_dirs(&b->lowers, b->upper, dest, err);
 }
 
 static int stage_source(struct build *b, const char *dir,

@@ -11,8 +11,8 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "layer_writer.h"
-#include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "xalloc.h"
 
 #define NSS_NAME "libnss_s2i.so.2"
@@ -21,7 +21,7 @@
 #define PASSWD_LINK_TARGET "/tmp/s2i-id/passwd"
 
 /* Where glibc's libc.so.6 lives, most specific first: usr-merged images
- * reach /lib only through a symlink, which s2i_layers_find does not take. */
+ * reach /lib only through a symlink, which s2i_rootpath_find does not take. */
 static const char *const libc_dirs[] = {"/usr/lib/x86_64-linux-gnu",
                                         "/lib/x86_64-linux-gnu",
                                         "/usr/lib64",
@@ -122,13 +122,13 @@ char *s2i_runtime_nsswitch(const char *orig)
 char *s2i_runtime_libc_dir(const struct s2i_strv *lower_dirs)
 {
   for (size_t i = 0; musl_loaders[i]; i++) {
-    cleanup_free char *m = s2i_layers_find(lower_dirs, musl_loaders[i]);
+    cleanup_free char *m = s2i_rootpath_find(lower_dirs, musl_loaders[i]);
     if (m != NULL)
       return NULL;
   }
   for (size_t i = 0; libc_dirs[i]; i++) {
     cleanup_free char *path = xasprintf("%s/libc.so.6", libc_dirs[i]);
-    cleanup_free char *host = s2i_layers_find(lower_dirs, path);
+    cleanup_free char *host = s2i_rootpath_find(lower_dirs, path);
     if (host != NULL)
       return xstrdup(libc_dirs[i]);
   }
@@ -142,7 +142,7 @@ char *s2i_runtime_libc_dir(const struct s2i_strv *lower_dirs)
 static int read_image_file(char **out, const struct s2i_strv *lower_dirs,
                            const char *path, struct s2i_error **err)
 {
-  cleanup_free char *host = s2i_layers_resolve(lower_dirs, path);
+  cleanup_free char *host = s2i_rootpath_resolve(lower_dirs, path);
   struct stat st;
 
   *out = NULL;
@@ -162,7 +162,7 @@ static int match_image_dir(const char *dir, const struct s2i_strv *lower_dirs,
                            struct s2i_error **err)
 {
   cleanup_free char *abs = xasprintf("/%s", rel);
-  cleanup_free char *host = s2i_layers_find(lower_dirs, abs);
+  cleanup_free char *host = s2i_rootpath_find(lower_dirs, abs);
   struct stat st;
 
   if (host == NULL || lstat(host, &st) < 0) {
@@ -468,7 +468,7 @@ int s2i_runtime_present(const struct s2i_image *img,
       strcmp(json_string_value(json_array_get(ep, 0)) ?: "",
              S2I_RUNTIME_INIT) != 0)
     return 0;
-  init = s2i_layers_find(lower_dirs, S2I_RUNTIME_INIT);
+  init = s2i_rootpath_find(lower_dirs, S2I_RUNTIME_INIT);
   return init != NULL;
 }
 

@@ -9,8 +9,8 @@
 
 #include "cleanup.h"
 #include "fs.h"
-#include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "xalloc.h"
 
 static const char *const script_names[S2I_SCRIPT_COUNT] = {
@@ -149,7 +149,7 @@ static int image_has(const struct s2i_strv *lowers, const char *path)
 
   if (lowers == NULL)
     return 1;
-  host = s2i_layers_resolve(lowers, path);
+  host = s2i_rootpath_resolve(lowers, path);
   return host && lstat(host, &st) == 0 && S_ISREG(st.st_mode);
 }
 

@@ -355,75 +355,6 @@ START_TEST(interrupt_stops_and_cleans)
 }
 END_TEST
 
-static void mk(const char *root, const char *rel, char type)
-{
-  char *p = s2i_fs_join(root, rel);
-  struct s2i_error *err = NULL;
-
-  if (type == 'd')
-    ck_assert_int_eq(s2i_fs_mkdir_p(p, 0755, &err), 0);
-  else if (type == 'w')
-    ck_assert_int_eq(mknod(p, S_IFCHR, makedev(0, 0)), 0);
-  else if (type == 'o')
-    ck_assert_int_eq(setxattr(p, "trusted.overlay.opaque", "y", 1, 0), 0);
-  else
-    tu_write(root, rel, rel, 0644);
-  free(p);
-}
-
-static void assert_found(const struct s2i_strv *dirs, const char *path,
-                         int layer)
-{
-  char *got = s2i_layers_find(dirs, path);
-  char *want;
-
-  if (layer < 0) {
-    ck_assert_msg(got == NULL, "%s found at %s", path, got);
-    return;
-  }
-  want = s2i_fs_join(dirs->v[layer], path);
-  ck_assert_msg(got != NULL, "%s not found", path);
-  ck_assert_str_eq(got, want);
-  free(want);
-  free(got);
-}
-
-START_TEST(find_honours_whiteouts)
-{
-  char *root = tu_tmpdir();
-  struct s2i_strv dirs = S2I_STRV_INIT;
-
-  for (int i = 0; i < 3; i++)
-    s2i_strv_addf(&dirs, "%s/l%d", root, i);
-  mk(dirs.v[0], "etc/a", 'f');
-  mk(dirs.v[0], "etc/b", 'f');
-  mk(dirs.v[0], "opt/x/1", 'f');
-  mk(dirs.v[0], "usr/bin/sh", 'f');
-  mk(dirs.v[1], "etc", 'd');
-  mk(dirs.v[1], "etc/b", 'w');
-  mk(dirs.v[1], "opt/x/2", 'f');
-  mk(dirs.v[1], "opt/x", 'o');
-  mk(dirs.v[2], "etc/c", 'f');
-  mk(dirs.v[2], "usr", 'f');
-  assert_found(&dirs, "/etc/a", 0);
-  assert_found(&dirs, "/etc/b", -1);
-  assert_found(&dirs, "/etc/c", 2);
-  assert_found(&dirs, "/opt/x/1", -1);
-  assert_found(&dirs, "/opt/x/2", 1);
-  assert_found(&dirs, "/opt/x", 1);
-  assert_found(&dirs, "/usr/bin/sh", -1);
-  assert_found(&dirs, "/nope", -1);
-  assert_found(&dirs, "/etc/../etc/a", -1);
-  {
-    char *top = s2i_layers_find(&dirs, "/");
-    ck_assert_str_eq(top, dirs.v[2]);
-    free(top);
-  }
-  s2i_strv_free(&dirs);
-  tu_rmdir(root);
-}
-END_TEST
-
 static Suite *layers_suite(void)
 {
   Suite *s = suite_create("layers");
@@ -436,7 +367,6 @@ static Suite *layers_suite(void)
   tcase_add_test(tc, refuse_through_symlink);
   tcase_add_test(tc, cache_reused);
   tcase_add_test(tc, missing_blob_named);
-  tcase_add_test(tc, find_honours_whiteouts);
   tcase_add_test(tc, interrupt_stops_and_cleans);
   tcase_add_test(tc, relative_store_root);
   tcase_set_timeout(tc, 30);

@@ -12,6 +12,7 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "overlay.h"
+#include "rootpath.h"
 #include "store.h"
 #include "strv.h"
 
@@ -236,14 +237,14 @@ static void assert_upper_tar(struct s2i_store *st, const char *digest)
   free(blob);
 }
 
-/* s2i_layers_find sees what the kernel showed in the merged view. */
+/* s2i_rootpath_find sees what the kernel showed in the merged view. */
 static void assert_find_agrees(const struct s2i_strv *lowers)
 {
-  char *f = s2i_layers_find(lowers, "/var/lib/old/fresh");
+  char *f = s2i_rootpath_find(lowers, "/var/lib/old/fresh");
 
   ck_assert_ptr_nonnull(f);
-  ck_assert_ptr_null(s2i_layers_find(lowers, "/var/lib/old/1"));
-  ck_assert_ptr_null(s2i_layers_find(lowers, "/etc/deleteme"));
+  ck_assert_ptr_null(s2i_rootpath_find(lowers, "/var/lib/old/1"));
+  ck_assert_ptr_null(s2i_rootpath_find(lowers, "/etc/deleteme"));
   free(f);
 }
 
