@@ -5,8 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 status=0
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-  --suppress=missingIncludeSystem -Is2i/lib s2i builders/runtime builders/python/src || status=1
-for f in s2i/lib/*.c s2i/cli/*.c builders/runtime/*.c builders/python/src/*.c; do
+  --suppress=missingIncludeSystem -Is2i/lib -Is2i/engine s2i builders/runtime builders/python/src || status=1
+for f in s2i/lib/*.c s2i/engine/*.c s2i/cli/*.c builders/runtime/*.c builders/python/src/*.c; do
   awk -v F="$f" -v MAX=80 '
     /^\{/ { open = NR }
     /^\}/ { if (open && NR - open > MAX) { printf "%s:%d: function of %d lines (max %d)\n", F, open, NR - open, MAX; bad = 1 } open = 0 }

@@ -27,6 +27,7 @@ struct entry {
 /* Where blobs and files come from: a tarball already read into entries (and
  * the store), or an OCI layout directory read on demand. */
 struct source {
+  const struct s2i_ctx *ctx;
   const char *transport;
   const char *path;
   struct s2i_store *store;
@@ -180,7 +181,7 @@ static int stream_blob(struct archive *a, struct s2i_blob_writer *w,
   la_ssize_t r;
 
   while ((r = archive_read_data(a, buf, CHUNK)) > 0) {
-    if (s2i_error_check_interrupt(err) < 0 ||
+    if (s2i_ctx_check_interrupt(prog->ctx, err) < 0 ||
         s2i_store_blob_write(w, buf, (size_t)r, err) < 0)
       return -1;
     s2i_progress_add(prog, (uint64_t)r);
@@ -293,7 +294,7 @@ static int read_all_entries(struct source *src, struct archive *a,
   int r;
 
   for (;;) {
-    if (s2i_error_check_interrupt(err) < 0)
+    if (s2i_ctx_check_interrupt(src->ctx, err) < 0)
       return -1;
     r = archive_read_next_header(a, &ae);
     if (r == ARCHIVE_EOF)
@@ -317,7 +318,7 @@ static int scan_tar(struct source *src, struct s2i_error **err)
   if (open_tar(&a, src->path, err) < 0)
     return -1;
   stat(src->path, &st);
-  s2i_progress_begin(&prog, src->path, (uint64_t)st.st_size);
+  s2i_progress_begin(&prog, src->ctx, src->path, (uint64_t)st.st_size);
   ret = read_all_entries(src, a, &prog, err);
   s2i_progress_end(&prog);
   archive_read_free(a);
@@ -349,18 +350,19 @@ static int read_store_json(json_t **out, struct source *src, const char *digest,
   return parse_json(out, text, len, what, err);
 }
 
-static int copy_fd_to_blob(int fd, struct s2i_blob_writer *w, const char *file,
+static int copy_fd_to_blob(const struct s2i_ctx *ctx, int fd,
+                           struct s2i_blob_writer *w, const char *file,
                            struct s2i_error **err)
 {
   cleanup_free char *buf = xmalloc(CHUNK);
   ssize_t r;
 
   while ((r = read(fd, buf, CHUNK)) != 0) {
-    if (r < 0 && errno == EINTR && !s2i_interrupted)
+    if (r < 0 && errno == EINTR && !s2i_ctx_interrupted(ctx))
       continue;
     if (r < 0)
       return s2i_error_make(err, errno, "read %s", file);
-    if (s2i_error_check_interrupt(err) < 0 ||
+    if (s2i_ctx_check_interrupt(ctx, err) < 0 ||
         s2i_store_blob_write(w, buf, (size_t)r, err) < 0)
       return -1;
   }
@@ -396,7 +398,7 @@ static int ensure_blob(struct source *src, const char *digest,
     return 0;
   if (s2i_store_blob_begin(&w, src->store, err) < 0)
     return -1;
-  r = copy_fd_to_blob(fd, w, file, err);
+  r = copy_fd_to_blob(src->ctx, fd, w, file, err);
   if (r < 0) {
     s2i_store_blob_abort(w);
     return -1;
@@ -826,11 +828,11 @@ static int resolve(struct s2i_image **out, struct source *src, const char *ref,
                         docker ? "image archive" : "OCI image layout");
 }
 
-int s2i_archive_read(struct s2i_image **out, const char *transport,
-                     const char *path, const char *ref, struct s2i_store *store,
-                     struct s2i_error **err)
+int s2i_archive_read(const struct s2i_ctx *ctx, struct s2i_image **out,
+                     const char *transport, const char *path, const char *ref,
+                     struct s2i_store *store, struct s2i_error **err)
 {
-  struct source src = {transport, path, store, 0, NULL, 0, 0};
+  struct source src = {ctx, transport, path, store, 0, NULL, 0, 0};
   struct s2i_image *img = NULL;
   int r;
 

@@ -26,6 +26,7 @@
 #include "scripts.h"
 #include "source.h"
 #include "store.h"
+#include "transport.h"
 #include "user.h"
 #include "writer.h"
 #include "xalloc.h"
@@ -34,6 +35,7 @@
 
 /* Everything one build holds; freed by build_free(). */
 struct build {
+  const struct s2i_ctx *ctx;
   const struct s2i_build_opts *o;
   struct s2i_store *store;
   char *work;  /* scratch dir under the store, removed at the end */
@@ -59,7 +61,7 @@ static void build_free(struct build *b)
   struct s2i_error *e = NULL;
 
   if (b->work && s2i_fs_rm_rf(b->work, &e) < 0) {
-    s2i_log_warn("%s", e->msg);
+    s2i_log_warn(b->ctx, "%s", e->msg);
     s2i_error_free(e);
   }
   free(b->work);
@@ -87,13 +89,13 @@ static int open_builder(struct build *b, int unpack, struct s2i_error **err)
 {
   if (s2i_store_open(&b->store, b->o->cache_dir, err) < 0)
     return -1;
-  s2i_log_step("Reading builder %s", b->o->builder);
-  if (s2i_image_open(&b->img, b->o->builder, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Reading builder %s", b->o->builder);
+  if (s2i_transport_open(b->ctx, &b->img, b->o->builder, b->store, err) < 0)
     return s2i_error_prefix(err, "builder");
   if (!unpack)
     return 0;
-  s2i_log_step("Unpacking %zu layer(s)", b->img->n_layers);
-  if (s2i_layers_unpack(&b->lowers, b->img, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Unpacking %zu layer(s)", b->img->n_layers);
+  if (s2i_layers_unpack(b->ctx, &b->lowers, b->img, b->store, err) < 0)
     return s2i_error_prefix(err, "builder %s", b->o->builder);
   return 0;
 }
@@ -174,12 +176,13 @@ static int stage_source(struct build *b, const char *dir,
       .scratch_dir = b->work,
   };
 
-  s2i_log_step("Copying sources from %s", b->o->source);
-  if (s2i_source_stage(&b->src, &so, dir, err) < 0)
+  s2i_log_step(b->ctx, "Copying sources from %s", b->o->source);
+  if (s2i_source_stage(b->ctx, &b->src, &so, dir, err) < 0)
     return s2i_error_prefix(err, "source");
-  s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files, b->src->n_bytes);
+  s2i_log_debug(b->ctx, 1, "%ld files, %lld bytes", b->src->n_files,
+                b->src->n_bytes);
   if (b->src->is_git)
-    s2i_log_debug(1, "commit %s (%s)", b->src->commit.id,
+    s2i_log_debug(b->ctx, 1, "commit %s (%s)", b->src->commit.id,
                   b->src->commit.message);
   if (b->sde >= 0 && s2i_fs_set_mtimes(dir, b->sde, err) < 0)
     return -1;
@@ -207,7 +210,7 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
 
   if (!b->o->incremental)
     return 0;
-  return s2i_artifacts_save(&ao, err) < 0 ? -1 : 0;
+  return s2i_artifacts_save(b->ctx, &ao, err) < 0 ? -1 : 0;
 }
 
 static int collect_env(struct build *b, const char *src_dir,
@@ -243,7 +246,13 @@ static int resolve_scripts(struct build *b, const char *src_dir,
       .inject_path = inject_path,
   };
 
-  return s2i_scripts_resolve(&b->scripts, &so, err);
+  if (s2i_scripts_resolve(&b->scripts, &so, err) < 0)
+    return -1;
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
+    if (b->scripts.s[i].path)
+      s2i_log_debug(b->ctx, 1, "%s from %s", s2i_script_name(i),
+                    b->scripts.s[i].origin);
+  return 0;
 }
 
 /* Keep the last TAIL_SIZE bytes of assemble's output for the error. */
@@ -342,7 +351,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
 
   assemble_env(b, &envp);
   so.envp = (const char *const *)envp.v;
-  if (s2i_sandbox_run(&status, &so, err) < 0)
+  if (s2i_sandbox_run(b->ctx, &status, &so, err) < 0)
     return -1;
   return status;
 }
@@ -354,7 +363,7 @@ static int run_assemble(struct build *b, struct s2i_error **err)
   char how[64];
   int status;
 
-  s2i_log_step("Running %s as user %u", path, (unsigned)b->uid);
+  s2i_log_step(b->ctx, "Running %s as user %u", path, (unsigned)b->uid);
   status = run_in_sandbox(b, argv, NULL, NULL, err);
   if (status < 0)
     return -1;
@@ -454,8 +463,8 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
     return -1;
   lo.from_overlay_upper = 1;
   lo.source_date_epoch = b->sde;
-  s2i_log_step("Writing the application layer");
-  if (s2i_layer_write(&layer, b->upper, &lo, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Writing the application layer");
+  if (s2i_layer_write(b->ctx, &layer, b->upper, &lo, b->store, err) < 0)
     return -1;
   s2i_image_add_layer(b->img, &layer, "s2i assemble");
   free(layer.media_type);
@@ -466,7 +475,7 @@ static int add_runtime(struct build *b, struct s2i_error **err)
 {
   if (b->o->no_runtime)
     return 0;
-  return s2i_runtime_add(b->img, &b->lowers, b->o->runtime_dir, b->sde,
+  return s2i_runtime_add(b->ctx, b->img, &b->lowers, b->o->runtime_dir, b->sde,
                          b->store, err);
 }
 
@@ -493,11 +502,11 @@ static int write_output(struct build *b, struct s2i_error **err)
                                          : s2i_build_default_output(b->o->tag);
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step("Writing image %s to %s", b->o->tag, path);
-  if (s2i_writer_write_archive(b->img, b->store, b->o->tag, path, digest, err) <
-      0)
+  s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, path);
+  if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag, path,
+                               digest, err) < 0)
     return -1;
-  s2i_log_step("Built %s (%s)", b->o->tag, digest);
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
   return 0;
 }
 
@@ -572,10 +581,13 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       err);
 }
 
-int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
+int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
+              struct s2i_error **err)
 {
-  struct build b = {
-      .o = o, .sde = s2i_env_source_date_epoch(), .echo = !s2i_log_is_quiet()};
+  struct build b = {.ctx = ctx,
+                    .o = o,
+                    .sde = s2i_env_source_date_epoch(),
+                    .echo = !ctx->quiet};
   int ret;
 
   if (o->as_dockerfile)
@@ -586,16 +598,17 @@ int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
   return ret;
 }
 
-int s2i_build_usage(const char *builder, const char *cache_dir,
-                    struct s2i_error **err)
+int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
+                    const char *cache_dir, struct s2i_error **err)
 {
   struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
-  struct build b = {.o = &o, .sde = -1, .echo = 1};
+  struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
+  struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
   const char *argv[2] = {NULL, NULL};
   int status = -1;
 
-  s2i_log_set_quiet(1);
+  quiet.quiet = 1;
   if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
       resolve_user(&b, err) < 0)
     goto out;

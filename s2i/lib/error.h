@@ -57,10 +57,6 @@ void s2i_error_free(struct s2i_error *err);
 /* Print "s2i: <msg>" to stderr; returns the exit code to use. */
 int s2i_error_report(const struct s2i_error *err);
 
-/* Set by the SIGINT/SIGTERM handler (s2i_signals_install()); loops that can
- * run long poll it through s2i_error_check_interrupt(). */
-extern volatile int s2i_interrupted;
-void s2i_signals_install(void);
-int s2i_error_check_interrupt(struct s2i_error **err);
+/* Interruption is the caller's: see ctx.h (s2i_ctx_check_interrupt). */
 
 #endif

@@ -296,9 +296,9 @@ static int extract_changed(const char *full_tar, const struct s2i_strv *changed,
   return ret;
 }
 
-int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
-                   const char *full_tar, struct s2i_store *store,
-                   struct s2i_error **err)
+int s2i_layer_diff(const struct s2i_ctx *ctx, struct s2i_layer *out,
+                   const char *base_tar, const char *full_tar,
+                   struct s2i_store *store, struct s2i_error **err)
 {
   struct sig_set base = {0}, full = {0};
   cleanup_strv struct s2i_strv changed = S2I_STRV_INIT;
@@ -312,7 +312,7 @@ int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
       read_sigs(&full, full_tar, err) < 0)
     goto out;
   find_changes(&base, &full, &changed);
-  s2i_log_debug(1, "%zu of %zu entries differ from %s", changed.n, full.n,
+  s2i_log_debug(ctx, 1, "%zu of %zu entries differ from %s", changed.n, full.n,
                 base_tar);
   if (s2i_fs_mkdtemp(&dir, tmp, "diff-", err) < 0)
     goto out;
@@ -320,7 +320,7 @@ int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
       extract_changed(full_tar, &changed, dir, err) < 0)
     goto out;
   wo.from_overlay_upper = 1;
-  ret = s2i_layer_write(out, dir, &wo, store, err);
+  ret = s2i_layer_write(ctx, out, dir, &wo, store, err);
 out:
   if (dir && s2i_fs_rm_rf(dir, &e2) < 0)
     s2i_error_free(e2);

@@ -23,6 +23,7 @@
 /* What an unpack names in its errors: the layer digest when unpacking for
  * an image, the blob path otherwise. */
 struct unpack {
+  const struct s2i_ctx *ctx;
   const char *label;
   struct archive *ar;
   struct archive *aw;
@@ -204,7 +205,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e,
     return s2i_error_archive(err, u->aw, "layer %s: entry %s (refused)",
                              u->label, path);
   if (r == ARCHIVE_WARN)
-    s2i_log_warn("layer %s: entry %s: %s", u->label, path,
+    s2i_log_warn(u->ctx, "layer %s: entry %s: %s", u->label, path,
                  archive_error_string(u->aw));
   if (archive_entry_size(e) > 0 && copy_data(u, path, err) < 0)
     return -1;
@@ -224,7 +225,7 @@ static int unpack_entries(struct unpack *u, struct s2i_error **err)
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, u->ar, "layer %s: read", u->label);
-    if (s2i_error_check_interrupt(err) < 0 || unpack_entry(u, e, err) < 0)
+    if (s2i_ctx_check_interrupt(u->ctx, err) < 0 || unpack_entry(u, e, err) < 0)
       return -1;
     seen = archive_filter_bytes(u->ar, -1);
     if (seen > u->bytes_seen) {
@@ -268,13 +269,14 @@ static char *progress_title(const char *label)
 
 /* The blob and the way back are opened before entering dest_dir, so
  * relative paths (a relative S2I_CACHE_DIR) keep working. */
-static int unpack_labelled(const char *blob_path, const char *dest_dir,
-                           const char *label, struct s2i_error **err)
+static int unpack_labelled(const struct s2i_ctx *ctx, const char *blob_path,
+                           const char *dest_dir, const char *label,
+                           struct s2i_error **err)
 {
   cleanup_close int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fd = open(blob_path, O_RDONLY | O_CLOEXEC);
   cleanup_free char *what = progress_title(label);
-  struct unpack u = {.label = label};
+  struct unpack u = {.ctx = ctx, .label = label};
   struct stat st;
   int ret;
 
@@ -284,7 +286,7 @@ static int unpack_labelled(const char *blob_path, const char *dest_dir,
     return s2i_error_make(err, errno, "layer %s: enter %s", label, dest_dir);
   u.ar = archive_read_new();
   u.aw = archive_write_disk_new();
-  s2i_progress_begin(&u.progress, what, (uint64_t)st.st_size);
+  s2i_progress_begin(&u.progress, ctx, what, (uint64_t)st.st_size);
   ret = unpack_in_cwd(&u, fd, blob_path, err);
   s2i_progress_end(&u.progress);
   archive_read_free(u.ar);
@@ -295,16 +297,17 @@ static int unpack_labelled(const char *blob_path, const char *dest_dir,
   return ret;
 }
 
-int s2i_layers_unpack_blob(const char *blob_path, const char *dest_dir,
-                           struct s2i_error **err)
+int s2i_layers_unpack_blob(const struct s2i_ctx *ctx, const char *blob_path,
+                           const char *dest_dir, struct s2i_error **err)
 {
-  return unpack_labelled(blob_path, dest_dir, blob_path, err);
+  return unpack_labelled(ctx, blob_path, dest_dir, blob_path, err);
 }
 
 /* Unpack into a private temp dir, then rename into place: a reader never
  * sees half a layer, and when two builds race the loser drops its copy. */
-static int unpack_cached(char **out, struct s2i_store *store,
-                         const char *digest, struct s2i_error **err)
+static int unpack_cached(const struct s2i_ctx *ctx, char **out,
+                         struct s2i_store *store, const char *digest,
+                         struct s2i_error **err)
 {
   cleanup_free char *dir = s2i_store_layer_dir(store, digest);
   cleanup_free char *blob = s2i_store_blob_path(store, digest);
@@ -323,7 +326,7 @@ static int unpack_cached(char **out, struct s2i_store *store,
     s2i_error_make(err, errno, "layer %s: chmod %s", digest, tmp);
     goto fail;
   }
-  if (unpack_labelled(blob, tmp, digest, err) < 0)
+  if (unpack_labelled(ctx, blob, tmp, digest, err) < 0)
     goto fail;
   if (rename(tmp, dir) == 0)
     goto done;
@@ -342,8 +345,9 @@ fail:
   return -1;
 }
 
-int s2i_layers_unpack(struct s2i_strv *dirs, const struct s2i_image *img,
-                      struct s2i_store *store, struct s2i_error **err)
+int s2i_layers_unpack(const struct s2i_ctx *ctx, struct s2i_strv *dirs,
+                      const struct s2i_image *img, struct s2i_store *store,
+                      struct s2i_error **err)
 {
   for (size_t i = 0; i < img->n_layers; i++) {
     char *dir = NULL;
@@ -351,7 +355,7 @@ int s2i_layers_unpack(struct s2i_strv *dirs, const struct s2i_image *img,
     if (!s2i_digest_is_valid(digest))
       return s2i_error_make(err, 0, "layer %zu: invalid digest '%s'", i + 1,
                             digest);
-    if (unpack_cached(&dir, store, digest, err) < 0)
+    if (unpack_cached(ctx, &dir, store, digest, err) < 0)
       return -1;
     s2i_strv_take(dirs, dir);
   }

@@ -364,7 +364,8 @@ int s2i_runtime_compose(const char *dest, const struct s2i_strv *lower_dirs,
   return add_passwd_link(dest, lower_dirs, err);
 }
 
-int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
+int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
+                      const struct s2i_strv *lower_dirs,
                       const char *runtime_root, int64_t source_date_epoch,
                       struct s2i_store *store, struct s2i_error **err)
 {
@@ -382,7 +383,7 @@ int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
   if (r == 0)
     r = s2i_runtime_compose(dir, lower_dirs, runtime_root, err);
   if (r == 0)
-    r = s2i_layer_write(out, dir, &opts, store, err);
+    r = s2i_layer_write(ctx, out, dir, &opts, store, err);
   if (r < 0)
     s2i_error_prefix(err, "runtime layer");
   s2i_fs_rm_rf(dir, &ignored);
@@ -472,21 +473,22 @@ int s2i_runtime_present(const struct s2i_image *img,
   return init != NULL;
 }
 
-int s2i_runtime_add(struct s2i_image *img, const struct s2i_strv *lower_dirs,
-                    const char *runtime_root, int64_t source_date_epoch,
-                    struct s2i_store *store, struct s2i_error **err)
+int s2i_runtime_add(const struct s2i_ctx *ctx, struct s2i_image *img,
+                    const struct s2i_strv *lower_dirs, const char *runtime_root,
+                    int64_t source_date_epoch, struct s2i_store *store,
+                    struct s2i_error **err)
 {
   cleanup_free char *root =
       runtime_root ? xstrdup(runtime_root) : s2i_runtime_default_root();
   struct s2i_layer layer = {0};
 
   if (s2i_runtime_present(img, lower_dirs)) {
-    s2i_log_step("The image carries the runtime already");
+    s2i_log_step(ctx, "The image carries the runtime already");
     s2i_runtime_configure(img);
     return 0;
   }
-  s2i_log_step("Adding the runtime layer (init, identity, temp dir)");
-  if (s2i_runtime_layer(&layer, lower_dirs, root, source_date_epoch, store,
+  s2i_log_step(ctx, "Adding the runtime layer (init, identity, temp dir)");
+  if (s2i_runtime_layer(ctx, &layer, lower_dirs, root, source_date_epoch, store,
                         err) < 0)
     return -1;
   s2i_image_add_layer(img, &layer, "s2i runtime");

@@ -9,7 +9,6 @@
 
 #include "cleanup.h"
 #include "fs.h"
-#include "log.h"
 #include "rootpath.h"
 #include "xalloc.h"
 
@@ -221,8 +220,6 @@ int s2i_scripts_resolve(struct s2i_scripts *out,
   for (int i = 0; i < S2I_SCRIPT_COUNT; i++) {
     if (resolve_one(&out->s[i], script_names[i], o, err) < 0)
       goto fail;
-    if (out->s[i].path)
-      s2i_log_debug(1, "%s from %s", script_names[i], out->s[i].origin);
   }
   if (out->s[S2I_SCRIPT_ASSEMBLE].path == NULL)
     return missing_error("assemble", o, err), s2i_scripts_free(out), -1;

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include "ctx.h"
 #include "error.h"
 
 struct s2i_source_opts {
@@ -37,8 +38,9 @@ struct s2i_source {
 };
 
 /* Writes the source tree into dest_dir (created). */
-int s2i_source_stage(struct s2i_source **out, const struct s2i_source_opts *o,
-                     const char *dest_dir, struct s2i_error **err);
+int s2i_source_stage(const struct s2i_ctx *ctx, struct s2i_source **out,
+                     const struct s2i_source_opts *o, const char *dest_dir,
+                     struct s2i_error **err);
 void s2i_source_free(struct s2i_source *src);
 /* 1 when location looks like a URL libgit2 should clone. */
 int s2i_source_is_url(const char *location);

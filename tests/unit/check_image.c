@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "image.h"
+#include "transport.h"
 #include "writer.h"
 
 START_TEST(scratch_config)
@@ -110,13 +111,16 @@ START_TEST(open_errors)
   struct s2i_image *img = NULL;
 
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
-  tu_assert_error(s2i_image_open(&img, "docker://quay.io/x/y:1", store, &err),
-                  &err, "registry transport is not supported yet");
-  tu_assert_error(s2i_image_open(&img, "containers-storage:x", store, &err),
-                  &err, "unknown transport \"containers-storage\"");
-  tu_assert_error(s2i_image_open(&img, missing, store, &err), &err, missing);
+  tu_assert_error(
+      s2i_transport_open(tu_ctx(), &img, "docker://quay.io/x/y:1", store, &err),
+      &err, "registry transport is not supported yet");
+  tu_assert_error(
+      s2i_transport_open(tu_ctx(), &img, "containers-storage:x", store, &err),
+      &err, "unknown transport \"containers-storage\"");
+  tu_assert_error(s2i_transport_open(tu_ctx(), &img, missing, store, &err),
+                  &err, missing);
   /* oci:DIR:REF: the ref is split off, the error names the directory */
-  ck_assert_int_lt(s2i_image_open(&img, oci_ref, store, &err), 0);
+  ck_assert_int_lt(s2i_transport_open(tu_ctx(), &img, oci_ref, store, &err), 0);
   ck_assert_msg(strstr(err->msg, "/layout:") && !strstr(err->msg, "app:1"),
                 "%s", err->msg);
   s2i_error_free(err);

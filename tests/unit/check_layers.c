@@ -174,7 +174,8 @@ START_TEST(unpack_whiteouts_links)
   struct s2i_error *err = NULL;
 
   fixture_open(&f, ents, N(ents), 1);
-  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   ck_assert_uint_eq(f.dirs.n, 1);
   assert_files_and_links(f.dirs.v[0]);
   assert_whiteout(f.dirs.v[0], "dir/old");
@@ -199,7 +200,8 @@ static void assert_refused(const struct tent *ents, size_t n, const char *entry)
   char *tmp, *layers;
 
   fixture_open(&f, ents, n, 0);
-  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_lt(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   ck_assert_ptr_nonnull(err);
   ck_assert_msg(strstr(err->msg, f.layer.digest) != NULL, "%s", err->msg);
   ck_assert_msg(strstr(err->msg, entry) != NULL, "%s", err->msg);
@@ -270,14 +272,16 @@ START_TEST(cache_reused)
   char *p, *blob;
 
   fixture_open(&f, ents, N(ents), 0);
-  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   p = at(f.dirs.v[0], "f");
   ck_assert_int_eq(lstat(p, &s1), 0);
   /* the second unpack must not even read the blob */
   blob = s2i_store_blob_path(f.store, f.layer.digest);
   ck_assert_int_eq(unlink(blob), 0);
   sleep(1);
-  ck_assert_int_eq(s2i_layers_unpack(&again, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &again, &f.img, f.store, &err),
+                   0);
   ck_assert_str_eq(again.v[0], f.dirs.v[0]);
   ck_assert_int_eq(lstat(p, &s2), 0);
   ck_assert_uint_eq(s1.st_ino, s2.st_ino);
@@ -300,8 +304,8 @@ START_TEST(missing_blob_named)
   fixture_open(&f, ents, N(ents), 0);
   blob = s2i_store_blob_path(f.store, f.layer.digest);
   unlink(blob);
-  tu_assert_error(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), &err,
-                  f.layer.digest);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, f.layer.digest);
   free(blob);
   fixture_close(&f);
 }
@@ -322,7 +326,7 @@ START_TEST(relative_store_root)
   ck_assert_int_eq(chdir(dir), 0);
   ck_assert_int_eq(s2i_store_open(&st, "cache", &err), 0);
   make_layer(layer.digest, st, ents, N(ents), 0);
-  ck_assert_int_eq(s2i_layers_unpack(&dirs, &img, st, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &dirs, &img, st, &err), 0);
   ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
   ck_assert_str_eq(cwd, dir);
   p = s2i_fs_join(dirs.v[0], "d/f");
@@ -343,9 +347,10 @@ START_TEST(interrupt_stops_and_cleans)
   char *tmp;
 
   fixture_open(&f, ents, N(ents), 0);
-  s2i_interrupted = 2;
-  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
-  s2i_interrupted = 0;
+  tu_interrupted = 2;
+  ck_assert_int_lt(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  tu_interrupted = 0;
   ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
   s2i_error_free(err);
   tmp = s2i_store_tmp_dir(f.store);

@@ -129,7 +129,7 @@ static void layer_from_tree(struct world *w, int i, const char *tree, int upper)
   int r;
 
   o.from_overlay_upper = upper;
-  r = s2i_layer_write(&w->layers[i], root, &o, w->store, &err);
+  r = s2i_layer_write(tu_ctx(), &w->layers[i], root, &o, w->store, &err);
   ck_assert_msg(r == 0, "%s", err ? err->msg : "");
   free(w->layers[i].media_type);
   w->layers[i].media_type = NULL;
@@ -263,7 +263,8 @@ START_TEST(build_step_round_trip)
   work = sub(&w, "work");
   merged = sub(&w, "merged");
   view = sub(&w, "view");
-  ck_assert_int_eq(s2i_layers_unpack(&lowers, &w.img, w.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &lowers, &w.img, w.store, &err),
+                   0);
   ck_assert_int_eq(s2i_overlay_mount(&lowers, upper, work, merged, &err), 0);
   ck_assert(exists_in(merged, "etc/passwd") && exists_in(merged, "etc/hosts"));
   ck_assert(!exists_in(merged, "usr/share/doc/x")); /* layer 1's whiteout */
@@ -276,7 +277,8 @@ START_TEST(build_step_round_trip)
   /* the new layer on top of the old ones shows what the step left */
   w.img.n_layers = 3;
   s2i_strv_free(&lowers);
-  ck_assert_int_eq(s2i_layers_unpack(&lowers, &w.img, w.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &lowers, &w.img, w.store, &err),
+                   0);
   ck_assert_int_eq(s2i_overlay_mount(&lowers, NULL, NULL, view, &err), 0);
   ck_assert(exists_in(view, "app/new.txt") && exists_in(view, "etc/passwd"));
   ck_assert(!exists_in(view, "etc/deleteme"));

@@ -125,7 +125,7 @@ static void stage_ok(void)
   s2i_source_free(fx.src);
   fx.src = NULL;
   s2i_fs_rm_rf(fx.dest, &fx.err);
-  rc = s2i_source_stage(&fx.src, &fx.o, fx.dest, &fx.err);
+  rc = s2i_source_stage(tu_ctx(), &fx.src, &fx.o, fx.dest, &fx.err);
   ck_assert_msg(rc == 0, "stage failed: %s", fx.err ? fx.err->msg : "?");
   ck_assert_ptr_nonnull(fx.src);
 }
@@ -133,8 +133,8 @@ static void stage_ok(void)
 static void stage_fails(const char *needle)
 {
   s2i_fs_rm_rf(fx.dest, &fx.err);
-  tu_assert_error(s2i_source_stage(&fx.src, &fx.o, fx.dest, &fx.err), &fx.err,
-                  needle);
+  tu_assert_error(s2i_source_stage(tu_ctx(), &fx.src, &fx.o, fx.dest, &fx.err),
+                  &fx.err, needle);
 }
 
 static char *dest_read(const char *rel)
@@ -668,11 +668,11 @@ END_TEST
 
 START_TEST(interrupted)
 {
-  s2i_interrupted = 2;
+  tu_interrupted = 2;
   stage_fails("interrupted");
   fx.o.copy = 1;
   stage_fails("interrupted");
-  s2i_interrupted = 0;
+  tu_interrupted = 0;
 }
 END_TEST
 
