@@ -869,7 +869,7 @@ static enum s2i_verify_result check_sigterm(struct verify *v, char **detail)
   if (send_term(v, &st, &sent_ns, detail) < 0 || await_stop(v, &st, detail) < 0)
     return S2I_VERIFY_FAIL;
   s = (double)(st.finished_ns - sent_ns) / 1e9;
-  *detail = xasprintf("stopped %.1f s after SIGTERM, exit status %d%s",
+  *detail = xasprintf("stopped %.2f s after SIGTERM, exit status %d%s",
                       s < 0 ? 0.0 : s, st.code,
                       st.code == 137 ? " (killed after " STOP_GRACE " s)" : "");
   return s * 1000 < STOP_PASS_MS && (st.code == 0 || st.code == 143)

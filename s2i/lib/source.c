@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
+#include "giturl.h"
 #include "ignore.h"
 #include "log.h"
 #include "xalloc.h"
@@ -460,17 +461,6 @@ static int clone_bare(const struct s2i_ctx *ctx, git_repository **out,
   return 0;
 }
 
-/* The path of a file:// URL (host empty or localhost), else NULL. */
-static const char *file_url_path(const char *url)
-{
-  if (strncmp(url, "file://", 7) != 0)
-    return NULL;
-  url += 7;
-  if (strncmp(url, "localhost/", 10) == 0)
-    url += 9;
-  return *url == '/' ? url : NULL;
-}
-
 /* A repository on this machine (a path or a file:// URL) is read in place:
  * libgit2's local transport would build a pack in process, with a delta
  * search that takes minutes and hundreds of MB on big repositories, only
@@ -478,7 +468,7 @@ static const char *file_url_path(const char *url)
 static int open_repo_at(const struct stage *st, git_repository **out,
                         const char *url, struct s2i_error **err)
 {
-  const char *path = file_url_path(url);
+  const char *path = s2i_giturl_file_path(url);
 
   if (path == NULL && s2i_source_is_url(url))
     return clone_bare(st->ctx, out, url, st->scratch, err);
@@ -489,53 +479,6 @@ static int open_repo_at(const struct stage *st, git_repository **out,
 }
 
 /* ---- submodules ---------------------------------------------------------- */
-
-/* Drop the last component of a URL or path in place; returns the separator
- * that preceded it ('/' or the ':' of "host:path"). */
-static char cut_last(char *base)
-{
-  char *slash = strrchr(base, '/');
-  char *colon = strrchr(base, ':');
-  char *cut = slash;
-  char sep;
-
-  if (colon != NULL && (slash == NULL || colon > slash) && colon[1] != '/')
-    cut = colon;
-  if (cut == NULL) {
-    strcpy(base, ".");
-    return '/';
-  }
-  sep = *cut;
-  *cut = '\0';
-  return sep;
-}
-
-/* git's rule: "./x" and "../x" in .gitmodules are relative to the URL of
- * the superproject itself. */
-static char *resolve_url(const char *base, const char *url)
-{
-  cleanup_free char *b = NULL;
-  size_t len;
-  char sep = '/';
-
-  if (strncmp(url, "./", 2) != 0 && strncmp(url, "../", 3) != 0)
-    return xstrdup(url);
-  b = xstrdup(base);
-  len = strlen(b);
-  while (len > 1 && b[len - 1] == '/')
-    b[--len] = '\0';
-  for (;;) {
-    if (strncmp(url, "./", 2) == 0) {
-      url += 2;
-    } else if (strncmp(url, "../", 3) == 0) {
-      url += 3;
-      sep = cut_last(b);
-    } else {
-      break;
-    }
-  }
-  return xasprintf("%s%c%s", b, sep, url);
-}
 
 /* libgit2 parses config only from files, so .gitmodules goes through a temp
  * file; a snapshot keeps it readable after the file is gone. */
@@ -607,6 +550,7 @@ static int module_lookup(char **name, char **url, struct stage *st,
 {
   git_buf buf = GIT_BUF_INIT;
   cleanup_free char *key = NULL;
+  int ret = 0;
 
   *url = NULL;
   if (load_gitmodules(st, r, err) < 0)
@@ -614,10 +558,12 @@ static int module_lookup(char **name, char **url, struct stage *st,
   if (r->modules == NULL || (*name = module_name(r->modules, repo_rel)) == NULL)
     return 0;
   key = xasprintf("submodule.%s.url", *name);
-  if (git_config_get_string_buf(&buf, r->modules, key) == 0)
-    *url = resolve_url(r->url, buf.ptr);
+  if (git_config_get_string_buf(&buf, r->modules, key) == 0 &&
+      (s2i_giturl_check(buf.ptr, r->url, err) < 0 ||
+       s2i_giturl_resolve(url, r->url, buf.ptr, st->scratch, err) < 0))
+    ret = -1;
   git_buf_dispose(&buf);
-  return 0;
+  return ret;
 }
 
 /* A local superproject usually holds the submodule already (.git/modules);

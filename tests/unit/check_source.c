@@ -8,6 +8,8 @@
 
 #include "testutil.h"
 
+#include "cleanup.h"
+
 #include "source.h"
 
 #define AUTHOR_DATE "2006-01-02T15:04:05-0700"
@@ -583,7 +585,8 @@ START_TEST(ownership)
 }
 END_TEST
 
-/* lib (relative URL ../sub) holds deep (absolute URL) as a nested module. */
+/* lib (relative URL ../sub) holds deep (../deep next to sub) as a nested
+ * module. */
 static void make_submodules(void)
 {
   char *deep = make_repo(fx.tmp, "deep");
@@ -593,7 +596,8 @@ static void make_submodules(void)
   tu_write(sub, "lib.py", "LIB = 1\n", 0644);
   sh("cd %s && git add -A && git commit -q -m lib && "
      "git -c protocol.file.allow=always submodule -q add %s nested && "
-     "git commit -q -m nested",
+     "git config -f .gitmodules submodule.nested.url ../deep && "
+     "git add .gitmodules && git commit -q -m nested",
      sub, deep);
   sh("cd %s && git -c protocol.file.allow=always submodule -q add ../sub "
      "vendor/lib && git commit -q -m 'add lib'",
@@ -640,14 +644,41 @@ START_TEST(submodules_local_and_cloned)
 }
 END_TEST
 
-START_TEST(submodule_unreachable)
+/* Point the submodule "mod" (a copy of the repo itself) at url, with no
+ * copy of it in .git/modules: url is all s2i has. */
+static void set_module_url(const char *url)
 {
   sh("cd %s && git -c protocol.file.allow=always submodule -q add %s mod && "
      "git commit -q -m mod && "
-     "git config -f .gitmodules submodule.mod.url file:///nonexistent/mod && "
-     "git commit -q -am 'break url' && rm -rf .git/modules/mod",
-     fx.repo, fx.repo);
-  stage_fails("file:///nonexistent/mod");
+     "git config -f .gitmodules submodule.mod.url '%s' && "
+     "git commit -q -am 'set url' && rm -rf .git/modules/mod",
+     fx.repo, fx.repo, url);
+}
+
+START_TEST(submodule_unreachable)
+{
+  set_module_url("../nonexistent-mod");
+  stage_fails("nonexistent-mod");
+}
+END_TEST
+
+/* A pushed .gitmodules must not make s2i read the build host: file://,
+ * absolute paths and ../ above the remote's root are refused, naming the
+ * submodule and the URL. */
+START_TEST(submodule_url_outside_refused)
+{
+  static const char *const urls[] = {
+      "file:///etc", "FILE:///srv/secret.git", "/srv/secret.git",
+      "../../../../../../../../../../../../../../../../x"};
+
+  for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+    cleanup_free char *want = xasprintf("submodule mod: URL \"%s\"", urls[i]);
+    teardown();
+    setup();
+    set_module_url(urls[i]);
+    stage_fails(want);
+    ck_assert(!dest_has("mod/README"));
+  }
 }
 END_TEST
 
@@ -700,6 +731,7 @@ static Suite *source_suite(void)
   tcase_add_test(tc, ownership);
   tcase_add_test(tc, submodules_local_and_cloned);
   tcase_add_test(tc, submodule_unreachable);
+  tcase_add_test(tc, submodule_url_outside_refused);
   tcase_add_test(tc, is_url);
   tcase_add_test(tc, interrupted);
   suite_add_tcase(s, tc);
