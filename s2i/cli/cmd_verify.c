@@ -79,10 +79,10 @@ static int parse_option(int c, struct s2i_verify_opts *o, struct s2i_ctx *ctx)
 int cmd_verify(int argc, char **argv)
 {
   struct s2i_verify_opts o = {0};
-  struct s2i_verify_report *report = NULL;
+  cleanup_verify_report struct s2i_verify_report *report = NULL;
   struct s2i_error *err = NULL;
   struct s2i_ctx ctx;
-  char *table;
+  cleanup_free char *table = NULL;
   int c, ret;
 
   cli_ctx_init(&ctx);
@@ -98,8 +98,5 @@ int cmd_verify(int argc, char **argv)
     return cli_fail(err);
   table = s2i_verify_render(report, ctx.quiet);
   fputs(table, stdout);
-  free(table);
-  ret = s2i_verify_all_passed(report) ? S2I_EXIT_OK : S2I_EXIT_FAILURE;
-  s2i_verify_report_free(report);
-  return ret;
+  return s2i_verify_all_passed(report) ? S2I_EXIT_OK : S2I_EXIT_FAILURE;
 }

@@ -30,5 +30,7 @@ struct s2i_proc {
  * exits 127 with "<argv0>: <strerror>" on its stderr, as a shell would. */
 int s2i_proc_run(struct s2i_proc *p, const struct s2i_proc_opts *o);
 void s2i_proc_clear(struct s2i_proc *p);
+/* A struct s2i_proc local (by value), zero-initialised. */
+#define cleanup_proc __attribute__((cleanup(s2i_proc_clear)))
 
 #endif

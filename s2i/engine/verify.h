@@ -19,6 +19,7 @@
 #ifndef S2I_VERIFY_H
 #define S2I_VERIFY_H
 
+#include "cleanup.h"
 #include "ctx.h"
 #include "error.h"
 #include "image.h"
@@ -58,6 +59,8 @@ struct s2i_verify_report {
 int s2i_verify(const struct s2i_ctx *ctx, struct s2i_verify_report **out,
                const struct s2i_verify_opts *opts, struct s2i_error **err);
 void s2i_verify_report_free(struct s2i_verify_report *r);
+S2I_DEFINE_CLEANUP_FN(struct s2i_verify_report *, s2i_verify_report_free)
+#define cleanup_verify_report S2I_CLEANUP(s2i_verify_report_free)
 
 /* 1 when every row passed. */
 int s2i_verify_all_passed(const struct s2i_verify_report *r);

@@ -511,48 +511,32 @@ static int finish_layer(struct s2i_layer *l, struct source *src,
   return 0;
 }
 
-/* Takes the config reference and the layers array. */
+/* Takes the config reference and the layers. */
 static int build_image(struct s2i_image **out, struct source *src,
-                       json_t *config, struct s2i_layer *layers, size_t n,
+                       json_t *config, struct s2i_layer_set *layers,
                        struct s2i_error **err)
 {
   json_t *diff_ids =
       json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-  struct s2i_image *img = xcalloc(1, sizeof(*img));
-  int ret = 0;
+  cleanup_image struct s2i_image *img = xcalloc(1, sizeof(*img));
+  size_t n = layers->n;
 
   img->config = config;
-  img->layers = layers;
+  img->layers = s2i_steal(layers->v);
   img->n_layers = n;
+  layers->n = 0; /* the image owns them now */
+  s2i_layer_set_free(layers);
   if (!json_is_object(config))
-    ret = s2i_error_make(err, 0, "image config is not a JSON object");
-  else if (json_array_size(diff_ids) != n)
-    ret = s2i_error_make(err, 0, "config lists %zu diff_ids for %zu layers",
-                         json_array_size(diff_ids), n);
-  for (size_t i = 0; ret == 0 && i < n; i++)
-    ret = finish_layer(&layers[i], src, json_array_get(diff_ids, i), err);
-  if (ret < 0) {
-    s2i_image_free(img);
-    return -1;
-  }
-  *out = img;
-  return 0;
-}
-
-static struct s2i_layer *new_layers(size_t n)
-{
-  struct s2i_layer *l = xcalloc(n ? n : 1, sizeof(*l));
-
+    return s2i_error_make(err, 0, "image config is not a JSON object");
+  if (json_array_size(diff_ids) != n)
+    return s2i_error_make(err, 0, "config lists %zu diff_ids for %zu layers",
+                          json_array_size(diff_ids), n);
   for (size_t i = 0; i < n; i++)
-    l[i].size = -1;
-  return l;
-}
-
-static void free_layers(struct s2i_layer *l, size_t n)
-{
-  for (size_t i = 0; l && i < n; i++)
-    free(l[i].media_type);
-  free(l);
+    if (finish_layer(&img->layers[i], src, json_array_get(diff_ids, i), err) <
+        0)
+      return -1;
+  *out = s2i_steal(img);
+  return 0;
 }
 
 /* ---- docker-archive: manifest.json ----------------------------------- */
@@ -652,10 +636,9 @@ static int resolve_docker(struct s2i_image **out, struct source *src,
                           struct s2i_error **err)
 {
   json_t *m = NULL, *paths;
-  json_t *config = NULL;
+  cleanup_json json_t *config = NULL;
+  cleanup_layer_set struct s2i_layer_set *layers = NULL;
   const char *cfg_path;
-  struct s2i_layer *layers;
-  size_t n;
 
   if (docker_select(&m, manifest, ref, err) < 0)
     return -1;
@@ -665,14 +648,11 @@ static int resolve_docker(struct s2i_image **out, struct source *src,
     return s2i_error_make(err, 0,
                           "manifest.json: entry lacks Config or "
                           "Layers");
-  n = json_array_size(paths);
-  layers = new_layers(n);
-  if (docker_layers(layers, src, paths, err) < 0 ||
-      docker_config(&config, src, cfg_path, err) < 0) {
-    free_layers(layers, n);
+  layers = s2i_layer_set_new(json_array_size(paths));
+  if (docker_layers(layers->v, src, paths, err) < 0 ||
+      docker_config(&config, src, cfg_path, err) < 0)
     return -1;
-  }
-  return build_image(out, src, config, layers, n, err);
+  return build_image(out, src, s2i_steal(config), s2i_steal(layers), err);
 }
 
 /* ---- OCI layout: index.json -> manifest -> config + layers ------------ */
@@ -771,9 +751,8 @@ static int resolve_oci(struct s2i_image **out, struct source *src,
 {
   json_t *desc = NULL, *descs;
   cleanup_json json_t *manifest = NULL;
-  json_t *config = NULL;
-  struct s2i_layer *layers;
-  size_t n;
+  cleanup_json json_t *config = NULL;
+  cleanup_layer_set struct s2i_layer_set *layers = NULL;
 
   if (oci_select(&desc, index, ref, err) < 0)
     return -1;
@@ -789,15 +768,12 @@ static int resolve_oci(struct s2i_image **out, struct source *src,
                           "manifest is a nested index (a "
                           "multi-platform image), which is not supported");
   descs = json_object_get(manifest, "layers");
-  n = json_array_size(descs);
-  layers = new_layers(n);
-  if (oci_layers(layers, src, descs, err) < 0 ||
+  layers = s2i_layer_set_new(json_array_size(descs));
+  if (oci_layers(layers->v, src, descs, err) < 0 ||
       oci_blob_json(&config, src, json_object_get(manifest, "config"), "config",
-                    err) < 0) {
-    free_layers(layers, n);
+                    err) < 0)
     return -1;
-  }
-  return build_image(out, src, config, layers, n, err);
+  return build_image(out, src, s2i_steal(config), s2i_steal(layers), err);
 }
 
 /* ---- entry point ------------------------------------------------------ */

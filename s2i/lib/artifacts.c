@@ -205,12 +205,10 @@ struct previous {
 
 static void previous_free(struct previous *p)
 {
-  struct s2i_error *e = NULL;
+  cleanup_error struct s2i_error *e = NULL;
 
-  if (p->tmp && s2i_fs_rm_rf(p->tmp, &e) < 0) {
+  if (p->tmp && s2i_fs_rm_rf(p->tmp, &e) < 0)
     s2i_log_warn(p->ctx, "%s", e->msg);
-    s2i_error_free(e);
-  }
   free(p->tmp);
   free(p->upper);
   free(p->script.path);
@@ -218,6 +216,8 @@ static void previous_free(struct previous *p)
   s2i_image_free(p->img);
   s2i_strv_free(&p->lowers);
 }
+
+#define cleanup_previous __attribute__((cleanup(previous_free)))
 
 /* --incremental-from, else the previous build's output if there is one. */
 static const char *previous_ref(const struct s2i_ctx *ctx,
@@ -281,7 +281,7 @@ static int find_script(struct previous *p, struct s2i_error **err)
 static int resolve_user(struct previous *p, struct s2i_error **err)
 {
   const char *spec = s2i_image_assemble_user(p->img, NULL);
-  struct s2i_uid_ranges *r = NULL;
+  cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
   int allowed;
 
   if (s2i_user_resolve(&p->uid, &p->gid, spec, &p->lowers, err) < 0)
@@ -291,7 +291,6 @@ static int resolve_user(struct previous *p, struct s2i_error **err)
   if (s2i_user_parse_ranges(&r, p->o->allowed_uids, err) < 0)
     return -1;
   allowed = s2i_user_in_ranges(r, p->uid);
-  s2i_user_ranges_free(r);
   if (!allowed)
     return s2i_error_make(err, 0,
                           "previous image %s: user %u is not in "
@@ -436,12 +435,10 @@ int s2i_artifacts_save(const struct s2i_ctx *ctx,
                        const struct s2i_artifacts_opts *o,
                        struct s2i_error **err)
 {
-  struct previous p = {.ctx = ctx, .o = o, .ref = previous_ref(ctx, o)};
-  int ret;
+  cleanup_previous struct previous p = {
+      .ctx = ctx, .o = o, .ref = previous_ref(ctx, o)};
 
   if (p.ref == NULL)
     return 0;
-  ret = save_from(&p, err);
-  previous_free(&p);
-  return ret;
+  return save_from(&p, err);
 }

@@ -58,12 +58,10 @@ struct build {
 
 static void build_free(struct build *b)
 {
-  struct s2i_error *e = NULL;
+  cleanup_error struct s2i_error *e = NULL;
 
-  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0) {
+  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
     s2i_log_warn(b->ctx, "%s", e->msg);
-    s2i_error_free(e);
-  }
   free(b->work);
   free(b->upper);
   s2i_image_free(b->img);
@@ -74,6 +72,8 @@ static void build_free(struct build *b)
   s2i_scripts_free(&b->scripts);
   s2i_store_free(b->store);
 }
+
+#define cleanup_build __attribute__((cleanup(build_free)))
 
 char *s2i_build_default_output(const char *tag)
 {
@@ -133,7 +133,7 @@ static int resolve_user(struct build *b, struct s2i_error **err)
 {
   const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
   const char *image_user = s2i_image_user(b->img);
-  struct s2i_uid_ranges *r = NULL;
+  cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
   uid_t iu;
   gid_t ig;
   int ret = 0;
@@ -152,7 +152,6 @@ static int resolve_user(struct build *b, struct s2i_error **err)
       ret = check_allowed("builder USER", image_user, iu, r, b->o->allowed_uids,
                           err);
   }
-  s2i_user_ranges_free(r);
   return ret;
 }
 
@@ -584,18 +583,14 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
               struct s2i_error **err)
 {
-  struct build b = {.ctx = ctx,
-                    .o = o,
-                    .sde = s2i_env_source_date_epoch(),
-                    .echo = !ctx->quiet};
-  int ret;
+  cleanup_build struct build b = {.ctx = ctx,
+                                  .o = o,
+                                  .sde = s2i_env_source_date_epoch(),
+                                  .echo = !ctx->quiet};
 
   if (o->as_dockerfile)
-    ret = build_dockerfile(&b, err);
-  else
-    ret = build_image(&b, err);
-  build_free(&b);
-  return ret;
+    return build_dockerfile(&b, err);
+  return build_image(&b, err);
 }
 
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
@@ -603,28 +598,26 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
 {
   struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
   struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
-  struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
+  cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
   const char *argv[2] = {NULL, NULL};
-  int status = -1;
+  int status;
 
   quiet.quiet = 1;
   if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
       resolve_user(&b, err) < 0)
-    goto out;
+    return -1;
   inject = s2i_fs_join(b.work, "scripts");
   b.dest = "/tmp";
   if (resolve_scripts(&b, NULL, inject, 1, err) < 0)
-    goto out;
+    return -1;
   argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
-  if (argv[0] == NULL) {
-    s2i_error_make(err, 0, "builder %s has no usage script", builder);
-    goto out;
-  }
+  if (argv[0] == NULL)
+    return s2i_error_make(err, 0, "builder %s has no usage script", builder);
   status = run_in_sandbox(&b, argv, NULL, NULL, err);
-  if (status >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    status = s2i_error_make(err, 0, "usage script %s failed", argv[0]);
-out:
-  build_free(&b);
-  return status < 0 ? -1 : 0;
+  if (status < 0)
+    return -1;
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    return s2i_error_make(err, 0, "usage script %s failed", argv[0]);
+  return 0;
 }

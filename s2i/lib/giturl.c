@@ -111,7 +111,7 @@ int s2i_giturl_resolve(char **out, const char *base, const char *url,
                        const char *scratch, struct s2i_error **err)
 {
   cleanup_free char *dir = NULL;
-  struct s2i_error *ignored = NULL;
+  cleanup_error struct s2i_error *ignored = NULL;
   int ret;
 
   if (!is_relative(url)) {
@@ -124,6 +124,5 @@ int s2i_giturl_resolve(char **out, const char *base, const char *url,
     return -1;
   ret = resolve_in(out, dir, base, url, err);
   s2i_fs_rm_rf(dir, &ignored); /* undo: the scratch repository */
-  s2i_error_free(ignored);
   return ret;
 }

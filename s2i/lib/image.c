@@ -7,6 +7,27 @@
 #include "fs.h"
 #include "xalloc.h"
 
+struct s2i_layer_set *s2i_layer_set_new(size_t n)
+{
+  struct s2i_layer_set *set = xcalloc(1, sizeof(*set));
+
+  set->v = xcalloc(n ? n : 1, sizeof(*set->v));
+  set->n = n;
+  for (size_t i = 0; i < n; i++)
+    set->v[i].size = -1;
+  return set;
+}
+
+void s2i_layer_set_free(struct s2i_layer_set *set)
+{
+  if (set == NULL)
+    return;
+  for (size_t i = 0; i < set->n; i++)
+    free(set->v[i].media_type);
+  free(set->v);
+  free(set);
+}
+
 /* ---- the model -------------------------------------------------------- */
 
 struct s2i_image *s2i_image_new_scratch(void)

@@ -35,6 +35,17 @@ struct s2i_image {
   size_t n_layers;
 };
 
+/* An owned array of layers, as a reader collects them before the image
+ * exists; s2i_layer_set_new gives every size -1 (not known yet). */
+struct s2i_layer_set {
+  struct s2i_layer *v;
+  size_t n;
+};
+struct s2i_layer_set *s2i_layer_set_new(size_t n);
+void s2i_layer_set_free(struct s2i_layer_set *set);
+S2I_DEFINE_CLEANUP_FN(struct s2i_layer_set *, s2i_layer_set_free)
+#define cleanup_layer_set S2I_CLEANUP(s2i_layer_set_free)
+
 /* An empty image (no layers, linux/amd64 config), for s2i mkimage. */
 struct s2i_image *s2i_image_new_scratch(void);
 void s2i_image_free(struct s2i_image *img);

@@ -313,7 +313,7 @@ static int unpack_cached(const struct s2i_ctx *ctx, char **out,
   cleanup_free char *blob = s2i_store_blob_path(store, digest);
   cleanup_free char *tmp_parent = s2i_store_tmp_dir(store);
   cleanup_free char *tmp = NULL;
-  struct s2i_error *ignored = NULL;
+  cleanup_error struct s2i_error *ignored = NULL;
 
   if (s2i_fs_is_dir(dir))
     goto done;
@@ -335,13 +335,11 @@ static int unpack_cached(const struct s2i_ctx *ctx, char **out,
     goto fail;
   }
   s2i_fs_rm_rf(tmp, &ignored); /* another build won the race */
-  s2i_error_free(ignored);
 done:
   *out = s2i_steal(dir);
   return 0;
 fail:
   s2i_fs_rm_rf(tmp, &ignored);
-  s2i_error_free(ignored);
   return -1;
 }
 

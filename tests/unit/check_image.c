@@ -130,6 +130,34 @@ START_TEST(open_errors)
 }
 END_TEST
 
+/* The typed cleanups free on every return; s2i_steal hands a value out. */
+static struct s2i_image *image_with_layers(size_t n)
+{
+  cleanup_image struct s2i_image *img = s2i_image_new_scratch();
+  cleanup_layer_set struct s2i_layer_set *set = s2i_layer_set_new(n);
+
+  for (size_t i = 0; i < set->n; i++) {
+    ck_assert_int_eq(set->v[i].size, -1);
+    set->v[i].media_type = xstrdup(S2I_MEDIA_OCI_LAYER);
+    s2i_image_add_layer(img, &set->v[i], "test");
+  }
+  return s2i_steal(img);
+}
+
+START_TEST(typed_cleanups)
+{
+  cleanup_image struct s2i_image *img = image_with_layers(3);
+  cleanup_imageref struct s2i_imageref *r = NULL;
+  struct s2i_error *err = NULL;
+
+  ck_assert_uint_eq(img->n_layers, 3);
+  ck_assert_int_eq(s2i_transport_parse(&r, "oci:/x/layout:app:1", &err), 0);
+  ck_assert_str_eq(r->transport, "oci");
+  ck_assert_str_eq(r->path, "/x/layout");
+  ck_assert_str_eq(r->sel, "app:1");
+}
+END_TEST
+
 static Suite *image_suite(void)
 {
   Suite *s = suite_create("image");
@@ -139,6 +167,7 @@ static Suite *image_suite(void)
   tcase_add_test(tc, setters_and_getters);
   tcase_add_test(tc, layers_stay_consistent);
   tcase_add_test(tc, open_errors);
+  tcase_add_test(tc, typed_cleanups);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "layers.h"
+#include "log.h"
 #include "overlay.h"
 #include "store.h"
 #include "strv.h"
@@ -360,6 +361,45 @@ START_TEST(interrupt_stops_and_cleans)
 }
 END_TEST
 
+/* Two builds in one process, each with its own ctx: interrupting one
+ * leaves the other unpacking, and each logs only to its own stream. */
+START_TEST(interrupt_is_per_ctx)
+{
+  static const struct tent ents[] = {{"f", 'f', "data"}};
+  volatile sig_atomic_t stop_a = SIGTERM, stop_b = 0;
+  char *text_a = NULL, *text_b = NULL;
+  size_t len_a = 0, len_b = 0;
+  struct s2i_strv dirs_b = S2I_STRV_INIT;
+  struct s2i_error *err = NULL;
+  struct s2i_ctx a, b;
+  struct fixture f;
+
+  fixture_open(&f, ents, N(ents), 0);
+  s2i_ctx_init(&a);
+  s2i_ctx_init(&b);
+  a.interrupted = &stop_a;
+  b.interrupted = &stop_b;
+  a.log = open_memstream(&text_a, &len_a);
+  b.log = open_memstream(&text_b, &len_b);
+  ck_assert_int_lt(s2i_layers_unpack(&a, &f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
+  s2i_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(s2i_layers_unpack(&b, &dirs_b, &f.img, f.store, &err), 0);
+  ck_assert_uint_eq(dirs_b.n, 1);
+  s2i_log_warn(&a, "from a");
+  s2i_log_warn(&b, "from b");
+  fclose(a.log);
+  fclose(b.log);
+  ck_assert_str_eq(text_a, "warning: from a\n");
+  ck_assert_str_eq(text_b, "warning: from b\n");
+  free(text_a);
+  free(text_b);
+  s2i_strv_free(&dirs_b);
+  fixture_close(&f);
+}
+END_TEST
+
 static Suite *layers_suite(void)
 {
   Suite *s = suite_create("layers");
@@ -373,6 +413,7 @@ static Suite *layers_suite(void)
   tcase_add_test(tc, cache_reused);
   tcase_add_test(tc, missing_blob_named);
   tcase_add_test(tc, interrupt_stops_and_cleans);
+  tcase_add_test(tc, interrupt_is_per_ctx);
   tcase_add_test(tc, relative_store_root);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
