@@ -91,10 +91,19 @@ static int resolve_in(char **out, const char *dir, const char *base,
   git_repository *repo = NULL;
   git_remote *origin = NULL;
   git_buf buf = GIT_BUF_INIT;
+  git_remote_create_options ro;
   int rc = git_repository_init(&repo, dir, 1);
 
+  /* The _INIT macro trips -Wmissing-field-initializers.  No insteadOf
+   * scan here: libgit2 1.5 leaks pcre2 match data for every config entry
+   * such a scan does not match (tests/lsan.supp); the lookup inside
+   * git_submodule_resolve_url still does one. */
+  git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+  ro.repository = repo;
+  ro.name = "origin";
+  ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
   if (rc == 0)
-    rc = git_remote_create(&origin, repo, "origin", base);
+    rc = git_remote_create_with_opts(&origin, base, &ro);
   if (rc == 0)
     rc = git_submodule_resolve_url(&buf, repo, url);
   if (rc == 0)
