@@ -21,7 +21,7 @@ lint_cppcheck() {
   need cppcheck
   # shellcheck disable=SC2086
   cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-    --suppress=missingIncludeSystem -Is2i/lib $C_DIRS
+    --suppress=missingIncludeSystem -Is2i/lib -Is2i/engine $C_DIRS
 }
 
 lint_length() {

@@ -6,8 +6,8 @@
 
 #include "build.h"
 #include "commands.h"
+#include "ctx.h"
 #include "error.h"
-#include "log.h"
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
@@ -88,7 +88,7 @@ static const struct option build_options[] = {
 };
 
 /* Returns -1 to go on, else the exit status. */
-static int parse_option(int c, struct s2i_build_opts *o)
+static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 {
   switch (c) {
   case 'o': o->output = optarg; break;
@@ -109,14 +109,14 @@ static int parse_option(int c, struct s2i_build_opts *o)
     break;
   case OPT_NO_RUNTIME: o->no_runtime = 1; break;
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
-  case 'q': s2i_log_set_quiet(1); break;
+  case 'q': ctx->quiet = 1; break;
   case OPT_NETWORK:
     if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
       return cli_usage_error(
           "build", "--network must be host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
     break;
-  case OPT_LOGLEVEL: s2i_log_set_level(atoi(optarg)); break;
+  case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
@@ -127,12 +127,14 @@ int cmd_build(int argc, char **argv)
 {
   struct s2i_build_opts o = {0};
   struct s2i_error *err = NULL;
+  struct s2i_ctx ctx;
   int c, ret;
 
+  cli_ctx_init(&ctx);
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:r:e:E:u:qh", build_options, NULL)) !=
          -1) {
-    ret = parse_option(c, &o);
+    ret = parse_option(c, &o, &ctx);
     if (ret >= 0)
       goto out;
   }
@@ -145,8 +147,7 @@ int cmd_build(int argc, char **argv)
   o.source = argv[optind];
   o.builder = argv[optind + 1];
   o.tag = argv[optind + 2];
-  s2i_signals_install();
-  ret = s2i_build(&o, &err) < 0 ? cli_fail(err) : 0;
+  ret = s2i_build(&ctx, &o, &err) < 0 ? cli_fail(err) : 0;
 out:
   s2i_strv_free(&o.env);
   s2i_strv_free(&o.env_files);

@@ -122,6 +122,7 @@ int cmd_mkimage(int argc, char **argv)
 {
   struct mk_args m = {0};
   struct s2i_error *err = NULL;
+  struct s2i_ctx ctx;
   int c, ret = -1;
 
   optind = 1;
@@ -141,8 +142,8 @@ int cmd_mkimage(int argc, char **argv)
     m.o.expose = &m.expose;
     m.o.cmd = &m.cmd;
     m.o.entrypoint = &m.entrypoint;
-    s2i_signals_install();
-    ret = s2i_mkimage(&m.o, &err) < 0 ? cli_fail(err) : 0;
+    cli_ctx_init(&ctx);
+    ret = s2i_mkimage(&ctx, &m.o, &err) < 0 ? cli_fail(err) : 0;
   }
   mk_free(&m);
   return ret;

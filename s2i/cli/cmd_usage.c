@@ -9,6 +9,7 @@
 int cmd_usage(int argc, char **argv)
 {
   struct s2i_error *err = NULL;
+  struct s2i_ctx ctx;
 
   if (argc == 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -20,6 +21,6 @@ int cmd_usage(int argc, char **argv)
     fputs("s2i usage: expected one BUILDER argument\n", stderr);
     return S2I_EXIT_USAGE;
   }
-  s2i_signals_install();
-  return s2i_build_usage(argv[1], NULL, &err) < 0 ? cli_fail(err) : 0;
+  cli_ctx_init(&ctx);
+  return s2i_build_usage(&ctx, argv[1], NULL, &err) < 0 ? cli_fail(err) : 0;
 }

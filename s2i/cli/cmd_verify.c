@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "ctx.h"
 #include "error.h"
-#include "log.h"
 #include "verify.h"
 
 static const char verify_help[] =
@@ -54,7 +54,7 @@ static int parse_int(const char *s, int lo, int hi)
 }
 
 /* Returns -1 to go on, else the exit status. */
-static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
+static int parse_option(int c, struct s2i_verify_opts *o, struct s2i_ctx *ctx)
 {
   switch (c) {
   case OPT_PORT:
@@ -68,11 +68,8 @@ static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
           "verify", "--timeout must be 1-3600 seconds, not '%s'", optarg);
     break;
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
-  case 'q':
-    *quiet = 1;
-    s2i_log_set_quiet(1);
-    break;
-  case OPT_LOGLEVEL: s2i_log_set_level(atoi(optarg)); break;
+  case 'q': ctx->quiet = 1; break;
+  case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(verify_help, stdout); return 0;
   default: return cli_usage_error("verify", "%s", "invalid option");
   }
@@ -82,26 +79,24 @@ static int parse_option(int c, struct s2i_verify_opts *o, int *quiet)
 int cmd_verify(int argc, char **argv)
 {
   struct s2i_verify_opts o = {0};
-  struct s2i_verify_report *report = NULL;
+  cleanup_verify_report struct s2i_verify_report *report = NULL;
   struct s2i_error *err = NULL;
-  char *table;
-  int c, ret, quiet = 0;
+  struct s2i_ctx ctx;
+  cleanup_free char *table = NULL;
+  int c, ret;
 
+  cli_ctx_init(&ctx);
   optind = 1;
   while ((c = getopt_long(argc, argv, "qh", verify_options, NULL)) != -1)
-    if ((ret = parse_option(c, &o, &quiet)) >= 0)
+    if ((ret = parse_option(c, &o, &ctx)) >= 0)
       return ret;
   if (argc - optind != 1)
     return cli_usage_error("verify", "expected one IMAGE, got %s arguments",
                            argc - optind < 1 ? "no" : "more");
   o.image = argv[optind];
-  s2i_signals_install();
-  if (s2i_verify(&report, &o, &err) < 0)
+  if (s2i_verify(&ctx, &report, &o, &err) < 0)
     return cli_fail(err);
-  table = s2i_verify_render(report, quiet);
+  table = s2i_verify_render(report, ctx.quiet);
   fputs(table, stdout);
-  free(table);
-  ret = s2i_verify_all_passed(report) ? S2I_EXIT_OK : S2I_EXIT_FAILURE;
-  s2i_verify_report_free(report);
-  return ret;
+  return s2i_verify_all_passed(report) ? S2I_EXIT_OK : S2I_EXIT_FAILURE;
 }

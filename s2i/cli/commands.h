@@ -16,6 +16,11 @@ int cmd_verify(int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A ctx for one command: defaults, and the interrupt flag of the CLI's own
+ * SIGINT/SIGTERM/SIGHUP handler (installed here). */
+struct s2i_ctx;
+void cli_ctx_init(struct s2i_ctx *ctx);
+
 /* Print the error once and free it; returns the exit code to use. */
 struct s2i_error;
 int cli_fail(struct s2i_error *err);

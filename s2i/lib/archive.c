@@ -27,6 +27,7 @@ struct entry {
 /* Where blobs and files come from: a tarball already read into entries (and
  * the store), or an OCI layout directory read on demand. */
 struct source {
+  const struct s2i_ctx *ctx;
   const char *transport;
   const char *path;
   struct s2i_store *store;
@@ -180,7 +181,7 @@ static int stream_blob(struct archive *a, struct s2i_blob_writer *w,
   la_ssize_t r;
 
   while ((r = archive_read_data(a, buf, CHUNK)) > 0) {
-    if (s2i_error_check_interrupt(err) < 0 ||
+    if (s2i_ctx_check_interrupt(prog->ctx, err) < 0 ||
         s2i_store_blob_write(w, buf, (size_t)r, err) < 0)
       return -1;
     s2i_progress_add(prog, (uint64_t)r);
@@ -293,7 +294,7 @@ static int read_all_entries(struct source *src, struct archive *a,
   int r;
 
   for (;;) {
-    if (s2i_error_check_interrupt(err) < 0)
+    if (s2i_ctx_check_interrupt(src->ctx, err) < 0)
       return -1;
     r = archive_read_next_header(a, &ae);
     if (r == ARCHIVE_EOF)
@@ -317,7 +318,7 @@ static int scan_tar(struct source *src, struct s2i_error **err)
   if (open_tar(&a, src->path, err) < 0)
     return -1;
   stat(src->path, &st);
-  s2i_progress_begin(&prog, src->path, (uint64_t)st.st_size);
+  s2i_progress_begin(&prog, src->ctx, src->path, (uint64_t)st.st_size);
   ret = read_all_entries(src, a, &prog, err);
   s2i_progress_end(&prog);
   archive_read_free(a);
@@ -349,18 +350,19 @@ static int read_store_json(json_t **out, struct source *src, const char *digest,
   return parse_json(out, text, len, what, err);
 }
 
-static int copy_fd_to_blob(int fd, struct s2i_blob_writer *w, const char *file,
+static int copy_fd_to_blob(const struct s2i_ctx *ctx, int fd,
+                           struct s2i_blob_writer *w, const char *file,
                            struct s2i_error **err)
 {
   cleanup_free char *buf = xmalloc(CHUNK);
   ssize_t r;
 
   while ((r = read(fd, buf, CHUNK)) != 0) {
-    if (r < 0 && errno == EINTR && !s2i_interrupted)
+    if (r < 0 && errno == EINTR && !s2i_ctx_interrupted(ctx))
       continue;
     if (r < 0)
       return s2i_error_make(err, errno, "read %s", file);
-    if (s2i_error_check_interrupt(err) < 0 ||
+    if (s2i_ctx_check_interrupt(ctx, err) < 0 ||
         s2i_store_blob_write(w, buf, (size_t)r, err) < 0)
       return -1;
   }
@@ -396,7 +398,7 @@ static int ensure_blob(struct source *src, const char *digest,
     return 0;
   if (s2i_store_blob_begin(&w, src->store, err) < 0)
     return -1;
-  r = copy_fd_to_blob(fd, w, file, err);
+  r = copy_fd_to_blob(src->ctx, fd, w, file, err);
   if (r < 0) {
     s2i_store_blob_abort(w);
     return -1;
@@ -509,48 +511,32 @@ static int finish_layer(struct s2i_layer *l, struct source *src,
   return 0;
 }
 
-/* Takes the config reference and the layers array. */
+/* Takes the config reference and the layers. */
 static int build_image(struct s2i_image **out, struct source *src,
-                       json_t *config, struct s2i_layer *layers, size_t n,
+                       json_t *config, struct s2i_layer_set *layers,
                        struct s2i_error **err)
 {
   json_t *diff_ids =
       json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-  struct s2i_image *img = xcalloc(1, sizeof(*img));
-  int ret = 0;
+  cleanup_image struct s2i_image *img = xcalloc(1, sizeof(*img));
+  size_t n = layers->n;
 
   img->config = config;
-  img->layers = layers;
+  img->layers = s2i_steal(layers->v);
   img->n_layers = n;
+  layers->n = 0; /* the image owns them now */
+  s2i_layer_set_free(layers);
   if (!json_is_object(config))
-    ret = s2i_error_make(err, 0, "image config is not a JSON object");
-  else if (json_array_size(diff_ids) != n)
-    ret = s2i_error_make(err, 0, "config lists %zu diff_ids for %zu layers",
-                         json_array_size(diff_ids), n);
-  for (size_t i = 0; ret == 0 && i < n; i++)
-    ret = finish_layer(&layers[i], src, json_array_get(diff_ids, i), err);
-  if (ret < 0) {
-    s2i_image_free(img);
-    return -1;
-  }
-  *out = img;
-  return 0;
-}
-
-static struct s2i_layer *new_layers(size_t n)
-{
-  struct s2i_layer *l = xcalloc(n ? n : 1, sizeof(*l));
-
+    return s2i_error_make(err, 0, "image config is not a JSON object");
+  if (json_array_size(diff_ids) != n)
+    return s2i_error_make(err, 0, "config lists %zu diff_ids for %zu layers",
+                          json_array_size(diff_ids), n);
   for (size_t i = 0; i < n; i++)
-    l[i].size = -1;
-  return l;
-}
-
-static void free_layers(struct s2i_layer *l, size_t n)
-{
-  for (size_t i = 0; l && i < n; i++)
-    free(l[i].media_type);
-  free(l);
+    if (finish_layer(&img->layers[i], src, json_array_get(diff_ids, i), err) <
+        0)
+      return -1;
+  *out = s2i_steal(img);
+  return 0;
 }
 
 /* ---- docker-archive: manifest.json ----------------------------------- */
@@ -650,10 +636,9 @@ static int resolve_docker(struct s2i_image **out, struct source *src,
                           struct s2i_error **err)
 {
   json_t *m = NULL, *paths;
-  json_t *config = NULL;
+  cleanup_json json_t *config = NULL;
+  cleanup_layer_set struct s2i_layer_set *layers = NULL;
   const char *cfg_path;
-  struct s2i_layer *layers;
-  size_t n;
 
   if (docker_select(&m, manifest, ref, err) < 0)
     return -1;
@@ -663,14 +648,11 @@ static int resolve_docker(struct s2i_image **out, struct source *src,
     return s2i_error_make(err, 0,
                           "manifest.json: entry lacks Config or "
                           "Layers");
-  n = json_array_size(paths);
-  layers = new_layers(n);
-  if (docker_layers(layers, src, paths, err) < 0 ||
-      docker_config(&config, src, cfg_path, err) < 0) {
-    free_layers(layers, n);
+  layers = s2i_layer_set_new(json_array_size(paths));
+  if (docker_layers(layers->v, src, paths, err) < 0 ||
+      docker_config(&config, src, cfg_path, err) < 0)
     return -1;
-  }
-  return build_image(out, src, config, layers, n, err);
+  return build_image(out, src, s2i_steal(config), s2i_steal(layers), err);
 }
 
 /* ---- OCI layout: index.json -> manifest -> config + layers ------------ */
@@ -769,9 +751,8 @@ static int resolve_oci(struct s2i_image **out, struct source *src,
 {
   json_t *desc = NULL, *descs;
   cleanup_json json_t *manifest = NULL;
-  json_t *config = NULL;
-  struct s2i_layer *layers;
-  size_t n;
+  cleanup_json json_t *config = NULL;
+  cleanup_layer_set struct s2i_layer_set *layers = NULL;
 
   if (oci_select(&desc, index, ref, err) < 0)
     return -1;
@@ -787,15 +768,12 @@ static int resolve_oci(struct s2i_image **out, struct source *src,
                           "manifest is a nested index (a "
                           "multi-platform image), which is not supported");
   descs = json_object_get(manifest, "layers");
-  n = json_array_size(descs);
-  layers = new_layers(n);
-  if (oci_layers(layers, src, descs, err) < 0 ||
+  layers = s2i_layer_set_new(json_array_size(descs));
+  if (oci_layers(layers->v, src, descs, err) < 0 ||
       oci_blob_json(&config, src, json_object_get(manifest, "config"), "config",
-                    err) < 0) {
-    free_layers(layers, n);
+                    err) < 0)
     return -1;
-  }
-  return build_image(out, src, config, layers, n, err);
+  return build_image(out, src, s2i_steal(config), s2i_steal(layers), err);
 }
 
 /* ---- entry point ------------------------------------------------------ */
@@ -826,11 +804,11 @@ static int resolve(struct s2i_image **out, struct source *src, const char *ref,
                         docker ? "image archive" : "OCI image layout");
 }
 
-int s2i_archive_read(struct s2i_image **out, const char *transport,
-                     const char *path, const char *ref, struct s2i_store *store,
-                     struct s2i_error **err)
+int s2i_archive_read(const struct s2i_ctx *ctx, struct s2i_image **out,
+                     const char *transport, const char *path, const char *ref,
+                     struct s2i_store *store, struct s2i_error **err)
 {
-  struct source src = {transport, path, store, 0, NULL, 0, 0};
+  struct source src = {ctx, transport, path, store, 0, NULL, 0, 0};
   struct s2i_image *img = NULL;
   int r;
 

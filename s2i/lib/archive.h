@@ -6,6 +6,7 @@
 #ifndef S2I_ARCHIVE_H
 #define S2I_ARCHIVE_H
 
+#include "ctx.h"
 #include "error.h"
 #include "image.h"
 #include "store.h"
@@ -17,8 +18,8 @@
  * or a docker-archive image by one of its RepoTags (NULL: the only one).
  * Layer media types come out as OCI ones; an uncompressed layer's digest
  * must equal its diff_id.  Errors start with "<transport> <path>: ". */
-int s2i_archive_read(struct s2i_image **out, const char *transport,
-                     const char *path, const char *ref, struct s2i_store *store,
-                     struct s2i_error **err);
+int s2i_archive_read(const struct s2i_ctx *ctx, struct s2i_image **out,
+                     const char *transport, const char *path, const char *ref,
+                     struct s2i_store *store, struct s2i_error **err);
 
 #endif

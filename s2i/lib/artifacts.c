@@ -19,8 +19,10 @@
 #include "image.h"
 #include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "sandbox.h"
 #include "scripts.h"
+#include "transport.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -36,6 +38,7 @@ static const int extract_flags =
     ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS;
 
 struct extract {
+  const struct s2i_ctx *ctx;
   struct archive *ar;
   struct archive *aw;
   const char *root; /* canonical target dir */
@@ -121,7 +124,8 @@ static int extract_entry(struct extract *x, struct archive_entry *e,
   if (r < ARCHIVE_WARN)
     return s2i_error_archive(err, x->aw, "artifacts: entry %s (refused)", name);
   if (r == ARCHIVE_WARN)
-    s2i_log_warn("artifacts: entry %s: %s", name, archive_error_string(x->aw));
+    s2i_log_warn(x->ctx, "artifacts: entry %s: %s", name,
+                 archive_error_string(x->aw));
   if (archive_entry_size(e) > 0 && copy_data(x, name, err) < 0)
     return -1;
   if (archive_write_finish_entry(x->aw) < ARCHIVE_WARN)
@@ -139,7 +143,8 @@ static int extract_entries(struct extract *x, struct s2i_error **err)
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: read the tar stream");
-    if (s2i_error_check_interrupt(err) < 0 || extract_entry(x, e, err) < 0)
+    if (s2i_ctx_check_interrupt(x->ctx, err) < 0 ||
+        extract_entry(x, e, err) < 0)
       return -1;
   }
 }
@@ -155,11 +160,11 @@ static void drain(int fd)
     ;
 }
 
-int s2i_artifacts_extract(int fd, const char *dir, uid_t uid, gid_t gid,
-                          struct s2i_error **err)
+int s2i_artifacts_extract(const struct s2i_ctx *ctx, int fd, const char *dir,
+                          uid_t uid, gid_t gid, struct s2i_error **err)
 {
   cleanup_free char *root = realpath(dir, NULL);
-  struct extract x = {.root = root, .uid = uid, .gid = gid};
+  struct extract x = {.ctx = ctx, .root = root, .uid = uid, .gid = gid};
   int ret;
 
   if (root == NULL)
@@ -186,6 +191,7 @@ int s2i_artifacts_extract(int fd, const char *dir, uid_t uid, gid_t gid,
 /* ---- running save-artifacts in the previous image ----------------------- */
 
 struct previous {
+  const struct s2i_ctx *ctx;
   const struct s2i_artifacts_opts *o;
   const char *ref;
   struct s2i_image *img;
@@ -199,12 +205,10 @@ struct previous {
 
 static void previous_free(struct previous *p)
 {
-  struct s2i_error *e = NULL;
+  cleanup_error struct s2i_error *e = NULL;
 
-  if (p->tmp && s2i_fs_rm_rf(p->tmp, &e) < 0) {
-    s2i_log_warn("%s", e->msg);
-    s2i_error_free(e);
-  }
+  if (p->tmp && s2i_fs_rm_rf(p->tmp, &e) < 0)
+    s2i_log_warn(p->ctx, "%s", e->msg);
   free(p->tmp);
   free(p->upper);
   free(p->script.path);
@@ -213,14 +217,17 @@ static void previous_free(struct previous *p)
   s2i_strv_free(&p->lowers);
 }
 
+#define cleanup_previous __attribute__((cleanup(previous_free)))
+
 /* --incremental-from, else the previous build's output if there is one. */
-static const char *previous_ref(const struct s2i_artifacts_opts *o)
+static const char *previous_ref(const struct s2i_ctx *ctx,
+                                const struct s2i_artifacts_opts *o)
 {
   if (o->from)
     return o->from;
   if (o->output && s2i_fs_exists(o->output))
     return o->output;
-  s2i_log_step("No previous image at %s: a clean build",
+  s2i_log_step(ctx, "No previous image at %s: a clean build",
                o->output ? o->output : "the output path");
   return NULL;
 }
@@ -229,10 +236,10 @@ static int open_previous(struct previous *p, struct s2i_error **err)
 {
   cleanup_free char *ovl = NULL;
 
-  s2i_log_step("Reading previous image %s", p->ref);
-  if (s2i_image_open(&p->img, p->ref, p->o->store, err) < 0)
+  s2i_log_step(p->ctx, "Reading previous image %s", p->ref);
+  if (s2i_transport_open(p->ctx, &p->img, p->ref, p->o->store, err) < 0)
     return s2i_error_prefix(err, "previous image");
-  if (s2i_layers_unpack(&p->lowers, p->img, p->o->store, err) < 0)
+  if (s2i_layers_unpack(p->ctx, &p->lowers, p->img, p->o->store, err) < 0)
     return s2i_error_prefix(err, "previous image %s", p->ref);
   if (s2i_fs_mkdtemp(&p->tmp, p->o->work, "artifacts-", err) < 0)
     return -1;
@@ -254,7 +261,7 @@ static int find_script(struct previous *p, struct s2i_error **err)
     return s2i_error_prefix(err, "previous image %s", p->ref);
   inject_path = s2i_fs_join(dest, "scripts");
   inject_dir = s2i_fs_join(p->upper, inject_path);
-  if (s2i_layers_mirror_dirs(&p->lowers, p->upper, dest, err) < 0)
+  if (s2i_rootpath_mirror_dirs(&p->lowers, p->upper, dest, err) < 0)
     return -1;
   return s2i_scripts_resolve_one(
       &p->script, S2I_SCRIPT_SAVE_ARTIFACTS,
@@ -274,7 +281,7 @@ static int find_script(struct previous *p, struct s2i_error **err)
 static int resolve_user(struct previous *p, struct s2i_error **err)
 {
   const char *spec = s2i_image_assemble_user(p->img, NULL);
-  struct s2i_uid_ranges *r = NULL;
+  cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
   int allowed;
 
   if (s2i_user_resolve(&p->uid, &p->gid, spec, &p->lowers, err) < 0)
@@ -284,7 +291,6 @@ static int resolve_user(struct previous *p, struct s2i_error **err)
   if (s2i_user_parse_ranges(&r, p->o->allowed_uids, err) < 0)
     return -1;
   allowed = s2i_user_in_ranges(r, p->uid);
-  s2i_user_ranges_free(r);
   if (!allowed)
     return s2i_error_make(err, 0,
                           "previous image %s: user %u is not in "
@@ -303,7 +309,7 @@ static int run_script(const struct previous *p, int out_fd, int *status,
 
   s2i_image_env(p->img, &envp);
   s2i_env_add_defaults(&envp);
-  return s2i_sandbox_run(status,
+  return s2i_sandbox_run(p->ctx, status,
                          &(struct s2i_sandbox_opts){
                              .lowers = &p->lowers,
                              .upper = p->upper,
@@ -322,6 +328,7 @@ static int run_script(const struct previous *p, int out_fd, int *status,
 
 /* The extraction thread: it owns the read end of the pipe. */
 struct job {
+  const struct s2i_ctx *ctx;
   int fd;
   const char *dir;
   uid_t uid;
@@ -333,7 +340,7 @@ static void *extract_main(void *arg)
 {
   struct job *j = arg;
 
-  j->ret = s2i_artifacts_extract(j->fd, j->dir, j->uid, 0, &j->err);
+  j->ret = s2i_artifacts_extract(j->ctx, j->fd, j->dir, j->uid, 0, &j->err);
   close(j->fd); /* after a refusal the script gets SIGPIPE, not a hang */
   return NULL;
 }
@@ -372,7 +379,7 @@ static int judge(const struct previous *p, int status, struct job *j,
  * (a whole pip cache) never sit in memory or in a temp file. */
 static int stream_artifacts(const struct previous *p, struct s2i_error **err)
 {
-  struct job j = {.dir = p->o->dir, .uid = p->o->uid};
+  struct job j = {.ctx = p->ctx, .dir = p->o->dir, .uid = p->o->uid};
   int fds[2], status = 0, ret;
   pthread_t t;
 
@@ -411,27 +418,27 @@ static int save_from(struct previous *p, struct s2i_error **err)
   if (open_previous(p, err) < 0 || find_script(p, err) < 0)
     return -1;
   if (p->script.path == NULL) {
-    s2i_log_step("Previous image %s has no save-artifacts script: a clean "
+    s2i_log_step(p->ctx,
+                 "Previous image %s has no save-artifacts script: a clean "
                  "build",
                  p->ref);
     return 0;
   }
   if (resolve_user(p, err) < 0 || make_target(p->o, err) < 0)
     return -1;
-  s2i_log_step("Saving artifacts of %s with %s as user %u", p->ref,
+  s2i_log_step(p->ctx, "Saving artifacts of %s with %s as user %u", p->ref,
                p->script.path, (unsigned)p->uid);
   return stream_artifacts(p, err) < 0 ? -1 : 1;
 }
 
-int s2i_artifacts_save(const struct s2i_artifacts_opts *o,
+int s2i_artifacts_save(const struct s2i_ctx *ctx,
+                       const struct s2i_artifacts_opts *o,
                        struct s2i_error **err)
 {
-  struct previous p = {.o = o, .ref = previous_ref(o)};
-  int ret;
+  cleanup_previous struct previous p = {
+      .ctx = ctx, .o = o, .ref = previous_ref(ctx, o)};
 
   if (p.ref == NULL)
     return 0;
-  ret = save_from(&p, err);
-  previous_free(&p);
-  return ret;
+  return save_from(&p, err);
 }

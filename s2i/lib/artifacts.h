@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "store.h"
 
@@ -28,7 +29,8 @@ struct s2i_artifacts_opts {
  * script; one log line says which), <0 on failure.  A failing
  * save-artifacts is an error naming the script and its exit code, with
  * exit_code S2I_EXIT_ASSEMBLE. */
-int s2i_artifacts_save(const struct s2i_artifacts_opts *o,
+int s2i_artifacts_save(const struct s2i_ctx *ctx,
+                       const struct s2i_artifacts_opts *o,
                        struct s2i_error **err);
 
 /* Extract the tar stream read from fd into dir (which exists), reading fd
@@ -36,7 +38,7 @@ int s2i_artifacts_save(const struct s2i_artifacts_opts *o,
  * setuid/setgid bits, and are refused (with an error naming the entry) when
  * they are absolute, contain "..", lead through a symlink, or are devices,
  * FIFOs or sockets.  An empty stream is an empty archive. */
-int s2i_artifacts_extract(int fd, const char *dir, uid_t uid, gid_t gid,
-                          struct s2i_error **err);
+int s2i_artifacts_extract(const struct s2i_ctx *ctx, int fd, const char *dir,
+                          uid_t uid, gid_t gid, struct s2i_error **err);
 
 #endif

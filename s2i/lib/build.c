@@ -20,11 +20,13 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "runtime.h"
 #include "sandbox.h"
 #include "scripts.h"
 #include "source.h"
 #include "store.h"
+#include "transport.h"
 #include "user.h"
 #include "writer.h"
 #include "xalloc.h"
@@ -33,6 +35,7 @@
 
 /* Everything one build holds; freed by build_free(). */
 struct build {
+  const struct s2i_ctx *ctx;
   const struct s2i_build_opts *o;
   struct s2i_store *store;
   char *work;  /* scratch dir under the store, removed at the end */
@@ -55,12 +58,10 @@ struct build {
 
 static void build_free(struct build *b)
 {
-  struct s2i_error *e = NULL;
+  cleanup_error struct s2i_error *e = NULL;
 
-  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0) {
-    s2i_log_warn("%s", e->msg);
-    s2i_error_free(e);
-  }
+  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
+    s2i_log_warn(b->ctx, "%s", e->msg);
   free(b->work);
   free(b->upper);
   s2i_image_free(b->img);
@@ -71,6 +72,8 @@ static void build_free(struct build *b)
   s2i_scripts_free(&b->scripts);
   s2i_store_free(b->store);
 }
+
+#define cleanup_build __attribute__((cleanup(build_free)))
 
 char *s2i_build_default_output(const char *tag)
 {
@@ -86,13 +89,13 @@ static int open_builder(struct build *b, int unpack, struct s2i_error **err)
 {
   if (s2i_store_open(&b->store, b->o->cache_dir, err) < 0)
     return -1;
-  s2i_log_step("Reading builder %s", b->o->builder);
-  if (s2i_image_open(&b->img, b->o->builder, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Reading builder %s", b->o->builder);
+  if (s2i_transport_open(b->ctx, &b->img, b->o->builder, b->store, err) < 0)
     return s2i_error_prefix(err, "builder");
   if (!unpack)
     return 0;
-  s2i_log_step("Unpacking %zu layer(s)", b->img->n_layers);
-  if (s2i_layers_unpack(&b->lowers, b->img, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Unpacking %zu layer(s)", b->img->n_layers);
+  if (s2i_layers_unpack(b->ctx, &b->lowers, b->img, b->store, err) < 0)
     return s2i_error_prefix(err, "builder %s", b->o->builder);
   return 0;
 }
@@ -130,7 +133,7 @@ static int resolve_user(struct build *b, struct s2i_error **err)
 {
   const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
   const char *image_user = s2i_image_user(b->img);
-  struct s2i_uid_ranges *r = NULL;
+  cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
   uid_t iu;
   gid_t ig;
   int ret = 0;
@@ -149,14 +152,13 @@ static int resolve_user(struct build *b, struct s2i_error **err)
       ret = check_allowed("builder USER", image_user, iu, r, b->o->allowed_uids,
                           err);
   }
-  s2i_user_ranges_free(r);
   return ret;
 }
 
 static int mirror_image_dirs(struct build *b, const char *dest,
                              struct s2i_error **err)
 {
-  return s2i_layers_mirror_dirs(&b->lowers, b->upper, dest, err);
+  return s2i_rootpath_mirror_dirs(&b->lowers, b->upper, dest, err);
 }
 
 static int stage_source(struct build *b, const char *dir,
@@ -173,12 +175,13 @@ static int stage_source(struct build *b, const char *dir,
       .scratch_dir = b->work,
   };
 
-  s2i_log_step("Copying sources from %s", b->o->source);
-  if (s2i_source_stage(&b->src, &so, dir, err) < 0)
+  s2i_log_step(b->ctx, "Copying sources from %s", b->o->source);
+  if (s2i_source_stage(b->ctx, &b->src, &so, dir, err) < 0)
     return s2i_error_prefix(err, "source");
-  s2i_log_debug(1, "%ld files, %lld bytes", b->src->n_files, b->src->n_bytes);
+  s2i_log_debug(b->ctx, 1, "%ld files, %lld bytes", b->src->n_files,
+                b->src->n_bytes);
   if (b->src->is_git)
-    s2i_log_debug(1, "commit %s (%s)", b->src->commit.id,
+    s2i_log_debug(b->ctx, 1, "commit %s (%s)", b->src->commit.id,
                   b->src->commit.message);
   if (b->sde >= 0 && s2i_fs_set_mtimes(dir, b->sde, err) < 0)
     return -1;
@@ -206,7 +209,7 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
 
   if (!b->o->incremental)
     return 0;
-  return s2i_artifacts_save(&ao, err) < 0 ? -1 : 0;
+  return s2i_artifacts_save(b->ctx, &ao, err) < 0 ? -1 : 0;
 }
 
 static int collect_env(struct build *b, const char *src_dir,
@@ -242,7 +245,13 @@ static int resolve_scripts(struct build *b, const char *src_dir,
       .inject_path = inject_path,
   };
 
-  return s2i_scripts_resolve(&b->scripts, &so, err);
+  if (s2i_scripts_resolve(&b->scripts, &so, err) < 0)
+    return -1;
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
+    if (b->scripts.s[i].path)
+      s2i_log_debug(b->ctx, 1, "%s from %s", s2i_script_name(i),
+                    b->scripts.s[i].origin);
+  return 0;
 }
 
 /* Keep the last TAIL_SIZE bytes of assemble's output for the error. */
@@ -341,7 +350,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
 
   assemble_env(b, &envp);
   so.envp = (const char *const *)envp.v;
-  if (s2i_sandbox_run(&status, &so, err) < 0)
+  if (s2i_sandbox_run(b->ctx, &status, &so, err) < 0)
     return -1;
   return status;
 }
@@ -353,7 +362,7 @@ static int run_assemble(struct build *b, struct s2i_error **err)
   char how[64];
   int status;
 
-  s2i_log_step("Running %s as user %u", path, (unsigned)b->uid);
+  s2i_log_step(b->ctx, "Running %s as user %u", path, (unsigned)b->uid);
   status = run_in_sandbox(b, argv, NULL, NULL, err);
   if (status < 0)
     return -1;
@@ -453,8 +462,8 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
     return -1;
   lo.from_overlay_upper = 1;
   lo.source_date_epoch = b->sde;
-  s2i_log_step("Writing the application layer");
-  if (s2i_layer_write(&layer, b->upper, &lo, b->store, err) < 0)
+  s2i_log_step(b->ctx, "Writing the application layer");
+  if (s2i_layer_write(b->ctx, &layer, b->upper, &lo, b->store, err) < 0)
     return -1;
   s2i_image_add_layer(b->img, &layer, "s2i assemble");
   free(layer.media_type);
@@ -465,7 +474,7 @@ static int add_runtime(struct build *b, struct s2i_error **err)
 {
   if (b->o->no_runtime)
     return 0;
-  return s2i_runtime_add(b->img, &b->lowers, b->o->runtime_dir, b->sde,
+  return s2i_runtime_add(b->ctx, b->img, &b->lowers, b->o->runtime_dir, b->sde,
                          b->store, err);
 }
 
@@ -492,11 +501,11 @@ static int write_output(struct build *b, struct s2i_error **err)
                                          : s2i_build_default_output(b->o->tag);
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step("Writing image %s to %s", b->o->tag, path);
-  if (s2i_writer_write_archive(b->img, b->store, b->o->tag, path, digest, err) <
-      0)
+  s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, path);
+  if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag, path,
+                               digest, err) < 0)
     return -1;
-  s2i_log_step("Built %s (%s)", b->o->tag, digest);
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
   return 0;
 }
 
@@ -571,46 +580,44 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       err);
 }
 
-int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err)
+int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
+              struct s2i_error **err)
 {
-  struct build b = {
-      .o = o, .sde = s2i_env_source_date_epoch(), .echo = !s2i_log_is_quiet()};
-  int ret;
+  cleanup_build struct build b = {.ctx = ctx,
+                                  .o = o,
+                                  .sde = s2i_env_source_date_epoch(),
+                                  .echo = !ctx->quiet};
 
   if (o->as_dockerfile)
-    ret = build_dockerfile(&b, err);
-  else
-    ret = build_image(&b, err);
-  build_free(&b);
-  return ret;
+    return build_dockerfile(&b, err);
+  return build_image(&b, err);
 }
 
-int s2i_build_usage(const char *builder, const char *cache_dir,
-                    struct s2i_error **err)
+int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
+                    const char *cache_dir, struct s2i_error **err)
 {
   struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
-  struct build b = {.o = &o, .sde = -1, .echo = 1};
+  struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
+  cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
   const char *argv[2] = {NULL, NULL};
-  int status = -1;
+  int status;
 
-  s2i_log_set_quiet(1);
+  quiet.quiet = 1;
   if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
       resolve_user(&b, err) < 0)
-    goto out;
+    return -1;
   inject = s2i_fs_join(b.work, "scripts");
   b.dest = "/tmp";
   if (resolve_scripts(&b, NULL, inject, 1, err) < 0)
-    goto out;
+    return -1;
   argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
-  if (argv[0] == NULL) {
-    s2i_error_make(err, 0, "builder %s has no usage script", builder);
-    goto out;
-  }
+  if (argv[0] == NULL)
+    return s2i_error_make(err, 0, "builder %s has no usage script", builder);
   status = run_in_sandbox(&b, argv, NULL, NULL, err);
-  if (status >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    status = s2i_error_make(err, 0, "usage script %s failed", argv[0]);
-out:
-  build_free(&b);
-  return status < 0 ? -1 : 0;
+  if (status < 0)
+    return -1;
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    return s2i_error_make(err, 0, "usage script %s failed", argv[0]);
+  return 0;
 }

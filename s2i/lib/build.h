@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "strv.h"
 
@@ -32,11 +33,12 @@ struct s2i_build_opts {
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };
 
-int s2i_build(const struct s2i_build_opts *o, struct s2i_error **err);
+int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
+              struct s2i_error **err);
 
 /* `s2i usage BUILDER`: run the builder's usage script, output to ours. */
-int s2i_build_usage(const char *builder, const char *cache_dir,
-                    struct s2i_error **err);
+int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
+                    const char *cache_dir, struct s2i_error **err);
 
 /* The output path used when -o is not given. */
 char *s2i_build_default_output(const char *tag);

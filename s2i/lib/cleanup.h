@@ -36,6 +36,21 @@ static inline void s2i_cleanup_dirp(DIR **d)
 #define cleanup_file __attribute__((cleanup(s2i_cleanup_filep)))
 #define cleanup_dir __attribute__((cleanup(s2i_cleanup_dirp)))
 
+/* Typed cleanups for the owned types of libs2i.  Next to each *_free:
+ *
+ *   S2I_DEFINE_CLEANUP_FN(struct s2i_image *, s2i_image_free)
+ *   #define cleanup_image S2I_CLEANUP(s2i_image_free)
+ *
+ * and a local `cleanup_image struct s2i_image *img = NULL;` is freed on
+ * every return (a NULL is skipped). */
+#define S2I_DEFINE_CLEANUP_FN(type, free_fn)                                   \
+  static inline void free_fn##_p(type *p)                                      \
+  {                                                                            \
+    if (*p != NULL)                                                            \
+      free_fn(*p);                                                             \
+  }
+#define S2I_CLEANUP(free_fn) __attribute__((cleanup(free_fn##_p)))
+
 /* Steal a pointer out of a cleanup local. */
 #define s2i_steal(p)                                                           \
   ({                                                                           \

@@ -3,14 +3,11 @@
 #include <archive.h>
 #include <curl/curl.h>
 #include <git2.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xalloc.h"
-
-volatile int s2i_interrupted;
 
 int s2i_error_makev(struct s2i_error **err, int errnum, const char *fmt,
                     va_list ap)
@@ -146,29 +143,4 @@ int s2i_error_report(const struct s2i_error *err)
     return S2I_EXIT_FAILURE;
   fprintf(stderr, "s2i: %s\n", err->msg);
   return err->exit_code;
-}
-
-static void on_signal(int sig)
-{
-  s2i_interrupted = sig;
-}
-
-void s2i_signals_install(void)
-{
-  struct sigaction sa;
-
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal; /* no SA_RESTART: blocking calls see EINTR */
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-}
-
-int s2i_error_check_interrupt(struct s2i_error **err)
-{
-  if (!s2i_interrupted)
-    return 0;
-  s2i_error_make(err, 0, "interrupted by signal %d", (int)s2i_interrupted);
-  return s2i_error_set_exit(err, S2I_EXIT_INTERRUPTED);
 }

@@ -11,6 +11,8 @@
 
 #include <stdarg.h>
 
+#include "cleanup.h"
+
 struct s2i_error {
   int errnum;    /* errno of the failure, 0 when none applies */
   int exit_code; /* process exit status the CLI should use (S2I_EXIT_*) */
@@ -53,14 +55,12 @@ int s2i_error_json(struct s2i_error **err, const char *json_text, int line,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 void s2i_error_free(struct s2i_error *err);
+S2I_DEFINE_CLEANUP_FN(struct s2i_error *, s2i_error_free)
+#define cleanup_error S2I_CLEANUP(s2i_error_free)
 
 /* Print "s2i: <msg>" to stderr; returns the exit code to use. */
 int s2i_error_report(const struct s2i_error *err);
 
-/* Set by the SIGINT/SIGTERM handler (s2i_signals_install()); loops that can
- * run long poll it through s2i_error_check_interrupt(). */
-extern volatile int s2i_interrupted;
-void s2i_signals_install(void);
-int s2i_error_check_interrupt(struct s2i_error **err);
+/* Interruption is the caller's: see ctx.h (s2i_ctx_check_interrupt). */
 
 #endif

@@ -21,5 +21,7 @@ int s2i_ignore_match(const struct s2i_ignore *ig, const char *relpath);
  * directory, as a later rule may re-include something below it. */
 int s2i_ignore_has_negation(const struct s2i_ignore *ig);
 void s2i_ignore_free(struct s2i_ignore *ig);
+S2I_DEFINE_CLEANUP_FN(struct s2i_ignore *, s2i_ignore_free)
+#define cleanup_ignore S2I_CLEANUP(s2i_ignore_free)
 
 #endif

@@ -3,96 +3,29 @@
 #include <string.h>
 #include <time.h>
 
-#include "archive.h"
 #include "cleanup.h"
 #include "fs.h"
 #include "xalloc.h"
 
-/* ---- opening by reference ---------------------------------------------- */
-
-typedef int (*open_fn)(struct s2i_image **out, const char *transport,
-                       const char *path, const char *ref,
-                       struct s2i_store *store, struct s2i_error **err);
-
-static int open_registry(struct s2i_image **out, const char *transport,
-                         const char *path, const char *ref,
-                         struct s2i_store *store, struct s2i_error **err)
+struct s2i_layer_set *s2i_layer_set_new(size_t n)
 {
-  (void)out, (void)ref, (void)store;
-  /* The dispatch point for registry.c once it exists. */
-  return s2i_error_make(err, 0,
-                        "image %s:%s: registry transport is not supported yet; "
-                        "save the image with `skopeo copy %s:%s "
-                        "docker-archive:FILE` and use FILE",
-                        transport, path, transport, path);
+  struct s2i_layer_set *set = xcalloc(1, sizeof(*set));
+
+  set->v = xcalloc(n ? n : 1, sizeof(*set->v));
+  set->n = n;
+  for (size_t i = 0; i < n; i++)
+    set->v[i].size = -1;
+  return set;
 }
 
-static const struct {
-  const char *name;
-  open_fn open;
-} transports[] = {
-    {"docker-archive", s2i_archive_read},
-    {"oci-archive", s2i_archive_read},
-    {"oci", s2i_archive_read},
-    {"docker", open_registry},
-};
-
-static open_fn find_transport(const char *name)
+void s2i_layer_set_free(struct s2i_layer_set *set)
 {
-  for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
-    if (strcmp(transports[i].name, name) == 0)
-      return transports[i].open;
-  return NULL;
-}
-
-/* "PATH[:REF]": a remainder that exists as a file is all path, since paths
- * may hold ':' too; otherwise the first ':' splits (as skopeo does). */
-static void split_path_ref(const char *rest, char **path, char **ref)
-{
-  const char *colon = strchr(rest, ':');
-
-  if (s2i_fs_exists(rest) || colon == NULL || colon == rest) {
-    *path = xstrdup(rest);
-    *ref = NULL;
+  if (set == NULL)
     return;
-  }
-  *path = xstrndup(rest, (size_t)(colon - rest));
-  *ref = xstrdup(colon + 1);
-}
-
-/* A transport prefix is [a-z-]+ followed by ':' before any '/'. */
-static char *transport_of(const char *ref)
-{
-  size_t n = strspn(ref, "abcdefghijklmnopqrstuvwxyz-");
-
-  if (n == 0 || ref[n] != ':' || s2i_fs_exists(ref))
-    return NULL;
-  return xstrndup(ref, n);
-}
-
-int s2i_image_open(struct s2i_image **out, const char *ref,
-                   struct s2i_store *store, struct s2i_error **err)
-{
-  cleanup_free char *transport = transport_of(ref);
-  cleanup_free char *path = NULL;
-  cleanup_free char *sel = NULL;
-  open_fn open;
-
-  if (transport == NULL) /* a plain tarball path */
-    return s2i_archive_read(out, NULL, ref, NULL, store, err);
-  open = find_transport(transport);
-  if (open == NULL)
-    return s2i_error_make(err, 0,
-                          "image %s: unknown transport \"%s\" (use "
-                          "docker-archive:PATH, oci-archive:PATH[:REF], "
-                          "oci:DIR[:REF] or a tarball path)",
-                          ref, transport);
-  if (strcmp(transport, "docker") == 0) {
-    path = xstrdup(ref + strlen(transport) + 1);
-  } else {
-    split_path_ref(ref + strlen(transport) + 1, &path, &sel);
-  }
-  return open(out, transport, path, sel, store, err);
+  for (size_t i = 0; i < set->n; i++)
+    free(set->v[i].media_type);
+  free(set->v);
+  free(set);
 }
 
 /* ---- the model -------------------------------------------------------- */

@@ -1,13 +1,14 @@
 /* The image model every stage shares: a config (JSON, as in the OCI image
  * spec) and an ordered list of layers whose blobs live in the store.
- * Readers (archive.c, later registry.c) fill it; build.c edits the config
- * through the setters below; writer.c serialises it. */
+ * Readers (archive.c, later registry.c; transport.c picks one) fill it; build.c
+ * edits the config through the setters below; writer.c serialises it. */
 #ifndef S2I_IMAGE_H
 #define S2I_IMAGE_H
 
 #include <jansson.h>
 #include <stdint.h>
 
+#include "cleanup.h"
 #include "digest.h"
 #include "error.h"
 #include "store.h"
@@ -34,14 +35,22 @@ struct s2i_image {
   size_t n_layers;
 };
 
-/* Open an image by reference: docker-archive:PATH, oci-archive:PATH[:REF],
- * oci:DIR[:REF], or a plain PATH to a tarball (read as docker-archive).
- * Blobs are copied into the store (once per digest) and verified. */
-int s2i_image_open(struct s2i_image **out, const char *ref,
-                   struct s2i_store *store, struct s2i_error **err);
+/* An owned array of layers, as a reader collects them before the image
+ * exists; s2i_layer_set_new gives every size -1 (not known yet). */
+struct s2i_layer_set {
+  struct s2i_layer *v;
+  size_t n;
+};
+struct s2i_layer_set *s2i_layer_set_new(size_t n);
+void s2i_layer_set_free(struct s2i_layer_set *set);
+S2I_DEFINE_CLEANUP_FN(struct s2i_layer_set *, s2i_layer_set_free)
+#define cleanup_layer_set S2I_CLEANUP(s2i_layer_set_free)
+
 /* An empty image (no layers, linux/amd64 config), for s2i mkimage. */
 struct s2i_image *s2i_image_new_scratch(void);
 void s2i_image_free(struct s2i_image *img);
+S2I_DEFINE_CLEANUP_FN(struct s2i_image *, s2i_image_free)
+#define cleanup_image S2I_CLEANUP(s2i_image_free)
 
 /* Borrowed views into config.config (NULL when absent). */
 const char *s2i_image_user(const struct s2i_image *img);

@@ -30,6 +30,9 @@ struct sig_set {
   size_t n, cap;
 };
 
+static void set_free(struct sig_set *s);
+#define cleanup_sig_set __attribute__((cleanup(set_free)))
+
 static int cmp_sig(const void *a, const void *b)
 {
   return strcmp(((const struct sig *)a)->path, ((const struct sig *)b)->path);
@@ -296,35 +299,30 @@ static int extract_changed(const char *full_tar, const struct s2i_strv *changed,
   return ret;
 }
 
-int s2i_layer_diff(struct s2i_layer *out, const char *base_tar,
-                   const char *full_tar, struct s2i_store *store,
-                   struct s2i_error **err)
+int s2i_layer_diff(const struct s2i_ctx *ctx, struct s2i_layer *out,
+                   const char *base_tar, const char *full_tar,
+                   struct s2i_store *store, struct s2i_error **err)
 {
-  struct sig_set base = {0}, full = {0};
+  cleanup_sig_set struct sig_set base = {0}, full = {0};
   cleanup_strv struct s2i_strv changed = S2I_STRV_INIT;
   cleanup_free char *tmp = s2i_store_tmp_dir(store);
   cleanup_free char *dir = NULL;
+  cleanup_error struct s2i_error *ignored = NULL;
   struct s2i_layer_write_opts wo = S2I_LAYER_WRITE_OPTS_INIT;
-  struct s2i_error *e2 = NULL;
   int ret = -1;
 
   if (read_sigs(&base, base_tar, err) < 0 ||
       read_sigs(&full, full_tar, err) < 0)
-    goto out;
+    return -1;
   find_changes(&base, &full, &changed);
-  s2i_log_debug(1, "%zu of %zu entries differ from %s", changed.n, full.n,
+  s2i_log_debug(ctx, 1, "%zu of %zu entries differ from %s", changed.n, full.n,
                 base_tar);
   if (s2i_fs_mkdtemp(&dir, tmp, "diff-", err) < 0)
-    goto out;
-  if (add_whiteouts(&base, &full, dir, err) < 0 ||
-      extract_changed(full_tar, &changed, dir, err) < 0)
-    goto out;
+    return -1;
   wo.from_overlay_upper = 1;
-  ret = s2i_layer_write(out, dir, &wo, store, err);
-out:
-  if (dir && s2i_fs_rm_rf(dir, &e2) < 0)
-    s2i_error_free(e2);
-  set_free(&base);
-  set_free(&full);
+  if (add_whiteouts(&base, &full, dir, err) == 0 &&
+      extract_changed(full_tar, &changed, dir, err) == 0)
+    ret = s2i_layer_write(ctx, out, dir, &wo, store, err);
+  s2i_fs_rm_rf(dir, &ignored); /* undo: the scratch tree */
   return ret;
 }

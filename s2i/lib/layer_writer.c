@@ -21,6 +21,7 @@
 #define OPAQUE_MARKER ".wh..wh..opq"
 
 struct writer {
+  const struct s2i_ctx *ctx;
   struct archive *a;
   struct archive_entry_linkresolver *links;
   struct s2i_blob_writer *blob;
@@ -230,7 +231,7 @@ static int write_entry(struct writer *w, const char *rel, const char *host,
   if (r == 0) {
     r = archive_write_header(w->a, e);
     if (r == ARCHIVE_WARN)
-      s2i_log_debug(2, "layer from %s: %s: %s", w->root, rel,
+      s2i_log_debug(w->ctx, 2, "layer from %s: %s: %s", w->root, rel,
                     archive_error_string(w->a));
     r = r < ARCHIVE_WARN ? fail_archive(w, err, rel, "write header") : 0;
   }
@@ -336,7 +337,7 @@ static int write_child(struct writer *w, const char *parent,
 
   if (is_excluded(w, rel))
     return 0;
-  if (s2i_error_check_interrupt(err) < 0)
+  if (s2i_ctx_check_interrupt(w->ctx, err) < 0)
     return -1;
   if (c->whiteout) {
     marker =
@@ -344,7 +345,8 @@ static int write_child(struct writer *w, const char *parent,
     return write_marker(w, marker, &c->st, err);
   }
   if (S_ISSOCK(c->st.st_mode)) {
-    s2i_log_debug(2, "layer from %s: %s: socket left out", w->root, rel);
+    s2i_log_debug(w->ctx, 2, "layer from %s: %s: socket left out", w->root,
+                  rel);
     return 0;
   }
   if (w->opts->from_overlay_upper &&
@@ -391,12 +393,12 @@ static int write_tar(struct writer *w, struct s2i_error **err)
   return ret;
 }
 
-int s2i_layer_write(struct s2i_layer *layer, const char *root,
-                    const struct s2i_layer_write_opts *opts,
+int s2i_layer_write(const struct s2i_ctx *ctx, struct s2i_layer *layer,
+                    const char *root, const struct s2i_layer_write_opts *opts,
                     struct s2i_store *store, struct s2i_error **err)
 {
   static const struct s2i_layer_write_opts defaults = S2I_LAYER_WRITE_OPTS_INIT;
-  struct writer w = {.opts = opts ? opts : &defaults, .root = root};
+  struct writer w = {.ctx = ctx, .opts = opts ? opts : &defaults, .root = root};
   int ret;
 
   if (!s2i_fs_is_dir(root))

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "image.h"
 #include "store.h"
@@ -31,8 +32,8 @@ struct s2i_layer_write_opts {
  * entries are sorted with strcmp on their tar names, a directory before its
  * children.  Refuses an overlay upper dir that uses redirect_dir or
  * metacopy, which a tar of paths cannot express.  opts NULL: defaults. */
-int s2i_layer_write(struct s2i_layer *layer, const char *root,
-                    const struct s2i_layer_write_opts *opts,
+int s2i_layer_write(const struct s2i_ctx *ctx, struct s2i_layer *layer,
+                    const char *root, const struct s2i_layer_write_opts *opts,
                     struct s2i_store *store, struct s2i_error **err);
 
 #endif

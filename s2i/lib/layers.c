@@ -23,6 +23,7 @@
 /* What an unpack names in its errors: the layer digest when unpacking for
  * an image, the blob path otherwise. */
 struct unpack {
+  const struct s2i_ctx *ctx;
   const char *label;
   struct archive *ar;
   struct archive *aw;
@@ -204,7 +205,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e,
     return s2i_error_archive(err, u->aw, "layer %s: entry %s (refused)",
                              u->label, path);
   if (r == ARCHIVE_WARN)
-    s2i_log_warn("layer %s: entry %s: %s", u->label, path,
+    s2i_log_warn(u->ctx, "layer %s: entry %s: %s", u->label, path,
                  archive_error_string(u->aw));
   if (archive_entry_size(e) > 0 && copy_data(u, path, err) < 0)
     return -1;
@@ -224,7 +225,7 @@ static int unpack_entries(struct unpack *u, struct s2i_error **err)
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, u->ar, "layer %s: read", u->label);
-    if (s2i_error_check_interrupt(err) < 0 || unpack_entry(u, e, err) < 0)
+    if (s2i_ctx_check_interrupt(u->ctx, err) < 0 || unpack_entry(u, e, err) < 0)
       return -1;
     seen = archive_filter_bytes(u->ar, -1);
     if (seen > u->bytes_seen) {
@@ -268,13 +269,14 @@ static char *progress_title(const char *label)
 
 /* The blob and the way back are opened before entering dest_dir, so
  * relative paths (a relative S2I_CACHE_DIR) keep working. */
-static int unpack_labelled(const char *blob_path, const char *dest_dir,
-                           const char *label, struct s2i_error **err)
+static int unpack_labelled(const struct s2i_ctx *ctx, const char *blob_path,
+                           const char *dest_dir, const char *label,
+                           struct s2i_error **err)
 {
   cleanup_close int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fd = open(blob_path, O_RDONLY | O_CLOEXEC);
   cleanup_free char *what = progress_title(label);
-  struct unpack u = {.label = label};
+  struct unpack u = {.ctx = ctx, .label = label};
   struct stat st;
   int ret;
 
@@ -284,7 +286,7 @@ static int unpack_labelled(const char *blob_path, const char *dest_dir,
     return s2i_error_make(err, errno, "layer %s: enter %s", label, dest_dir);
   u.ar = archive_read_new();
   u.aw = archive_write_disk_new();
-  s2i_progress_begin(&u.progress, what, (uint64_t)st.st_size);
+  s2i_progress_begin(&u.progress, ctx, what, (uint64_t)st.st_size);
   ret = unpack_in_cwd(&u, fd, blob_path, err);
   s2i_progress_end(&u.progress);
   archive_read_free(u.ar);
@@ -295,22 +297,23 @@ static int unpack_labelled(const char *blob_path, const char *dest_dir,
   return ret;
 }
 
-int s2i_layers_unpack_blob(const char *blob_path, const char *dest_dir,
-                           struct s2i_error **err)
+int s2i_layers_unpack_blob(const struct s2i_ctx *ctx, const char *blob_path,
+                           const char *dest_dir, struct s2i_error **err)
 {
-  return unpack_labelled(blob_path, dest_dir, blob_path, err);
+  return unpack_labelled(ctx, blob_path, dest_dir, blob_path, err);
 }
 
 /* Unpack into a private temp dir, then rename into place: a reader never
  * sees half a layer, and when two builds race the loser drops its copy. */
-static int unpack_cached(char **out, struct s2i_store *store,
-                         const char *digest, struct s2i_error **err)
+static int unpack_cached(const struct s2i_ctx *ctx, char **out,
+                         struct s2i_store *store, const char *digest,
+                         struct s2i_error **err)
 {
   cleanup_free char *dir = s2i_store_layer_dir(store, digest);
   cleanup_free char *blob = s2i_store_blob_path(store, digest);
   cleanup_free char *tmp_parent = s2i_store_tmp_dir(store);
   cleanup_free char *tmp = NULL;
-  struct s2i_error *ignored = NULL;
+  cleanup_error struct s2i_error *ignored = NULL;
 
   if (s2i_fs_is_dir(dir))
     goto done;
@@ -323,7 +326,7 @@ static int unpack_cached(char **out, struct s2i_store *store,
     s2i_error_make(err, errno, "layer %s: chmod %s", digest, tmp);
     goto fail;
   }
-  if (unpack_labelled(blob, tmp, digest, err) < 0)
+  if (unpack_labelled(ctx, blob, tmp, digest, err) < 0)
     goto fail;
   if (rename(tmp, dir) == 0)
     goto done;
@@ -332,18 +335,17 @@ static int unpack_cached(char **out, struct s2i_store *store,
     goto fail;
   }
   s2i_fs_rm_rf(tmp, &ignored); /* another build won the race */
-  s2i_error_free(ignored);
 done:
   *out = s2i_steal(dir);
   return 0;
 fail:
   s2i_fs_rm_rf(tmp, &ignored);
-  s2i_error_free(ignored);
   return -1;
 }
 
-int s2i_layers_unpack(struct s2i_strv *dirs, const struct s2i_image *img,
-                      struct s2i_store *store, struct s2i_error **err)
+int s2i_layers_unpack(const struct s2i_ctx *ctx, struct s2i_strv *dirs,
+                      const struct s2i_image *img, struct s2i_store *store,
+                      struct s2i_error **err)
 {
   for (size_t i = 0; i < img->n_layers; i++) {
     char *dir = NULL;
@@ -351,145 +353,9 @@ int s2i_layers_unpack(struct s2i_strv *dirs, const struct s2i_image *img,
     if (!s2i_digest_is_valid(digest))
       return s2i_error_make(err, 0, "layer %zu: invalid digest '%s'", i + 1,
                             digest);
-    if (unpack_cached(&dir, store, digest, err) < 0)
+    if (unpack_cached(ctx, &dir, store, digest, err) < 0)
       return -1;
     s2i_strv_take(dirs, dir);
   }
   return 0;
-}
-
-/* How one layer sees `comps` (path components): FOUND (this layer has
- * it), HIDDEN (a whiteout or a non-directory above it hides it and every
- * lower layer), OPAQUE (absent here, and an opaque parent hides the lower
- * layers), ABSENT (look further down). */
-enum lookup { ABSENT, FOUND, HIDDEN, OPAQUE };
-
-static enum lookup lookup_in_layer(char **found, const char *layer,
-                                   char **comps, size_t n)
-{
-  cleanup_free char *p = xstrdup(layer);
-  enum lookup miss = ABSENT;
-  struct stat st;
-
-  for (size_t k = 0; k < n; k++) {
-    char *next = s2i_fs_join(p, comps[k]);
-    free(p);
-    p = next;
-    if (lstat(p, &st) < 0)
-      return miss;
-    if (s2i_overlay_is_whiteout(&st))
-      return HIDDEN;
-    if (k + 1 == n)
-      break;
-    /* symlinks are not followed: the path is looked up as written, and a
-     * non-directory here replaces whatever lower layers have below it */
-    if (!S_ISDIR(st.st_mode))
-      return HIDDEN;
-    if (s2i_overlay_is_opaque(p))
-      miss = OPAQUE;
-  }
-  *found = s2i_steal(p);
-  return FOUND;
-}
-
-static void split_path(struct s2i_strv *comps, const char *path, int *bad)
-{
-  cleanup_free char *copy = xstrdup(path);
-  char *save = NULL;
-
-  for (char *c = strtok_r(copy, "/", &save); c;
-       c = strtok_r(NULL, "/", &save)) {
-    if (strcmp(c, "..") == 0)
-      *bad = 1;
-    else if (strcmp(c, ".") != 0)
-      s2i_strv_add(comps, c);
-  }
-}
-
-char *s2i_layers_find(const struct s2i_strv *dirs, const char *path)
-{
-  cleanup_strv struct s2i_strv comps = S2I_STRV_INIT;
-  int bad = 0;
-
-  split_path(&comps, path, &bad);
-  if (bad || dirs->n == 0)
-    return NULL;
-  if (comps.n == 0)
-    return xstrdup(dirs->v[dirs->n - 1]);
-  for (size_t i = dirs->n; i > 0; i--) {
-    char *found = NULL;
-    switch (lookup_in_layer(&found, dirs->v[i - 1], comps.v, comps.n)) {
-    case FOUND: return found;
-    case HIDDEN:
-    case OPAQUE: return NULL;
-    case ABSENT: break;
-    }
-  }
-  return NULL;
-}
-
-int s2i_layers_mirror_dirs(const struct s2i_strv *dirs, const char *upper,
-                           const char *path, struct s2i_error **err)
-{
-  cleanup_free char *p = xstrdup(path);
-
-  /* path comes from image labels and the upper dir may hold what assemble
-   * made: refuse "..", and any symlink on the way, before touching it */
-  if (path[0] != '/' || !s2i_fs_path_is_safe(path + 1))
-    return s2i_error_make(err, 0, "%s: not an absolute path without \"..\"",
-                          path);
-  if (s2i_fs_check_beneath(upper, path, err) < 0)
-    return -1;
-  for (char *s = p + 1;; s++) {
-    int end = (*s == '\0');
-    if (*s != '/' && !end)
-      continue;
-    *s = '\0';
-    cleanup_free char *host = s2i_layers_find(dirs, p);
-    cleanup_free char *up = s2i_fs_join(upper, p);
-    struct stat st = {.st_mode = S_IFDIR | 0755};
-    /* lstat: an image's absolute symlink must not lead to a host file */
-    if (host && (lstat(host, &st) < 0 || !S_ISDIR(st.st_mode)))
-      st = (struct stat){.st_mode = S_IFDIR | 0755};
-    if (mkdir(up, st.st_mode & 07777) < 0 && errno != EEXIST)
-      return s2i_error_make(err, errno, "create %s", up);
-    if (chmod(up, st.st_mode & 07777) < 0 ||
-        lchown(up, host ? st.st_uid : 0, host ? st.st_gid : 0) < 0)
-      return s2i_error_make(err, errno, "set owner of %s", up);
-    if (end)
-      return 0;
-    *s = '/';
-  }
-}
-
-/* Symlinks are followed as the image sees them (absolute targets from the
- * image root, relative ones from the link's directory), never on the host. */
-char *s2i_layers_resolve(const struct s2i_strv *lower_dirs, const char *path)
-{
-  cleanup_free char *cur = xstrdup(path);
-
-  for (int i = 0; i < 40; i++) {
-    char target[PATH_MAX];
-    char *host = s2i_layers_find(lower_dirs, cur);
-    struct stat st;
-    ssize_t n;
-
-    if (host == NULL || lstat(host, &st) < 0 || !S_ISLNK(st.st_mode))
-      return host;
-    n = readlink(host, target, sizeof(target) - 1);
-    free(host);
-    if (n <= 0)
-      return NULL;
-    target[n] = '\0';
-    if (target[0] == '/') {
-      free(cur);
-      cur = xstrdup(target);
-    } else {
-      char *slash = strrchr(cur, '/');
-      char *next = xasprintf("%.*s/%s", (int)(slash - cur), cur, target);
-      free(cur);
-      cur = next;
-    }
-  }
-  return NULL;
 }

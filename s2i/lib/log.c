@@ -2,118 +2,97 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
-static int log_level;
-static int log_quiet;
-
-void s2i_log_set_level(int level)
+static void vlog(const struct s2i_ctx *ctx, const char *prefix, const char *fmt,
+                 va_list ap)
 {
-  log_level = level;
+  FILE *out = s2i_ctx_log(ctx);
+
+  fputs(prefix, out);
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
 }
 
-void s2i_log_set_quiet(int quiet)
+static int quiet(const struct s2i_ctx *ctx)
 {
-  log_quiet = quiet;
+  return ctx && ctx->quiet;
 }
 
-int s2i_log_level(void)
+static int level(const struct s2i_ctx *ctx)
 {
-  return log_level;
+  return ctx ? ctx->log_level : 0;
 }
 
-int s2i_log_is_quiet(void)
+/* At --loglevel 2 and up, steps carry the time since the ctx was made,
+ * which is how to see where a build spends its time. */
+void s2i_log_step(const struct s2i_ctx *ctx, const char *fmt, ...)
 {
-  return log_quiet;
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-  fputs(prefix, stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-}
-
-static int64_t now_ms(void);
-
-/* At --loglevel 2 and up, steps carry the time since the first one, which
- * is how to see where a build spends its time. */
-void s2i_log_step(const char *fmt, ...)
-{
-  static int64_t t0;
   va_list ap;
 
-  if (log_quiet)
+  if (quiet(ctx))
     return;
-  if (t0 == 0)
-    t0 = now_ms();
-  if (log_level >= 2)
-    fprintf(stderr, "[%6.3fs] ", (double)(now_ms() - t0) / 1000.0);
+  if (level(ctx) >= 2)
+    fprintf(s2i_ctx_log(ctx), "[%6.3fs] ",
+            (double)(s2i_ctx_now_ms() - ctx->t0_ms) / 1000.0);
   va_start(ap, fmt);
-  vlog("---> ", fmt, ap);
+  vlog(ctx, "---> ", fmt, ap);
   va_end(ap);
 }
 
-void s2i_log_info(const char *fmt, ...)
+void s2i_log_info(const struct s2i_ctx *ctx, const char *fmt, ...)
 {
   va_list ap;
 
-  if (log_quiet)
+  if (quiet(ctx))
     return;
   va_start(ap, fmt);
-  vlog("", fmt, ap);
+  vlog(ctx, "", fmt, ap);
   va_end(ap);
 }
 
-void s2i_log_debug(int level, const char *fmt, ...)
+void s2i_log_debug(const struct s2i_ctx *ctx, int lvl, const char *fmt, ...)
 {
   va_list ap;
 
-  if (log_quiet || level > log_level)
+  if (quiet(ctx) || lvl > level(ctx))
     return;
   va_start(ap, fmt);
-  vlog("     ", fmt, ap);
+  vlog(ctx, "     ", fmt, ap);
   va_end(ap);
 }
 
-void s2i_log_warn(const char *fmt, ...)
+void s2i_log_warn(const struct s2i_ctx *ctx, const char *fmt, ...)
 {
   va_list ap;
 
   va_start(ap, fmt);
-  vlog("warning: ", fmt, ap);
+  vlog(ctx, "warning: ", fmt, ap);
   va_end(ap);
-}
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void progress_draw(struct s2i_progress *p)
 {
+  FILE *out = s2i_ctx_log(p->ctx);
   double mb = (double)p->done / (1024.0 * 1024.0);
 
   if (p->total)
-    fprintf(stderr, "\r     %s: %.1f / %.1f MB", p->what, mb,
+    fprintf(out, "\r     %s: %.1f / %.1f MB", p->what, mb,
             (double)p->total / (1024.0 * 1024.0));
   else
-    fprintf(stderr, "\r     %s: %.1f MB", p->what, mb);
-  fflush(stderr);
+    fprintf(out, "\r     %s: %.1f MB", p->what, mb);
+  fflush(out);
 }
 
-void s2i_progress_begin(struct s2i_progress *p, const char *what,
-                        uint64_t total)
+void s2i_progress_begin(struct s2i_progress *p, const struct s2i_ctx *ctx,
+                        const char *what, uint64_t total)
 {
+  p->ctx = ctx;
   p->what = what;
   p->done = 0;
   p->total = total;
-  p->last_ms = now_ms();
-  p->active = !log_quiet && isatty(STDERR_FILENO);
+  p->last_ms = s2i_ctx_now_ms();
+  p->active = !quiet(ctx) && isatty(fileno(s2i_ctx_log(ctx)));
 }
 
 void s2i_progress_add(struct s2i_progress *p, uint64_t n)
@@ -123,7 +102,7 @@ void s2i_progress_add(struct s2i_progress *p, uint64_t n)
   p->done += n;
   if (!p->active)
     return;
-  t = now_ms();
+  t = s2i_ctx_now_ms();
   if (t - p->last_ms < 200)
     return;
   p->last_ms = t;
@@ -135,6 +114,6 @@ void s2i_progress_end(struct s2i_progress *p)
   if (!p->active)
     return;
   progress_draw(p);
-  fputc('\n', stderr);
+  fputc('\n', s2i_ctx_log(p->ctx));
   p->active = 0;
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "runtime.h"
 #include "store.h"
+#include "transport.h"
 #include "writer.h"
 #include "xalloc.h"
 
@@ -60,7 +61,7 @@ static int is_gzip(const char *path)
   return magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-static int make_layer(struct s2i_layer *layer,
+static int make_layer(const struct s2i_ctx *ctx, struct s2i_layer *layer,
                       const struct s2i_mkimage_layer *l, int64_t sde,
                       struct s2i_store *store, struct s2i_error **err)
 {
@@ -69,7 +70,7 @@ static int make_layer(struct s2i_layer *layer,
   switch (l->kind) {
   case S2I_MKLAYER_DIR:
     wo.source_date_epoch = sde;
-    return s2i_layer_write(layer, l->path, &wo, store, err);
+    return s2i_layer_write(ctx, layer, l->path, &wo, store, err);
   case S2I_MKLAYER_TAR:
     if (is_gzip(l->path))
       return s2i_error_make(err, 0,
@@ -78,7 +79,7 @@ static int make_layer(struct s2i_layer *layer,
                             l->path);
     return ingest_tar(layer, l->path, store, err);
   case S2I_MKLAYER_DIFF:
-    return s2i_layer_diff(layer, l->base, l->path, store, err);
+    return s2i_layer_diff(ctx, layer, l->base, l->path, store, err);
   }
   return s2i_error_make(err, 0, "unknown layer kind");
 }
@@ -113,8 +114,9 @@ static int64_t created_time(void)
   return sde >= 0 ? sde : (int64_t)time(NULL);
 }
 
-static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
-                      struct s2i_store *store, struct s2i_error **err)
+static int add_layers(const struct s2i_ctx *ctx, struct s2i_image *img,
+                      const struct s2i_mkimage_opts *o, struct s2i_store *store,
+                      struct s2i_error **err)
 {
   int64_t sde = s2i_env_source_date_epoch();
 
@@ -122,8 +124,8 @@ static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
     struct s2i_layer layer = {0};
     cleanup_free char *what =
         xasprintf("s2i mkimage layer %s", o->layers[i].path);
-    s2i_log_step("Adding layer %s", o->layers[i].path);
-    if (make_layer(&layer, &o->layers[i], sde, store, err) < 0)
+    s2i_log_step(ctx, "Adding layer %s", o->layers[i].path);
+    if (make_layer(ctx, &layer, &o->layers[i], sde, store, err) < 0)
       return -1;
     s2i_image_add_layer(img, &layer, what);
     free(layer.media_type);
@@ -133,38 +135,36 @@ static int add_layers(struct s2i_image *img, const struct s2i_mkimage_opts *o,
 
 /* The runtime layer on top of what is there, so images built FROM this one
  * by other tools (OpenShift's Source strategy) start with the init too. */
-static int add_runtime(struct s2i_image *img, const struct s2i_mkimage_opts *o,
+static int add_runtime(const struct s2i_ctx *ctx, struct s2i_image *img,
+                       const struct s2i_mkimage_opts *o,
                        struct s2i_store *store, struct s2i_error **err)
 {
   cleanup_strv struct s2i_strv lowers = S2I_STRV_INIT;
 
-  if (s2i_layers_unpack(&lowers, img, store, err) < 0)
+  if (s2i_layers_unpack(ctx, &lowers, img, store, err) < 0)
     return -1;
-  return s2i_runtime_add(img, &lowers, o->runtime_dir,
+  return s2i_runtime_add(ctx, img, &lowers, o->runtime_dir,
                          s2i_env_source_date_epoch(), store, err);
 }
 
-int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err)
+int s2i_mkimage(const struct s2i_ctx *ctx, const struct s2i_mkimage_opts *o,
+                struct s2i_error **err)
 {
-  struct s2i_store *store = NULL;
-  struct s2i_image *img = NULL;
-  int ret = -1;
+  cleanup_store struct s2i_store *store = NULL;
+  cleanup_image struct s2i_image *img = NULL;
 
   if (s2i_store_open(&store, o->cache_dir, err) < 0)
     return -1;
   if (o->from == NULL)
     img = s2i_image_new_scratch();
-  else if (s2i_image_open(&img, o->from, store, err) < 0)
-    goto out;
+  else if (s2i_transport_open(ctx, &img, o->from, store, err) < 0)
+    return -1;
   s2i_image_set_created(img, created_time());
-  if (add_layers(img, o, store, err) < 0)
-    goto out;
+  if (add_layers(ctx, img, o, store, err) < 0)
+    return -1;
   apply_config(img, o);
-  if (o->runtime && add_runtime(img, o, store, err) < 0)
-    goto out;
-  ret = s2i_writer_write_archive(img, store, o->tag, o->output, NULL, err);
-out:
-  s2i_image_free(img);
-  s2i_store_free(store);
-  return ret;
+  if (o->runtime && add_runtime(ctx, img, o, store, err) < 0)
+    return -1;
+  return s2i_writer_write_archive(ctx, img, store, o->tag, o->output, NULL,
+                                  err);
 }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "strv.h"
 
@@ -35,6 +36,7 @@ struct s2i_mkimage_opts {
   const char *runtime_dir; /* NULL: s2i_runtime_default_root() */
 };
 
-int s2i_mkimage(const struct s2i_mkimage_opts *o, struct s2i_error **err);
+int s2i_mkimage(const struct s2i_ctx *ctx, const struct s2i_mkimage_opts *o,
+                struct s2i_error **err);
 
 #endif

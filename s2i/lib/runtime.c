@@ -11,8 +11,8 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "layer_writer.h"
-#include "layers.h"
 #include "log.h"
+#include "rootpath.h"
 #include "xalloc.h"
 
 #define NSS_NAME "libnss_s2i.so.2"
@@ -21,7 +21,7 @@
 #define PASSWD_LINK_TARGET "/tmp/s2i-id/passwd"
 
 /* Where glibc's libc.so.6 lives, most specific first: usr-merged images
- * reach /lib only through a symlink, which s2i_layers_find does not take. */
+ * reach /lib only through a symlink, which s2i_rootpath_find does not take. */
 static const char *const libc_dirs[] = {"/usr/lib/x86_64-linux-gnu",
                                         "/lib/x86_64-linux-gnu",
                                         "/usr/lib64",
@@ -122,13 +122,13 @@ char *s2i_runtime_nsswitch(const char *orig)
 char *s2i_runtime_libc_dir(const struct s2i_strv *lower_dirs)
 {
   for (size_t i = 0; musl_loaders[i]; i++) {
-    cleanup_free char *m = s2i_layers_find(lower_dirs, musl_loaders[i]);
+    cleanup_free char *m = s2i_rootpath_find(lower_dirs, musl_loaders[i]);
     if (m != NULL)
       return NULL;
   }
   for (size_t i = 0; libc_dirs[i]; i++) {
     cleanup_free char *path = xasprintf("%s/libc.so.6", libc_dirs[i]);
-    cleanup_free char *host = s2i_layers_find(lower_dirs, path);
+    cleanup_free char *host = s2i_rootpath_find(lower_dirs, path);
     if (host != NULL)
       return xstrdup(libc_dirs[i]);
   }
@@ -142,7 +142,7 @@ char *s2i_runtime_libc_dir(const struct s2i_strv *lower_dirs)
 static int read_image_file(char **out, const struct s2i_strv *lower_dirs,
                            const char *path, struct s2i_error **err)
 {
-  cleanup_free char *host = s2i_layers_resolve(lower_dirs, path);
+  cleanup_free char *host = s2i_rootpath_resolve(lower_dirs, path);
   struct stat st;
 
   *out = NULL;
@@ -162,7 +162,7 @@ static int match_image_dir(const char *dir, const struct s2i_strv *lower_dirs,
                            struct s2i_error **err)
 {
   cleanup_free char *abs = xasprintf("/%s", rel);
-  cleanup_free char *host = s2i_layers_find(lower_dirs, abs);
+  cleanup_free char *host = s2i_rootpath_find(lower_dirs, abs);
   struct stat st;
 
   if (host == NULL || lstat(host, &st) < 0) {
@@ -364,7 +364,8 @@ int s2i_runtime_compose(const char *dest, const struct s2i_strv *lower_dirs,
   return add_passwd_link(dest, lower_dirs, err);
 }
 
-int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
+int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
+                      const struct s2i_strv *lower_dirs,
                       const char *runtime_root, int64_t source_date_epoch,
                       struct s2i_store *store, struct s2i_error **err)
 {
@@ -382,7 +383,7 @@ int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
   if (r == 0)
     r = s2i_runtime_compose(dir, lower_dirs, runtime_root, err);
   if (r == 0)
-    r = s2i_layer_write(out, dir, &opts, store, err);
+    r = s2i_layer_write(ctx, out, dir, &opts, store, err);
   if (r < 0)
     s2i_error_prefix(err, "runtime layer");
   s2i_fs_rm_rf(dir, &ignored);
@@ -468,25 +469,26 @@ int s2i_runtime_present(const struct s2i_image *img,
       strcmp(json_string_value(json_array_get(ep, 0)) ?: "",
              S2I_RUNTIME_INIT) != 0)
     return 0;
-  init = s2i_layers_find(lower_dirs, S2I_RUNTIME_INIT);
+  init = s2i_rootpath_find(lower_dirs, S2I_RUNTIME_INIT);
   return init != NULL;
 }
 
-int s2i_runtime_add(struct s2i_image *img, const struct s2i_strv *lower_dirs,
-                    const char *runtime_root, int64_t source_date_epoch,
-                    struct s2i_store *store, struct s2i_error **err)
+int s2i_runtime_add(const struct s2i_ctx *ctx, struct s2i_image *img,
+                    const struct s2i_strv *lower_dirs, const char *runtime_root,
+                    int64_t source_date_epoch, struct s2i_store *store,
+                    struct s2i_error **err)
 {
   cleanup_free char *root =
       runtime_root ? xstrdup(runtime_root) : s2i_runtime_default_root();
   struct s2i_layer layer = {0};
 
   if (s2i_runtime_present(img, lower_dirs)) {
-    s2i_log_step("The image carries the runtime already");
+    s2i_log_step(ctx, "The image carries the runtime already");
     s2i_runtime_configure(img);
     return 0;
   }
-  s2i_log_step("Adding the runtime layer (init, identity, temp dir)");
-  if (s2i_runtime_layer(&layer, lower_dirs, root, source_date_epoch, store,
+  s2i_log_step(ctx, "Adding the runtime layer (init, identity, temp dir)");
+  if (s2i_runtime_layer(ctx, &layer, lower_dirs, root, source_date_epoch, store,
                         err) < 0)
     return -1;
   s2i_image_add_layer(img, &layer, "s2i runtime");

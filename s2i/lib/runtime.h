@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "image.h"
 #include "store.h"
@@ -30,7 +31,8 @@
 /* Compose the runtime files for the image whose layers are lower_dirs
  * (unpacked, bottom first) and write them as one layer into the store;
  * fills *out (media_type is the caller's to free). */
-int s2i_runtime_layer(struct s2i_layer *out, const struct s2i_strv *lower_dirs,
+int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
+                      const struct s2i_strv *lower_dirs,
                       const char *runtime_root, int64_t source_date_epoch,
                       struct s2i_store *store, struct s2i_error **err);
 
@@ -47,9 +49,10 @@ int s2i_runtime_present(const struct s2i_image *img,
 /* Give img the runtime: the layer (unless s2i_runtime_present) and the
  * config.  lower_dirs are img's layers unpacked; runtime_root NULL means
  * s2i_runtime_default_root(). */
-int s2i_runtime_add(struct s2i_image *img, const struct s2i_strv *lower_dirs,
-                    const char *runtime_root, int64_t source_date_epoch,
-                    struct s2i_store *store, struct s2i_error **err);
+int s2i_runtime_add(const struct s2i_ctx *ctx, struct s2i_image *img,
+                    const struct s2i_strv *lower_dirs, const char *runtime_root,
+                    int64_t source_date_epoch, struct s2i_store *store,
+                    struct s2i_error **err);
 
 /* Where the runtime files are: $S2I_RUNTIME_DIR, else
  * <exe dir>/../lib/s2i/runtime when it exists, else S2I_RUNTIME_DEFAULT_DIR

@@ -1,6 +1,6 @@
 /* The build sandbox.  Process tree while a command runs:
  *
- *   s2i (parent)  --poll-->  output pipe, status pipe, s2i_interrupted
+ *   s2i (parent)  --poll-->  output pipe, status pipe, ctx interrupt flag
  *    `- init      PID 1 of a new PID namespace: builds the root, pivots,
  *        |        forks the command, reaps every orphan, reports the
  *        |        command's raw wait status on the status pipe, exits
@@ -43,6 +43,7 @@
 #define POLL_MS 100 /* bounds how late a flag set by a thread is noticed */
 
 struct sandbox {
+  const struct s2i_ctx *ctx;
   const struct s2i_sandbox_opts *o;
   char *root;   /* empty host dir the overlay is mounted on (in init only) */
   int stdin_fd; /* opts->stdin_fd, or our /dev/null */
@@ -451,12 +452,13 @@ static void __attribute__((noreturn)) init_main(const struct sandbox *sb)
   report_status(st, from_then, sb->status_w);
 }
 
-static int kill_init(pid_t pid, struct s2i_error **err)
+static int kill_init(const struct sandbox *sb, pid_t pid,
+                     struct s2i_error **err)
 {
   kill(pid, SIGKILL); /* PID 1 dying takes its whole namespace down */
   while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  return s2i_error_check_interrupt(err);
+  return s2i_ctx_check_interrupt(sb->ctx, err);
 }
 
 /* The one place where namespaces are made.  A rootless variant adds
@@ -491,7 +493,7 @@ static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
   if (setns(own_ns, CLONE_NEWPID) < 0) {
     s2i_error_make(err, errno, "return to our own PID namespace");
     if (pid > 0)
-      kill_init(pid, NULL);
+      kill_init(sb, pid, NULL);
     return -1;
   }
   if (pid < 0)
@@ -545,7 +547,7 @@ static void sandbox_release(struct sandbox *sb)
     close_fd(&sb->stdin_fd);
   /* Only init's namespace ever had a mount on it, so it is empty now. */
   if (sb->root != NULL && rmdir(sb->root) < 0)
-    s2i_log_warn("cannot remove %s: %s", sb->root, strerror(errno));
+    s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->root, strerror(errno));
   free(sb->root);
   sb->root = NULL;
 }
@@ -619,10 +621,10 @@ static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
   while (sb->status_r >= 0) {
     struct pollfd p[2] = {{.fd = sb->status_r, .events = POLLIN},
                           {.fd = sb->out_r, .events = POLLIN}};
-    if (s2i_interrupted)
-      return kill_init(pid, err);
+    if (s2i_ctx_interrupted(sb->ctx))
+      return kill_init(sb, pid, err);
     if (poll(p, sb->out_r >= 0 ? 2 : 1, POLL_MS) < 0 && errno != EINTR) {
-      kill_init(pid, err);
+      kill_init(sb, pid, err);
       return s2i_error_make(err, errno, "poll the sandbox");
     }
     if (sb->out_r >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -685,10 +687,11 @@ static int finish(struct sandbox *sb, pid_t pid, int *status,
   return 0;
 }
 
-int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
-                    struct s2i_error **err)
+int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
+                    const struct s2i_sandbox_opts *opts, struct s2i_error **err)
 {
-  struct sandbox sb = {.o = opts,
+  struct sandbox sb = {.ctx = ctx,
+                       .o = opts,
                        .stdin_fd = opts->stdin_fd,
                        .out_r = -1,
                        .out_w = -1,
@@ -705,7 +708,7 @@ int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
     return s2i_error_make(err, 0,
                           "sandbox: the command must be an "
                           "absolute path inside the image");
-  if (s2i_error_check_interrupt(err) < 0)
+  if (s2i_ctx_check_interrupt(ctx, err) < 0)
     return -1;
   if (sandbox_prepare(&sb, err) == 0 && (pid = spawn_init(&sb, err)) > 0) {
     close_fd(&sb.out_w);

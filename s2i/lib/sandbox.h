@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "strv.h"
 
@@ -56,7 +57,7 @@ struct s2i_sandbox_opts {
  *  - the command could not be started ("run ARGV0: No such file or
  *    directory (exit 127)", 126 for other exec, chdir or setuid failures;
  *    *status holds that exit status);
- *  - s2i_interrupted was set (polled at least every 100 ms, so a flag set
+ *  - ctx's interrupt flag was set (polled at least every 100 ms, so a flag set
  *    by another thread works too): the sandbox's PID 1 is SIGKILLed, which
  *    kills the whole PID namespace, and the error has exit_code
  *    S2I_EXIT_INTERRUPTED.
@@ -68,7 +69,8 @@ struct s2i_sandbox_opts {
  * thread dies (PR_SET_PDEATHSIG).  The overlay is mounted on a temporary
  * directory next to `work`, removed again afterwards; it is only left
  * behind (empty) when s2i itself is killed. */
-int s2i_sandbox_run(int *status, const struct s2i_sandbox_opts *opts,
+int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
+                    const struct s2i_sandbox_opts *opts,
                     struct s2i_error **err);
 
 #endif

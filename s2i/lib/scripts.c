@@ -9,8 +9,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
-#include "layers.h"
-#include "log.h"
+#include "rootpath.h"
 #include "xalloc.h"
 
 static const char *const script_names[S2I_SCRIPT_COUNT] = {
@@ -149,7 +148,7 @@ static int image_has(const struct s2i_strv *lowers, const char *path)
 
   if (lowers == NULL)
     return 1;
-  host = s2i_layers_resolve(lowers, path);
+  host = s2i_rootpath_resolve(lowers, path);
   return host && lstat(host, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -215,23 +214,21 @@ int s2i_scripts_resolve(struct s2i_scripts *out,
                         const struct s2i_scripts_opts *o,
                         struct s2i_error **err)
 {
+  cleanup_scripts struct s2i_scripts found = {0};
+
   memset(out, 0, sizeof(*out));
   if (s2i_fs_mkdir_p(o->inject_dir, 0755, err) < 0)
     return -1;
-  for (int i = 0; i < S2I_SCRIPT_COUNT; i++) {
-    if (resolve_one(&out->s[i], script_names[i], o, err) < 0)
-      goto fail;
-    if (out->s[i].path)
-      s2i_log_debug(1, "%s from %s", script_names[i], out->s[i].origin);
-  }
-  if (out->s[S2I_SCRIPT_ASSEMBLE].path == NULL)
-    return missing_error("assemble", o, err), s2i_scripts_free(out), -1;
-  if (out->s[S2I_SCRIPT_RUN].path == NULL)
-    return missing_error("run", o, err), s2i_scripts_free(out), -1;
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
+    if (resolve_one(&found.s[i], script_names[i], o, err) < 0)
+      return -1;
+  if (found.s[S2I_SCRIPT_ASSEMBLE].path == NULL)
+    return missing_error("assemble", o, err);
+  if (found.s[S2I_SCRIPT_RUN].path == NULL)
+    return missing_error("run", o, err);
+  *out = found;
+  memset(&found, 0, sizeof(found)); /* handed out */
   return 0;
-fail:
-  s2i_scripts_free(out);
-  return -1;
 }
 
 int s2i_scripts_resolve_one(struct s2i_script *out, enum s2i_script_id id,

@@ -53,5 +53,7 @@ int s2i_scripts_resolve_one(struct s2i_script *out, enum s2i_script_id id,
                             const struct s2i_scripts_opts *o,
                             struct s2i_error **err);
 void s2i_scripts_free(struct s2i_scripts *s);
+/* A struct s2i_scripts local (by value). */
+#define cleanup_scripts __attribute__((cleanup(s2i_scripts_free)))
 
 #endif

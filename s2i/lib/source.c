@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
+#include "giturl.h"
 #include "ignore.h"
 #include "log.h"
 #include "xalloc.h"
@@ -54,6 +55,7 @@ GIT_CLEANUP(git_remote, git_remote_free)
 #define cleanup_remote __attribute__((cleanup(cleanup_git_remote_free)))
 
 struct stage {
+  const struct s2i_ctx *ctx;
   const struct s2i_source_opts *o;
   const char *location;
   char *context; /* normalised --context-dir, NULL for the root */
@@ -312,7 +314,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
   struct clone_cb *cb = payload;
 
-  if (s2i_interrupted)
+  if (s2i_ctx_interrupted(cb->progress.ctx))
     return -1;
   if (stats->received_bytes > cb->last_bytes)
     s2i_progress_add(&cb->progress, stats->received_bytes - cb->last_bytes);
@@ -322,10 +324,11 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 
 static int on_sideband(const char *str, int len, void *payload)
 {
+  struct clone_cb *cb = payload;
+
   (void)str;
   (void)len;
-  (void)payload;
-  return s2i_interrupted ? -1 : 0;
+  return s2i_ctx_interrupted(cb->progress.ctx) ? -1 : 0;
 }
 
 /* ssh: one try with the agent; anything else is left to libgit2, which
@@ -433,8 +436,9 @@ static int fetch_all(git_repository *repo, const char *url, struct clone_cb *cb)
   return adopt_remote_head(repo, remote);
 }
 
-static int clone_bare(git_repository **out, const char *url,
-                      const char *scratch, struct s2i_error **err)
+static int clone_bare(const struct s2i_ctx *ctx, git_repository **out,
+                      const char *url, const char *scratch,
+                      struct s2i_error **err)
 {
   cleanup_repo git_repository *repo = NULL;
   cleanup_free char *path = NULL;
@@ -445,40 +449,29 @@ static int clone_bare(git_repository **out, const char *url,
     return -1;
   if (git_repository_init(&repo, path, 1) < 0)
     return s2i_error_git(err, "create repository %s", path);
-  s2i_log_debug(1, "Cloning %s", url);
-  s2i_progress_begin(&cb.progress, url, 0);
+  s2i_log_debug(ctx, 1, "Cloning %s", url);
+  s2i_progress_begin(&cb.progress, ctx, url, 0);
   rc = fetch_all(repo, url, &cb);
   s2i_progress_end(&cb.progress);
-  if (rc < 0 && s2i_interrupted)
-    return s2i_error_check_interrupt(err);
+  if (rc < 0 && s2i_ctx_interrupted(ctx))
+    return s2i_ctx_check_interrupt(ctx, err);
   if (rc < 0)
     return s2i_error_git(err, "clone %s", url);
   *out = s2i_steal(repo);
   return 0;
 }
 
-/* The path of a file:// URL (host empty or localhost), else NULL. */
-static const char *file_url_path(const char *url)
-{
-  if (strncmp(url, "file://", 7) != 0)
-    return NULL;
-  url += 7;
-  if (strncmp(url, "localhost/", 10) == 0)
-    url += 9;
-  return *url == '/' ? url : NULL;
-}
-
 /* A repository on this machine (a path or a file:// URL) is read in place:
  * libgit2's local transport would build a pack in process, with a delta
  * search that takes minutes and hundreds of MB on big repositories, only
  * to copy objects that can be read where they are. */
-static int open_repo_at(git_repository **out, const char *url,
-                        const char *scratch, struct s2i_error **err)
+static int open_repo_at(const struct stage *st, git_repository **out,
+                        const char *url, struct s2i_error **err)
 {
-  const char *path = file_url_path(url);
+  const char *path = s2i_giturl_file_path(url);
 
   if (path == NULL && s2i_source_is_url(url))
-    return clone_bare(out, url, scratch, err);
+    return clone_bare(st->ctx, out, url, st->scratch, err);
   if (git_repository_open_ext(out, path ? path : url,
                               GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
     return s2i_error_git(err, "open repository %s", url);
@@ -486,53 +479,6 @@ static int open_repo_at(git_repository **out, const char *url,
 }
 
 /* ---- submodules ---------------------------------------------------------- */
-
-/* Drop the last component of a URL or path in place; returns the separator
- * that preceded it ('/' or the ':' of "host:path"). */
-static char cut_last(char *base)
-{
-  char *slash = strrchr(base, '/');
-  char *colon = strrchr(base, ':');
-  char *cut = slash;
-  char sep;
-
-  if (colon != NULL && (slash == NULL || colon > slash) && colon[1] != '/')
-    cut = colon;
-  if (cut == NULL) {
-    strcpy(base, ".");
-    return '/';
-  }
-  sep = *cut;
-  *cut = '\0';
-  return sep;
-}
-
-/* git's rule: "./x" and "../x" in .gitmodules are relative to the URL of
- * the superproject itself. */
-static char *resolve_url(const char *base, const char *url)
-{
-  cleanup_free char *b = NULL;
-  size_t len;
-  char sep = '/';
-
-  if (strncmp(url, "./", 2) != 0 && strncmp(url, "../", 3) != 0)
-    return xstrdup(url);
-  b = xstrdup(base);
-  len = strlen(b);
-  while (len > 1 && b[len - 1] == '/')
-    b[--len] = '\0';
-  for (;;) {
-    if (strncmp(url, "./", 2) == 0) {
-      url += 2;
-    } else if (strncmp(url, "../", 3) == 0) {
-      url += 3;
-      sep = cut_last(b);
-    } else {
-      break;
-    }
-  }
-  return xasprintf("%s%c%s", b, sep, url);
-}
 
 /* libgit2 parses config only from files, so .gitmodules goes through a temp
  * file; a snapshot keeps it readable after the file is gone. */
@@ -604,6 +550,7 @@ static int module_lookup(char **name, char **url, struct stage *st,
 {
   git_buf buf = GIT_BUF_INIT;
   cleanup_free char *key = NULL;
+  int ret = 0;
 
   *url = NULL;
   if (load_gitmodules(st, r, err) < 0)
@@ -611,10 +558,12 @@ static int module_lookup(char **name, char **url, struct stage *st,
   if (r->modules == NULL || (*name = module_name(r->modules, repo_rel)) == NULL)
     return 0;
   key = xasprintf("submodule.%s.url", *name);
-  if (git_config_get_string_buf(&buf, r->modules, key) == 0)
-    *url = resolve_url(r->url, buf.ptr);
+  if (git_config_get_string_buf(&buf, r->modules, key) == 0 &&
+      (s2i_giturl_check(buf.ptr, r->url, err) < 0 ||
+       s2i_giturl_resolve(url, r->url, buf.ptr, st->scratch, err) < 0))
+    ret = -1;
   git_buf_dispose(&buf);
-  return 0;
+  return ret;
 }
 
 /* A local superproject usually holds the submodule already (.git/modules);
@@ -645,8 +594,7 @@ static int open_module(struct repo *sub, struct stage *st, struct repo *r,
   cleanup_commit git_commit *c = NULL;
 
   sub->repo = open_known_module(r->repo, name, id);
-  if (sub->repo == NULL &&
-      open_repo_at(&sub->repo, sub->url, st->scratch, err) < 0)
+  if (sub->repo == NULL && open_repo_at(st, &sub->repo, sub->url, err) < 0)
     return -1;
   if (git_commit_lookup(&c, sub->repo, id) < 0)
     return s2i_error_git(err, "commit %s in %s", git_oid_tostr_s(id), sub->url);
@@ -671,7 +619,8 @@ static int write_submodule(struct stage *st, struct repo *r,
   if (make_dir(st, w->path, 0755, err) < 0)
     return -1;
   if (sub.url == NULL) {
-    s2i_log_warn("submodule %s has no URL in .gitmodules; left empty", w->rel);
+    s2i_log_warn(st->ctx, "submodule %s has no URL in .gitmodules; left empty",
+                 w->rel);
     return 0;
   }
   if (open_module(&sub, st, r, name, git_tree_entry_id(e), err) < 0)
@@ -755,7 +704,7 @@ static int write_tree(struct stage *st, struct repo *r, const git_tree *tree,
   size_t n = git_tree_entrycount(tree);
 
   for (size_t i = 0; i < n; i++) {
-    if (s2i_error_check_interrupt(err) < 0)
+    if (s2i_ctx_check_interrupt(st->ctx, err) < 0)
       return -1;
     if (write_entry(st, r, git_tree_entry_byindex(tree, i), w, err) < 0)
       return -1;
@@ -816,7 +765,8 @@ static int stage_commit(struct stage *st, struct repo *r, const char *dest,
   if (context_tree(&tree, st, r->repo, r->root, err) < 0 ||
       load_tree_ignore(st, r->repo, tree, err) < 0)
     return -1;
-  s2i_log_debug(1, "Writing commit %s of %s", st->src->commit.id, st->location);
+  s2i_log_debug(st->ctx, 1, "Writing commit %s of %s", st->src->commit.id,
+                st->location);
   return write_tree(st, r, tree, &w, err);
 }
 
@@ -894,7 +844,8 @@ static int copy_entry(struct stage *st, const struct where *parent,
     return copy_file(st, &w, &sb, err);
   if (S_ISLNK(sb.st_mode))
     return copy_link(st, &w, &sb, err);
-  s2i_log_warn("%s: not a file, directory or symlink; skipped", w.from);
+  s2i_log_warn(st->ctx, "%s: not a file, directory or symlink; skipped",
+               w.from);
   return 0;
 }
 
@@ -909,7 +860,7 @@ static int copy_dir(struct stage *st, const struct where *w,
   while ((errno = 0, de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    if (s2i_error_check_interrupt(err) < 0 ||
+    if (s2i_ctx_check_interrupt(st->ctx, err) < 0 ||
         copy_entry(st, w, de->d_name, err) < 0)
       return -1;
   }
@@ -943,7 +894,7 @@ static int stage_copy(struct stage *st, const char *dest,
                           st->context, st->location);
   if (s2i_ignore_load(&st->ignore, ignore_path, err) < 0)
     return -1;
-  s2i_log_debug(1, "Copying %s", root);
+  s2i_log_debug(st->ctx, 1, "Copying %s", root);
   return copy_dir(st, &w, err);
 }
 
@@ -996,7 +947,8 @@ static int stage_local(struct stage *st, const char *dest,
                           "repository",
                           st->o->ref, st->location);
   if (st->o->ref != NULL)
-    s2i_log_warn("ref '%s' ignored: --copy stages the working tree as it is",
+    s2i_log_warn(st->ctx,
+                 "ref '%s' ignored: --copy stages the working tree as it is",
                  st->o->ref);
   if (r.repo != NULL)
     note_head(st, r.repo);
@@ -1007,7 +959,7 @@ static int stage_url(struct stage *st, const char *dest, struct s2i_error **err)
 {
   cleanup_repo_ctx struct repo r = {0};
 
-  if (open_repo_at(&r.repo, st->location, st->scratch, err) < 0)
+  if (open_repo_at(st, &r.repo, st->location, err) < 0)
     return -1;
   r.url = xstrdup(st->location);
   return stage_commit(st, &r, dest, err);
@@ -1088,10 +1040,11 @@ static void tune_libgit2(void)
   git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
 
-int s2i_source_stage(struct s2i_source **out, const struct s2i_source_opts *o,
-                     const char *dest_dir, struct s2i_error **err)
+int s2i_source_stage(const struct s2i_ctx *ctx, struct s2i_source **out,
+                     const struct s2i_source_opts *o, const char *dest_dir,
+                     struct s2i_error **err)
 {
-  struct stage st = {.o = o, .location = o->location};
+  struct stage st = {.ctx = ctx, .o = o, .location = o->location};
   int ret;
 
   st.src = xcalloc(1, sizeof(*st.src));

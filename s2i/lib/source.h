@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include "cleanup.h"
+#include "ctx.h"
 #include "error.h"
 
 struct s2i_source_opts {
@@ -37,9 +39,12 @@ struct s2i_source {
 };
 
 /* Writes the source tree into dest_dir (created). */
-int s2i_source_stage(struct s2i_source **out, const struct s2i_source_opts *o,
-                     const char *dest_dir, struct s2i_error **err);
+int s2i_source_stage(const struct s2i_ctx *ctx, struct s2i_source **out,
+                     const struct s2i_source_opts *o, const char *dest_dir,
+                     struct s2i_error **err);
 void s2i_source_free(struct s2i_source *src);
+S2I_DEFINE_CLEANUP_FN(struct s2i_source *, s2i_source_free)
+#define cleanup_source S2I_CLEANUP(s2i_source_free)
 /* 1 when location looks like a URL libgit2 should clone. */
 int s2i_source_is_url(const char *location);
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
 #include "digest.h"
 #include "error.h"
 
@@ -23,6 +24,8 @@ struct s2i_store {
 int s2i_store_open(struct s2i_store **out, const char *root,
                    struct s2i_error **err);
 void s2i_store_free(struct s2i_store *store);
+S2I_DEFINE_CLEANUP_FN(struct s2i_store *, s2i_store_free)
+#define cleanup_store S2I_CLEANUP(s2i_store_free)
 
 char *s2i_store_blob_path(const struct s2i_store *store, const char *digest);
 int s2i_store_has_blob(const struct s2i_store *store, const char *digest);
@@ -41,6 +44,8 @@ int s2i_store_blob_commit(struct s2i_blob_writer *w, const char *expected,
                           char digest[S2I_DIGEST_LEN + 1], int64_t *size,
                           struct s2i_error **err);
 void s2i_store_blob_abort(struct s2i_blob_writer *w);
+S2I_DEFINE_CLEANUP_FN(struct s2i_blob_writer *, s2i_store_blob_abort)
+#define cleanup_blob_writer S2I_CLEANUP(s2i_store_blob_abort)
 
 /* Put a whole buffer in the store (config and manifest JSON). */
 int s2i_store_put(struct s2i_store *store, const void *buf, size_t len,

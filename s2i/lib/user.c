@@ -9,7 +9,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
-#include "layers.h"
+#include "rootpath.h"
 #include "xalloc.h"
 
 /* passwd: name:pw:uid:gid:gecos:home:shell; group: name:pw:gid:members */
@@ -107,9 +107,9 @@ static int read_image_file(char **text, const struct s2i_strv *dirs,
     return 0;
   /* followed inside the image: s2i's runtime layer makes /etc/passwd lead
    * to /tmp/s2i-id/passwd, so a previous s2i-built image has users there */
-  path = s2i_layers_resolve(dirs, image_path);
+  path = s2i_rootpath_resolve(dirs, image_path);
   if (path == NULL) {
-    cleanup_free char *link = s2i_layers_find(dirs, image_path);
+    cleanup_free char *link = s2i_rootpath_find(dirs, image_path);
     if (link == NULL)
       return 0;
     return s2i_error_make(err, 0,

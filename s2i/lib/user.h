@@ -27,5 +27,7 @@ int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
  * allow every uid. */
 int s2i_user_in_ranges(const struct s2i_uid_ranges *r, uid_t uid);
 void s2i_user_ranges_free(struct s2i_uid_ranges *r);
+S2I_DEFINE_CLEANUP_FN(struct s2i_uid_ranges *, s2i_user_ranges_free)
+#define cleanup_uid_ranges S2I_CLEANUP(s2i_user_ranges_free)
 
 #endif

@@ -19,6 +19,7 @@
 /* Everything the tarball holds besides layer data, rendered up front so a
  * failure to render leaves no temp file behind. */
 struct plan {
+  const struct s2i_ctx *ctx;
   char *config;
   char config_digest[S2I_DIGEST_LEN + 1];
   char *manifest;
@@ -334,11 +335,11 @@ static int copy_blob(struct archive *a, int fd, const char *name, int64_t size,
   ssize_t r;
 
   while ((r = read(fd, buf, CHUNK)) != 0) {
-    if (r < 0 && errno == EINTR && !s2i_interrupted)
+    if (r < 0 && errno == EINTR && !s2i_ctx_interrupted(prog->ctx))
       continue;
     if (r < 0)
       return s2i_error_make(err, errno, "read blob for %s", name);
-    if (s2i_error_check_interrupt(err) < 0)
+    if (s2i_ctx_check_interrupt(prog->ctx, err) < 0)
       return -1;
     if (archive_write_data(a, buf, (size_t)r) != r)
       return s2i_error_archive(err, a, "entry %s", name);
@@ -387,7 +388,7 @@ static int put_layers(struct archive *a, const struct plan *p,
 
   for (size_t i = 0; i < img->n_layers; i++)
     total += (uint64_t)p->sizes[i];
-  s2i_progress_begin(&prog, "writing image", total);
+  s2i_progress_begin(&prog, p->ctx, "writing image", total);
   for (size_t i = 0; r == 0 && i < img->n_layers; i++)
     if (!seen_before(img, i))
       r = put_blob(a, store, img->layers[i].digest, p->sizes[i], &prog, err);
@@ -452,7 +453,8 @@ static int write_tarball(const char *path, const struct plan *p,
   return r;
 }
 
-int s2i_writer_write_archive(const struct s2i_image *img,
+int s2i_writer_write_archive(const struct s2i_ctx *ctx,
+                             const struct s2i_image *img,
                              struct s2i_store *store, const char *tag,
                              const char *path,
                              char manifest_digest[S2I_DIGEST_LEN + 1],
@@ -465,6 +467,7 @@ int s2i_writer_write_archive(const struct s2i_image *img,
   if (normalise_tag(&name, tag, err) < 0)
     return s2i_error_prefix(err, "write %s", path);
   r = make_plan(&p, img, store, name, err);
+  p.ctx = ctx;
   if (r == 0)
     r = write_tarball(path, &p, img, store, err);
   if (r == 0 && manifest_digest)

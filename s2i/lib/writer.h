@@ -6,6 +6,7 @@
 #ifndef S2I_WRITER_H
 #define S2I_WRITER_H
 
+#include "ctx.h"
 #include "digest.h"
 #include "error.h"
 #include "image.h"
@@ -13,7 +14,8 @@
 
 /* tag: "name:tag" recorded as RepoTags and org.opencontainers.image.ref.name.
  * manifest_digest (may be NULL) receives the OCI manifest's digest. */
-int s2i_writer_write_archive(const struct s2i_image *img,
+int s2i_writer_write_archive(const struct s2i_ctx *ctx,
+                             const struct s2i_image *img,
                              struct s2i_store *store, const char *tag,
                              const char *path,
                              char manifest_digest[S2I_DIGEST_LEN + 1],

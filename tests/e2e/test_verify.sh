@@ -4,6 +4,7 @@
 # it fails them, and the table says which; a missing image is a clear error;
 # nothing is left behind (container, image, /tmp directory), even on SIGINT.
 . "$(dirname "$0")/../cli/common.sh"
+t_plan 30
 
 export TMPDIR=$T_DIR/tmp   # verify's emptyDir lands here: leftovers are visible
 mkdir -p "$TMPDIR"

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "image.h"
 #include "store.h"
+#include "transport.h"
 #include "writer.h"
 
 static char *dir;
@@ -96,8 +97,9 @@ static void setup(void)
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
   img = test_image(store, 0);
   ours = s2i_fs_join(dir, "ours.tar");
-  ck_assert_int_eq(
-      s2i_writer_write_archive(img, store, t, ours, manifest_digest, &err), 0);
+  ck_assert_int_eq(s2i_writer_write_archive(tu_ctx(), img, store, t, ours,
+                                            manifest_digest, &err),
+                   0);
 }
 
 static void teardown(void)
@@ -172,8 +174,8 @@ static struct s2i_image *open_ok(const char *ref, struct s2i_store *s)
   struct s2i_error *err = NULL;
   struct s2i_image *got = NULL;
 
-  ck_assert_msg(s2i_image_open(&got, ref, s, &err) == 0, "%s: %s", ref,
-                err ? err->msg : "");
+  ck_assert_msg(s2i_transport_open(tu_ctx(), &got, ref, s, &err) == 0, "%s: %s",
+                ref, err ? err->msg : "");
   return got;
 }
 
@@ -214,10 +216,11 @@ START_TEST(gzip_layer_round_trip)
   cleanup_free char *path = s2i_fs_join(dir, "gz.tar");
   struct s2i_store *s = fresh_store("s3");
 
-  ck_assert_int_eq(s2i_writer_write_archive(gz, store, "gz", path, NULL, &err),
-                   0);
   ck_assert_int_eq(
-      s2i_archive_read(&got, "docker-archive", path, NULL, s, &err), 0);
+      s2i_writer_write_archive(tu_ctx(), gz, store, "gz", path, NULL, &err), 0);
+  ck_assert_int_eq(
+      s2i_archive_read(tu_ctx(), &got, "docker-archive", path, NULL, s, &err),
+      0);
   assert_same_image(gz, got, 1);
   ck_assert_str_eq(got->layers[0].media_type, S2I_MEDIA_OCI_LAYER_GZIP);
   ck_assert_str_ne(got->layers[0].digest, got->layers[0].diff_id);
@@ -350,7 +353,8 @@ static void assert_read_fails(const char *transport, const char *path,
   struct s2i_image *got = NULL;
   struct s2i_store *s = fresh_store("broken");
 
-  ck_assert_int_lt(s2i_archive_read(&got, transport, path, NULL, s, &err), 0);
+  ck_assert_int_lt(
+      s2i_archive_read(tu_ctx(), &got, transport, path, NULL, s, &err), 0);
   ck_assert_ptr_null(got);
   ck_assert_ptr_nonnull(err);
   ck_assert_msg(strstr(err->msg, path) && strstr(err->msg, needle),

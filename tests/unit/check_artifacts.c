@@ -133,7 +133,8 @@ START_TEST(extracts_owned_by_the_assemble_user)
 
   fixture_open(&f);
   fd = make_tar(f.top, ents, 5, 0);
-  ck_assert_int_eq(s2i_artifacts_extract(fd, f.dest, 4321, 0, &err), 0);
+  ck_assert_int_eq(s2i_artifacts_extract(tu_ctx(), fd, f.dest, 4321, 0, &err),
+                   0);
   text = read_rel(f.dest, "cache/pkg.whl");
   ck_assert_str_eq(text, "wheel");
   free(text);
@@ -164,8 +165,8 @@ static void assert_refused(const struct tent *ents, size_t n,
 
   fixture_open(&f);
   fd = make_tar(f.top, ents, n, 0);
-  tu_assert_error(s2i_artifacts_extract(fd, f.dest, 4321, 0, &err), &err,
-                  needle);
+  tu_assert_error(s2i_artifacts_extract(tu_ctx(), fd, f.dest, 4321, 0, &err),
+                  &err, needle);
   if (outside_rel) {
     outside = s2i_fs_join(f.top, outside_rel);
     ck_assert_msg(!s2i_fs_exists(outside), "%s was written", outside);
@@ -229,7 +230,8 @@ START_TEST(empty_stream_is_empty_archive)
   fixture_open(&f);
   ck_assert_int_eq(pipe(p), 0);
   close(p[1]);
-  ck_assert_int_eq(s2i_artifacts_extract(p[0], f.dest, 4321, 0, &err), 0);
+  ck_assert_int_eq(s2i_artifacts_extract(tu_ctx(), p[0], f.dest, 4321, 0, &err),
+                   0);
   close(p[0]);
   fixture_close(&f);
 }
@@ -248,7 +250,8 @@ START_TEST(reads_the_stream_to_its_end)
   fixture_open(&f);
   fd = make_tar(f.top, ents, 1, 64 * 1024);
   ck_assert_int_eq(fstat(fd, &st), 0);
-  ck_assert_int_eq(s2i_artifacts_extract(fd, f.dest, 4321, 0, &err), 0);
+  ck_assert_int_eq(s2i_artifacts_extract(tu_ctx(), fd, f.dest, 4321, 0, &err),
+                   0);
   ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), st.st_size);
   close(fd);
   fixture_close(&f);
@@ -265,8 +268,8 @@ START_TEST(garbage_is_an_error)
   ck_assert_int_eq(pipe(p), 0);
   ck_assert_int_eq(write(p[1], "not a tar stream\n", 17), 17);
   close(p[1]);
-  tu_assert_error(s2i_artifacts_extract(p[0], f.dest, 4321, 0, &err), &err,
-                  "the tar stream");
+  tu_assert_error(s2i_artifacts_extract(tu_ctx(), p[0], f.dest, 4321, 0, &err),
+                  &err, "the tar stream");
   close(p[0]);
   fixture_close(&f);
 }
@@ -276,9 +279,9 @@ START_TEST(missing_dir_is_named)
 {
   struct s2i_error *err = NULL;
 
-  tu_assert_error(
-      s2i_artifacts_extract(0, "/nonexistent/s2i-artifacts", 1, 0, &err), &err,
-      "/nonexistent/s2i-artifacts");
+  tu_assert_error(s2i_artifacts_extract(
+                      tu_ctx(), 0, "/nonexistent/s2i-artifacts", 1, 0, &err),
+                  &err, "/nonexistent/s2i-artifacts");
 }
 END_TEST
 

@@ -35,7 +35,7 @@ START_TEST(missing_builder_is_named_and_nothing_is_written)
   struct dirent *de;
   int entries = 0;
 
-  tu_assert_error(s2i_build(&o, &err), &err, "no-such-builder.tar");
+  tu_assert_error(s2i_build(tu_ctx(), &o, &err), &err, "no-such-builder.tar");
   ck_assert(!s2i_fs_exists(out));
   d = opendir(tmp); /* the scratch dir of the build is gone */
   ck_assert_ptr_nonnull(d);

@@ -27,12 +27,12 @@ START_TEST(error_exit_codes_and_interrupt)
   ck_assert_int_eq(err->exit_code, S2I_EXIT_ASSEMBLE);
   s2i_error_free(err);
   err = NULL;
-  ck_assert_int_eq(s2i_error_check_interrupt(&err), 0);
-  s2i_interrupted = SIGINT;
-  ck_assert_int_lt(s2i_error_check_interrupt(&err), 0);
+  ck_assert_int_eq(s2i_ctx_check_interrupt(tu_ctx(), &err), 0);
+  tu_interrupted = SIGINT;
+  ck_assert_int_lt(s2i_ctx_check_interrupt(tu_ctx(), &err), 0);
   ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
   ck_assert_ptr_nonnull(strstr(err->msg, "interrupted"));
-  s2i_interrupted = 0;
+  tu_interrupted = 0;
   s2i_error_free(err);
 }
 END_TEST

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "image.h"
+#include "transport.h"
 #include "writer.h"
 
 START_TEST(scratch_config)
@@ -110,13 +111,16 @@ START_TEST(open_errors)
   struct s2i_image *img = NULL;
 
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
-  tu_assert_error(s2i_image_open(&img, "docker://quay.io/x/y:1", store, &err),
-                  &err, "registry transport is not supported yet");
-  tu_assert_error(s2i_image_open(&img, "containers-storage:x", store, &err),
-                  &err, "unknown transport \"containers-storage\"");
-  tu_assert_error(s2i_image_open(&img, missing, store, &err), &err, missing);
+  tu_assert_error(
+      s2i_transport_open(tu_ctx(), &img, "docker://quay.io/x/y:1", store, &err),
+      &err, "registry transport is not supported yet");
+  tu_assert_error(
+      s2i_transport_open(tu_ctx(), &img, "containers-storage:x", store, &err),
+      &err, "unknown transport \"containers-storage\"");
+  tu_assert_error(s2i_transport_open(tu_ctx(), &img, missing, store, &err),
+                  &err, missing);
   /* oci:DIR:REF: the ref is split off, the error names the directory */
-  ck_assert_int_lt(s2i_image_open(&img, oci_ref, store, &err), 0);
+  ck_assert_int_lt(s2i_transport_open(tu_ctx(), &img, oci_ref, store, &err), 0);
   ck_assert_msg(strstr(err->msg, "/layout:") && !strstr(err->msg, "app:1"),
                 "%s", err->msg);
   s2i_error_free(err);
@@ -126,11 +130,40 @@ START_TEST(open_errors)
 }
 END_TEST
 
+/* The typed cleanups free on every return; s2i_steal hands a value out. */
+static struct s2i_image *image_with_layers(size_t n)
+{
+  cleanup_image struct s2i_image *img = s2i_image_new_scratch();
+  cleanup_layer_set struct s2i_layer_set *set = s2i_layer_set_new(n);
+
+  for (size_t i = 0; i < set->n; i++) {
+    ck_assert_int_eq(set->v[i].size, -1);
+    set->v[i].media_type = xstrdup(S2I_MEDIA_OCI_LAYER);
+    s2i_image_add_layer(img, &set->v[i], "test");
+  }
+  return s2i_steal(img);
+}
+
+START_TEST(typed_cleanups)
+{
+  cleanup_image struct s2i_image *img = image_with_layers(3);
+  cleanup_imageref struct s2i_imageref *r = NULL;
+  struct s2i_error *err = NULL;
+
+  ck_assert_uint_eq(img->n_layers, 3);
+  ck_assert_int_eq(s2i_transport_parse(&r, "oci:/x/layout:app:1", &err), 0);
+  ck_assert_str_eq(r->transport, "oci");
+  ck_assert_str_eq(r->path, "/x/layout");
+  ck_assert_str_eq(r->sel, "app:1");
+}
+END_TEST
+
 static Suite *image_suite(void)
 {
   return tu_suite("image", 0, NULL,
                   TU_TESTS(scratch_config, setters_and_getters,
-                           layers_stay_consistent, open_errors));
+                           layers_stay_consistent, open_errors,
+                           typed_cleanups));
 }
 
 TU_MAIN(image_suite)

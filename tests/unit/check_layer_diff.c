@@ -150,7 +150,7 @@ static void fx_diff(struct fx *f)
   write_base(f->base);
   write_full(f->full);
   ck_assert_int_eq(s2i_store_open(&f->store, root, &err), 0);
-  r = s2i_layer_diff(&f->layer, f->base, f->full, f->store, &err);
+  r = s2i_layer_diff(tu_ctx(), &f->layer, f->base, f->full, f->store, &err);
   ck_assert_msg(r == 0, "layer diff: %s", err ? err->msg : "?");
   ck_assert_str_eq(f->layer.media_type, S2I_MEDIA_OCI_LAYER);
   ck_assert_str_eq(f->layer.digest, f->layer.diff_id);
@@ -315,7 +315,7 @@ START_TEST(dir_replaced_by_symlink)
   tar_symlink(a, "conf", outside);
   tar_close(a);
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
-  r = s2i_layer_diff(&l, base, full, store, &err);
+  r = s2i_layer_diff(tu_ctx(), &l, base, full, store, &err);
   ck_assert_msg(r == 0, "layer diff: %s", err ? err->msg : "?");
   ck_assert(!s2i_fs_exists(escaped));
   read_tar(&t, store, l.digest);
@@ -341,8 +341,10 @@ START_TEST(missing_input_named)
 
   write_base(tar);
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
-  tu_assert_error(s2i_layer_diff(&l, missing, tar, store, &err), &err, missing);
-  tu_assert_error(s2i_layer_diff(&l, tar, missing, store, &err), &err, missing);
+  tu_assert_error(s2i_layer_diff(tu_ctx(), &l, missing, tar, store, &err), &err,
+                  missing);
+  tu_assert_error(s2i_layer_diff(tu_ctx(), &l, tar, missing, store, &err), &err,
+                  missing);
   ck_assert_ptr_null(l.media_type);
   s2i_store_free(store);
   tu_rmdir(dir);

@@ -51,7 +51,7 @@ static void write_layer(struct s2i_layer *l, struct fx *f,
                         const struct s2i_layer_write_opts *o)
 {
   struct s2i_error *err = NULL;
-  int r = s2i_layer_write(l, f->tree, o, f->store, &err);
+  int r = s2i_layer_write(tu_ctx(), l, f->tree, o, f->store, &err);
 
   ck_assert_msg(r == 0, "layer write: %s", err ? err->msg : "?");
   ck_assert_str_eq(l->digest, l->diff_id);
@@ -330,7 +330,7 @@ START_TEST(round_trip)
   blob = s2i_store_blob_path(f.store, l.digest);
   out = s2i_fs_join(f.dir, "out");
   ck_assert_int_eq(mkdir(out, 0755), 0);
-  ck_assert_int_eq(s2i_layers_unpack_blob(blob, out, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack_blob(tu_ctx(), blob, out, &err), 0);
   compare_trees(f.tree, out, "");
   free(out);
   free(blob);
@@ -407,9 +407,10 @@ START_TEST(interrupt_aborts_blob)
 
   fx_open(&f);
   tu_write(f.tree, "a", "a", 0644);
-  s2i_interrupted = 15;
-  ck_assert_int_lt(s2i_layer_write(&l, f.tree, NULL, f.store, &err), 0);
-  s2i_interrupted = 0;
+  tu_interrupted = 15;
+  ck_assert_int_lt(s2i_layer_write(tu_ctx(), &l, f.tree, NULL, f.store, &err),
+                   0);
+  tu_interrupted = 0;
   ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
   s2i_error_free(err);
   tmp = s2i_store_tmp_dir(f.store);
@@ -428,8 +429,8 @@ START_TEST(errors_name_the_root)
 
   fx_open(&f);
   missing = s2i_fs_join(f.dir, "missing");
-  tu_assert_error(s2i_layer_write(&l, missing, NULL, f.store, &err), &err,
-                  missing);
+  tu_assert_error(s2i_layer_write(tu_ctx(), &l, missing, NULL, f.store, &err),
+                  &err, missing);
   free(missing);
   fx_close(&f);
 }

@@ -7,6 +7,7 @@
 
 #include "image.h"
 #include "layers.h"
+#include "log.h"
 #include "overlay.h"
 #include "store.h"
 #include "strv.h"
@@ -174,7 +175,8 @@ START_TEST(unpack_whiteouts_links)
   struct s2i_error *err = NULL;
 
   fixture_open(&f, ents, N(ents), 1);
-  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   ck_assert_uint_eq(f.dirs.n, 1);
   assert_files_and_links(f.dirs.v[0]);
   assert_whiteout(f.dirs.v[0], "dir/old");
@@ -199,7 +201,8 @@ static void assert_refused(const struct tent *ents, size_t n, const char *entry)
   char *tmp, *layers;
 
   fixture_open(&f, ents, n, 0);
-  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_lt(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   ck_assert_ptr_nonnull(err);
   ck_assert_msg(strstr(err->msg, f.layer.digest) != NULL, "%s", err->msg);
   ck_assert_msg(strstr(err->msg, entry) != NULL, "%s", err->msg);
@@ -270,14 +273,16 @@ START_TEST(cache_reused)
   char *p, *blob;
 
   fixture_open(&f, ents, N(ents), 0);
-  ck_assert_int_eq(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
   p = at(f.dirs.v[0], "f");
   ck_assert_int_eq(lstat(p, &s1), 0);
   /* the second unpack must not even read the blob */
   blob = s2i_store_blob_path(f.store, f.layer.digest);
   ck_assert_int_eq(unlink(blob), 0);
   tu_next_second(); /* a rewrite would now give the file another ctime */
-  ck_assert_int_eq(s2i_layers_unpack(&again, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &again, &f.img, f.store, &err),
+                   0);
   ck_assert_str_eq(again.v[0], f.dirs.v[0]);
   ck_assert_int_eq(lstat(p, &s2), 0);
   ck_assert_uint_eq(s1.st_ino, s2.st_ino);
@@ -300,8 +305,8 @@ START_TEST(missing_blob_named)
   fixture_open(&f, ents, N(ents), 0);
   blob = s2i_store_blob_path(f.store, f.layer.digest);
   unlink(blob);
-  tu_assert_error(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), &err,
-                  f.layer.digest);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, f.layer.digest);
   free(blob);
   fixture_close(&f);
 }
@@ -322,7 +327,7 @@ START_TEST(relative_store_root)
   ck_assert_int_eq(chdir(dir), 0);
   ck_assert_int_eq(s2i_store_open(&st, "cache", &err), 0);
   make_layer(layer.digest, st, ents, N(ents), 0);
-  ck_assert_int_eq(s2i_layers_unpack(&dirs, &img, st, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &dirs, &img, st, &err), 0);
   ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
   ck_assert_str_eq(cwd, dir);
   p = s2i_fs_join(dirs.v[0], "d/f");
@@ -343,9 +348,10 @@ START_TEST(interrupt_stops_and_cleans)
   char *tmp;
 
   fixture_open(&f, ents, N(ents), 0);
-  s2i_interrupted = 2;
-  ck_assert_int_lt(s2i_layers_unpack(&f.dirs, &f.img, f.store, &err), 0);
-  s2i_interrupted = 0;
+  tu_interrupted = 2;
+  ck_assert_int_lt(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  tu_interrupted = 0;
   ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
   s2i_error_free(err);
   tmp = s2i_store_tmp_dir(f.store);
@@ -355,72 +361,42 @@ START_TEST(interrupt_stops_and_cleans)
 }
 END_TEST
 
-static void mk(const char *root, const char *rel, char type)
+/* Two builds in one process, each with its own ctx: interrupting one
+ * leaves the other unpacking, and each logs only to its own stream. */
+START_TEST(interrupt_is_per_ctx)
 {
-  char *p = s2i_fs_join(root, rel);
+  static const struct tent ents[] = {{"f", 'f', "data"}};
+  volatile sig_atomic_t stop_a = SIGTERM, stop_b = 0;
+  char *text_a = NULL, *text_b = NULL;
+  size_t len_a = 0, len_b = 0;
+  struct s2i_strv dirs_b = S2I_STRV_INIT;
   struct s2i_error *err = NULL;
+  struct s2i_ctx a, b;
+  struct fixture f;
 
-  if (type == 'd')
-    ck_assert_int_eq(s2i_fs_mkdir_p(p, 0755, &err), 0);
-  else if (type == 'w')
-    ck_assert_int_eq(mknod(p, S_IFCHR, makedev(0, 0)), 0);
-  else if (type == 'o')
-    ck_assert_int_eq(setxattr(p, "trusted.overlay.opaque", "y", 1, 0), 0);
-  else
-    tu_write(root, rel, rel, 0644);
-  free(p);
-}
-
-static void assert_found(const struct s2i_strv *dirs, const char *path,
-                         int layer)
-{
-  char *got = s2i_layers_find(dirs, path);
-  char *want;
-
-  if (layer < 0) {
-    ck_assert_msg(got == NULL, "%s found at %s", path, got);
-    return;
-  }
-  want = s2i_fs_join(dirs->v[layer], path);
-  ck_assert_msg(got != NULL, "%s not found", path);
-  ck_assert_str_eq(got, want);
-  free(want);
-  free(got);
-}
-
-START_TEST(find_honours_whiteouts)
-{
-  char *root = tu_tmpdir();
-  struct s2i_strv dirs = S2I_STRV_INIT;
-
-  for (int i = 0; i < 3; i++)
-    s2i_strv_addf(&dirs, "%s/l%d", root, i);
-  mk(dirs.v[0], "etc/a", 'f');
-  mk(dirs.v[0], "etc/b", 'f');
-  mk(dirs.v[0], "opt/x/1", 'f');
-  mk(dirs.v[0], "usr/bin/sh", 'f');
-  mk(dirs.v[1], "etc", 'd');
-  mk(dirs.v[1], "etc/b", 'w');
-  mk(dirs.v[1], "opt/x/2", 'f');
-  mk(dirs.v[1], "opt/x", 'o');
-  mk(dirs.v[2], "etc/c", 'f');
-  mk(dirs.v[2], "usr", 'f');
-  assert_found(&dirs, "/etc/a", 0);
-  assert_found(&dirs, "/etc/b", -1);
-  assert_found(&dirs, "/etc/c", 2);
-  assert_found(&dirs, "/opt/x/1", -1);
-  assert_found(&dirs, "/opt/x/2", 1);
-  assert_found(&dirs, "/opt/x", 1);
-  assert_found(&dirs, "/usr/bin/sh", -1);
-  assert_found(&dirs, "/nope", -1);
-  assert_found(&dirs, "/etc/../etc/a", -1);
-  {
-    char *top = s2i_layers_find(&dirs, "/");
-    ck_assert_str_eq(top, dirs.v[2]);
-    free(top);
-  }
-  s2i_strv_free(&dirs);
-  tu_rmdir(root);
+  fixture_open(&f, ents, N(ents), 0);
+  s2i_ctx_init(&a);
+  s2i_ctx_init(&b);
+  a.interrupted = &stop_a;
+  b.interrupted = &stop_b;
+  a.log = open_memstream(&text_a, &len_a);
+  b.log = open_memstream(&text_b, &len_b);
+  ck_assert_int_lt(s2i_layers_unpack(&a, &f.dirs, &f.img, f.store, &err), 0);
+  ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
+  s2i_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(s2i_layers_unpack(&b, &dirs_b, &f.img, f.store, &err), 0);
+  ck_assert_uint_eq(dirs_b.n, 1);
+  s2i_log_warn(&a, "from a");
+  s2i_log_warn(&b, "from b");
+  fclose(a.log);
+  fclose(b.log);
+  ck_assert_str_eq(text_a, "warning: from a\n");
+  ck_assert_str_eq(text_b, "warning: from b\n");
+  free(text_a);
+  free(text_b);
+  s2i_strv_free(&dirs_b);
+  fixture_close(&f);
 }
 END_TEST
 
@@ -430,8 +406,8 @@ static Suite *layers_suite(void)
                   TU_TESTS(unpack_whiteouts_links, refuse_dotdot,
                            refuse_absolute, refuse_hardlink_outside,
                            refuse_through_symlink, cache_reused,
-                           missing_blob_named, find_honours_whiteouts,
-                           interrupt_stops_and_cleans, relative_store_root));
+                           missing_blob_named, interrupt_stops_and_cleans,
+                           interrupt_is_per_ctx, relative_store_root));
 }
 
 TU_MAIN(layers_suite)

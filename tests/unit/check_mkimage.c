@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mkimage.h"
 #include "store.h"
+#include "transport.h"
 
 struct fx {
   char *dir;   /* holds everything below */
@@ -53,7 +54,6 @@ static void fx_open(struct fx *f)
   struct s2i_error *err = NULL;
 
   memset(f, 0, sizeof(*f));
-  s2i_log_set_quiet(1);
   f->dir = tu_tmpdir();
   f->cache = s2i_fs_join(f->dir, "cache");
   f->tree = s2i_fs_join(f->dir, "tree");
@@ -85,7 +85,7 @@ static void fx_close(struct fx *f)
 static void mkimage_ok(const struct fx *f)
 {
   struct s2i_error *err = NULL;
-  int r = s2i_mkimage(&f->o, &err);
+  int r = s2i_mkimage(tu_ctx(), &f->o, &err);
 
   ck_assert_msg(r == 0, "mkimage: %s", err ? err->msg : "?");
 }
@@ -94,7 +94,7 @@ static struct s2i_image *open_out(const struct fx *f)
 {
   struct s2i_error *err = NULL;
   struct s2i_image *img = NULL;
-  int r = s2i_image_open(&img, f->out, f->store, &err);
+  int r = s2i_transport_open(tu_ctx(), &img, f->out, f->store, &err);
 
   ck_assert_msg(r == 0, "open %s: %s", f->out, err ? err->msg : "?");
   return img;
@@ -260,7 +260,7 @@ START_TEST(gzip_layer_refused)
   gz = s2i_fs_join(f.dir, "layer.tar.gz");
   write_tar(gz, "etc/motd", "hello\n", 1);
   f.layers[1].path = gz;
-  ck_assert_int_lt(s2i_mkimage(&f.o, &err), 0);
+  ck_assert_int_lt(s2i_mkimage(tu_ctx(), &f.o, &err), 0);
   ck_assert_msg(strstr(err->msg, gz) &&
                     strstr(err->msg, "compressed layer tarballs are not "
                                      "supported, give an uncompressed tar"),
@@ -283,12 +283,12 @@ START_TEST(missing_inputs_named)
   nodir = s2i_fs_join(f.dir, "no-such-dir");
   notar = s2i_fs_join(f.dir, "no-such.tar");
   f.layers[0].path = nodir;
-  tu_assert_error(s2i_mkimage(&f.o, &err), &err, nodir);
+  tu_assert_error(s2i_mkimage(tu_ctx(), &f.o, &err), &err, nodir);
   ck_assert_int_eq(out_entries(&f), 0);
 
   f.layers[0].path = f.tree;
   f.layers[1].path = notar;
-  tu_assert_error(s2i_mkimage(&f.o, &err), &err, notar);
+  tu_assert_error(s2i_mkimage(tu_ctx(), &f.o, &err), &err, notar);
   ck_assert_int_eq(out_entries(&f), 0);
 
   /* a failed rebuild over an existing output leaves it as it was */
@@ -298,7 +298,7 @@ START_TEST(missing_inputs_named)
   from = xasprintf("docker-archive:%s", f.out);
   f.o.from = from;
   f.layers[0].path = nodir;
-  tu_assert_error(s2i_mkimage(&f.o, &err), &err, nodir);
+  tu_assert_error(s2i_mkimage(tu_ctx(), &f.o, &err), &err, nodir);
   after = file_digest(f.out);
   ck_assert_str_eq(before, after);
   ck_assert_int_eq(out_entries(&f), 1);
@@ -306,7 +306,7 @@ START_TEST(missing_inputs_named)
   /* a missing base image is named too */
   f.o.from = notar;
   f.layers[0].path = f.tree;
-  tu_assert_error(s2i_mkimage(&f.o, &err), &err, notar);
+  tu_assert_error(s2i_mkimage(tu_ctx(), &f.o, &err), &err, notar);
   fx_close(&f);
 }
 END_TEST

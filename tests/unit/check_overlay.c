@@ -12,6 +12,7 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "overlay.h"
+#include "rootpath.h"
 #include "store.h"
 #include "strv.h"
 
@@ -128,7 +129,7 @@ static void layer_from_tree(struct world *w, int i, const char *tree, int upper)
   int r;
 
   o.from_overlay_upper = upper;
-  r = s2i_layer_write(&w->layers[i], root, &o, w->store, &err);
+  r = s2i_layer_write(tu_ctx(), &w->layers[i], root, &o, w->store, &err);
   ck_assert_msg(r == 0, "%s", err ? err->msg : "");
   free(w->layers[i].media_type);
   w->layers[i].media_type = NULL;
@@ -236,14 +237,14 @@ static void assert_upper_tar(struct s2i_store *st, const char *digest)
   free(blob);
 }
 
-/* s2i_layers_find sees what the kernel showed in the merged view. */
+/* s2i_rootpath_find sees what the kernel showed in the merged view. */
 static void assert_find_agrees(const struct s2i_strv *lowers)
 {
-  char *f = s2i_layers_find(lowers, "/var/lib/old/fresh");
+  char *f = s2i_rootpath_find(lowers, "/var/lib/old/fresh");
 
   ck_assert_ptr_nonnull(f);
-  ck_assert_ptr_null(s2i_layers_find(lowers, "/var/lib/old/1"));
-  ck_assert_ptr_null(s2i_layers_find(lowers, "/etc/deleteme"));
+  ck_assert_ptr_null(s2i_rootpath_find(lowers, "/var/lib/old/1"));
+  ck_assert_ptr_null(s2i_rootpath_find(lowers, "/etc/deleteme"));
   free(f);
 }
 
@@ -262,7 +263,8 @@ START_TEST(build_step_round_trip)
   work = sub(&w, "work");
   merged = sub(&w, "merged");
   view = sub(&w, "view");
-  ck_assert_int_eq(s2i_layers_unpack(&lowers, &w.img, w.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &lowers, &w.img, w.store, &err),
+                   0);
   ck_assert_int_eq(s2i_overlay_mount(&lowers, upper, work, merged, &err), 0);
   ck_assert(exists_in(merged, "etc/passwd") && exists_in(merged, "etc/hosts"));
   ck_assert(!exists_in(merged, "usr/share/doc/x")); /* layer 1's whiteout */
@@ -275,7 +277,8 @@ START_TEST(build_step_round_trip)
   /* the new layer on top of the old ones shows what the step left */
   w.img.n_layers = 3;
   s2i_strv_free(&lowers);
-  ck_assert_int_eq(s2i_layers_unpack(&lowers, &w.img, w.store, &err), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &lowers, &w.img, w.store, &err),
+                   0);
   ck_assert_int_eq(s2i_overlay_mount(&lowers, NULL, NULL, view, &err), 0);
   ck_assert(exists_in(view, "app/new.txt") && exists_in(view, "etc/passwd"));
   ck_assert(!exists_in(view, "etc/deleteme"));

@@ -302,9 +302,9 @@ START_TEST(layer_in_store)
   fake_busybox(&f);
   cache = s2i_fs_join(f.dir, "cache");
   ck_assert_int_eq(s2i_store_open(&store, cache, &err), 0);
-  ck_assert_int_eq(
-      s2i_runtime_layer(&layer, &f.lowers, f.runtime_root, 1000, store, &err),
-      0);
+  ck_assert_int_eq(s2i_runtime_layer(tu_ctx(), &layer, &f.lowers,
+                                     f.runtime_root, 1000, store, &err),
+                   0);
   blob = s2i_store_blob_path(store, layer.digest);
   list_tar(&names, blob);
   for (size_t i = 0; i < names.n; i++)

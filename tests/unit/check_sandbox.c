@@ -132,7 +132,7 @@ static int run_sh(struct env *e, const char *script, uid_t uid, gid_t gid,
   o.uid = uid;
   o.gid = gid;
   r->started = now();
-  return s2i_sandbox_run(&r->status, &o, err);
+  return s2i_sandbox_run(tu_ctx(), &r->status, &o, err);
 }
 
 static void assert_output(struct env *e, const char *script, const char *want)
@@ -325,7 +325,7 @@ START_TEST(host_network_binds_host_files)
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, argv, &r);
   o.network_none = 0;
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_int_eq(s2i_fs_read_file(&host, NULL, "/etc/hosts", &err), 0);
   ck_assert_ptr_nonnull(strstr(r.out, host));
   ck_assert_ptr_null(strstr(r.out, "image-hosts"));
@@ -355,7 +355,7 @@ START_TEST(hostname_is_set)
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, argv, &r);
   o.hostname = "sbx-test";
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_str_eq(r.out, "sbx-test\n");
   free(r.out);
   env_teardown(&e);
@@ -396,18 +396,19 @@ START_TEST(exec_errors_name_the_path)
   env_setup(&e);
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, nope, &r);
-  tu_assert_error(s2i_sandbox_run(&r.status, &o, &err), &err,
+  tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
                   "run /bin/nope: No such file or directory (exit 127)");
   ck_assert_int_eq(WEXITSTATUS(r.status), 127);
   o.argv = noexec;
-  tu_assert_error(s2i_sandbox_run(&r.status, &o, &err), &err,
+  tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
                   "run /bin/noexec: Permission denied (exit 126)");
   o.argv = nope;
   o.cwd = "/no/such/dir";
-  tu_assert_error(s2i_sandbox_run(&r.status, &o, &err), &err,
+  tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
                   "chdir /no/such/dir");
   o.argv = (const char *[]){"sh", NULL};
-  tu_assert_error(s2i_sandbox_run(&r.status, &o, &err), &err, "absolute path");
+  tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
+                  "absolute path");
   env_teardown(&e);
 }
 END_TEST
@@ -426,7 +427,7 @@ START_TEST(setup_error_reaches_parent)
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, argv, &r);
   o.lowers = &bad;
-  tu_assert_error(s2i_sandbox_run(&r.status, &o, &err), &err,
+  tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
                   "run /bin/sh: sandbox setup: mount overlay on");
   ck_assert(!mounts_under(e.top));
   s2i_strv_free(&bad);
@@ -490,7 +491,7 @@ START_TEST(stdin_and_cwd)
   opts_init(&o, &e, argv, &r);
   o.stdin_fd = p[0];
   o.cwd = "/tmp";
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_str_eq(r.out, "/tmp\nfrom stdin\n");
   close(p[0]);
   free(r.out);
@@ -516,7 +517,7 @@ START_TEST(stdout_to_given_fd)
   memset(&r, 0, sizeof(r));
   opts_init(&o, &e, argv, &r);
   o.stdout_fd = p[1];
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   close(p[1]);
   n = read(p[0], buf, sizeof(buf) - 1);
   ck_assert_int_eq(n, 6);
@@ -545,7 +546,7 @@ START_TEST(output_inherited_without_callback)
   close(fd);
   opts_init(&o, &e, argv, NULL);
   o.on_output = NULL;
-  ck_assert_int_eq(s2i_sandbox_run(&status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &status, &o, &err), 0);
   dup2(saved, 1);
   close(saved);
   ck_assert_int_eq(s2i_fs_read_file(&text, NULL, path, &err), 0);
@@ -597,7 +598,7 @@ START_TEST(runs_a_function_inside)
   o.fn = in_sandbox_fn;
   o.fn_ctx = "hello";
   o.uid = 1001;
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 5);
   ck_assert_str_eq(r.out, "hello uid=1001 host-root=0\n");
   /* uid 1001 cannot write to the root-owned image root */
@@ -607,7 +608,7 @@ START_TEST(runs_a_function_inside)
   o.uid = 0;
   free(r.out);
   memset(&r, 0, sizeof(r));
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   p = s2i_fs_join(e.upper, "fn-was-here");
   ck_assert(s2i_fs_exists(p));
   free(p);
@@ -640,7 +641,7 @@ START_TEST(then_fn_runs_after_a_successful_command)
   opts_init(&o, &e, ok_argv, &r);
   o.then_fn = after_command;
   o.then_failed = &from_then;
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 4);
   ck_assert_int_eq(from_then, 1); /* the status is then_fn's */
   ck_assert_str_eq(r.out, "then: sees it\n");
@@ -649,7 +650,7 @@ START_TEST(then_fn_runs_after_a_successful_command)
   opts_init(&o, &e, bad_argv, &r);
   o.then_fn = after_command;
   o.then_failed = &from_then;
-  ck_assert_int_eq(s2i_sandbox_run(&r.status, &o, &err), 0);
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
   ck_assert_int_eq(WEXITSTATUS(r.status), 9); /* then_fn skipped */
   ck_assert_int_eq(from_then, 0);
   ck_assert_ptr_null(r.out);
@@ -664,7 +665,7 @@ static void *interrupt_later(void *arg)
 
   for (int i = 0; i < 250 && leftover_processes(token) < 2; i++)
     usleep(20 * 1000);
-  s2i_interrupted = SIGINT;
+  tu_interrupted = SIGINT;
   return NULL;
 }
 
@@ -678,7 +679,7 @@ START_TEST(interrupt_kills_the_sandbox)
   int ret;
 
   env_setup(&e);
-  s2i_interrupted = 0;
+  tu_interrupted = 0;
   ck_assert_int_eq(pthread_create(&t, NULL, interrupt_later, e.token), 0);
   t0 = now();
   ret = run_sh(&e, "sleep 30 & sleep 30", 1001, 0, &r, &err);
@@ -690,7 +691,7 @@ START_TEST(interrupt_kills_the_sandbox)
   ck_assert_ptr_nonnull(strstr(err->msg, "interrupted"));
   s2i_error_free(err);
   ck_assert_int_eq(leftover_processes(e.token), 0);
-  s2i_interrupted = 0;
+  tu_interrupted = 0;
   env_teardown(&e);
 }
 END_TEST

@@ -9,6 +9,8 @@
 
 #include "testutil.h"
 
+#include "cleanup.h"
+
 #include "source.h"
 
 #define AUTHOR_DATE "2006-01-02T15:04:05-0700"
@@ -126,7 +128,7 @@ static void stage_ok(void)
   s2i_source_free(fx.src);
   fx.src = NULL;
   s2i_fs_rm_rf(fx.dest, &fx.err);
-  rc = s2i_source_stage(&fx.src, &fx.o, fx.dest, &fx.err);
+  rc = s2i_source_stage(tu_ctx(), &fx.src, &fx.o, fx.dest, &fx.err);
   ck_assert_msg(rc == 0, "stage failed: %s", fx.err ? fx.err->msg : "?");
   ck_assert_ptr_nonnull(fx.src);
 }
@@ -134,8 +136,8 @@ static void stage_ok(void)
 static void stage_fails(const char *needle)
 {
   s2i_fs_rm_rf(fx.dest, &fx.err);
-  tu_assert_error(s2i_source_stage(&fx.src, &fx.o, fx.dest, &fx.err), &fx.err,
-                  needle);
+  tu_assert_error(s2i_source_stage(tu_ctx(), &fx.src, &fx.o, fx.dest, &fx.err),
+                  &fx.err, needle);
 }
 
 static char *dest_read(const char *rel)
@@ -564,7 +566,8 @@ START_TEST(ownership)
 }
 END_TEST
 
-/* lib (relative URL ../sub) holds deep (absolute URL) as a nested module. */
+/* lib (relative URL ../sub) holds deep (../deep next to sub) as a nested
+ * module. */
 static void make_submodules(void)
 {
   char *deep = make_repo(fx.tmp, "deep");
@@ -574,7 +577,8 @@ static void make_submodules(void)
   tu_write(sub, "lib.py", "LIB = 1\n", 0644);
   sh("cd %s && git add -A && git commit -q -m lib && "
      "git -c protocol.file.allow=always submodule -q add %s nested && "
-     "git commit -q -m nested",
+     "git config -f .gitmodules submodule.nested.url ../deep && "
+     "git add .gitmodules && git commit -q -m nested",
      sub, deep);
   sh("cd %s && git -c protocol.file.allow=always submodule -q add ../sub "
      "vendor/lib && git commit -q -m 'add lib'",
@@ -621,14 +625,41 @@ START_TEST(submodules_local_and_cloned)
 }
 END_TEST
 
-START_TEST(submodule_unreachable)
+/* Point the submodule "mod" (a copy of the repo itself) at url, with no
+ * copy of it in .git/modules: url is all s2i has. */
+static void set_module_url(const char *url)
 {
   sh("cd %s && git -c protocol.file.allow=always submodule -q add %s mod && "
      "git commit -q -m mod && "
-     "git config -f .gitmodules submodule.mod.url file:///nonexistent/mod && "
-     "git commit -q -am 'break url' && rm -rf .git/modules/mod",
-     fx.repo, fx.repo);
-  stage_fails("file:///nonexistent/mod");
+     "git config -f .gitmodules submodule.mod.url '%s' && "
+     "git commit -q -am 'set url' && rm -rf .git/modules/mod",
+     fx.repo, fx.repo, url);
+}
+
+START_TEST(submodule_unreachable)
+{
+  set_module_url("../nonexistent-mod");
+  stage_fails("nonexistent-mod");
+}
+END_TEST
+
+/* A pushed .gitmodules must not make s2i read the build host: file://,
+ * absolute paths and ../ above the remote's root are refused, naming the
+ * submodule and the URL. */
+START_TEST(submodule_url_outside_refused)
+{
+  static const char *const urls[] = {
+      "file:///etc", "FILE:///srv/secret.git", "/srv/secret.git",
+      "../../../../../../../../../../../../../../../../x"};
+
+  for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+    cleanup_free char *want = xasprintf("submodule mod: URL \"%s\"", urls[i]);
+    teardown();
+    setup();
+    set_module_url(urls[i]);
+    stage_fails(want);
+    ck_assert(!dest_has("mod/README"));
+  }
 }
 END_TEST
 
@@ -649,26 +680,26 @@ END_TEST
 
 START_TEST(interrupted)
 {
-  s2i_interrupted = 2;
+  tu_interrupted = 2;
   stage_fails("interrupted");
   fx.o.copy = 1;
   stage_fails("interrupted");
-  s2i_interrupted = 0;
+  tu_interrupted = 0;
 }
 END_TEST
 
 static Suite *source_suite(void)
 {
   TCase *tc;
-  Suite *s =
-      tu_suite("source", 60, &tc,
-               TU_TESTS(local_head, commit_facts, refs_tag_branch_commit,
-                        detached_head_has_empty_ref, unknown_ref,
-                        file_url_clone, network_clone, unreachable_url,
-                        copy_dirty_worktree, plain_directory, context_dir,
-                        s2iignore, s2iignore_in_context_dir, exclude_regex,
-                        ownership, submodules_local_and_cloned,
-                        submodule_unreachable, is_url, interrupted));
+  Suite *s = tu_suite(
+      "source", 60, &tc,
+      TU_TESTS(local_head, commit_facts, refs_tag_branch_commit,
+               detached_head_has_empty_ref, unknown_ref, file_url_clone,
+               network_clone, unreachable_url, copy_dirty_worktree,
+               plain_directory, context_dir, s2iignore,
+               s2iignore_in_context_dir, exclude_regex, ownership,
+               submodules_local_and_cloned, submodule_unreachable,
+               submodule_url_outside_refused, is_url, interrupted));
 
   tcase_add_checked_fixture(tc, setup, teardown);
   return s;

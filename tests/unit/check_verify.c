@@ -134,17 +134,9 @@ END_TEST
 
 static Suite *verify_suite(void)
 {
-  Suite *s = suite_create("verify");
-  TCase *tc = tcase_create("core");
-
-  tcase_add_test(tc, port_from_label);
-  tcase_add_test(tc, port_from_config);
-  tcase_add_test(tc, zombies_found);
-  tcase_add_test(tc, zombies_none);
-  tcase_add_test(tc, render_table);
-  tcase_add_test(tc, render_quiet);
-  suite_add_tcase(s, tc);
-  return s;
+  return tu_suite("verify", 0, NULL,
+                  TU_TESTS(port_from_label, port_from_config, zombies_found,
+                           zombies_none, render_table, render_quiet));
 }
 
 TU_MAIN(verify_suite)

@@ -82,8 +82,9 @@ START_TEST(layout_in_order)
   cleanup_free char *want = NULL;
   char md[S2I_DIGEST_LEN + 1], cd[S2I_DIGEST_LEN + 1];
 
-  ck_assert_int_eq(
-      s2i_writer_write_archive(img, store, "example/app", path, md, &err), 0);
+  ck_assert_int_eq(s2i_writer_write_archive(tu_ctx(), img, store, "example/app",
+                                            path, md, &err),
+                   0);
   s2i_digest_buffer(cfg, strlen(cfg), cd);
   names = list_tar(path, &index, &docker);
   want = xasprintf("oci-layout\nblobs/\nblobs/sha256/\nblobs/sha256/%s\n"
@@ -112,11 +113,11 @@ START_TEST(reproducible)
   cleanup_free char *b1 = NULL, *b2 = NULL;
   size_t n1, n2;
 
-  ck_assert_int_eq(s2i_writer_write_archive(img, store, "r:1", p1, NULL, &err),
-                   0);
+  ck_assert_int_eq(
+      s2i_writer_write_archive(tu_ctx(), img, store, "r:1", p1, NULL, &err), 0);
   tu_next_second(); /* a wall-clock time leaking into the bytes would show */
-  ck_assert_int_eq(s2i_writer_write_archive(img, store, "r:1", p2, NULL, &err),
-                   0);
+  ck_assert_int_eq(
+      s2i_writer_write_archive(tu_ctx(), img, store, "r:1", p2, NULL, &err), 0);
   ck_assert_int_eq(s2i_fs_read_file(&b1, &n1, p1, &err), 0);
   ck_assert_int_eq(s2i_fs_read_file(&b2, &n2, p2, &err), 0);
   ck_assert_uint_eq(n1, n2);
@@ -145,8 +146,8 @@ START_TEST(missing_layer_leaves_nothing)
   s2i_digest_buffer("abc", 3, l.digest);
   memcpy(l.diff_id, l.digest, sizeof(l.digest));
   s2i_image_add_layer(img, &l, "not stored");
-  ck_assert_int_lt(s2i_writer_write_archive(img, store, "x", path, NULL, &err),
-                   0);
+  ck_assert_int_lt(
+      s2i_writer_write_archive(tu_ctx(), img, store, "x", path, NULL, &err), 0);
   ck_assert_ptr_nonnull(strstr(err->msg, path));
   ck_assert_ptr_nonnull(strstr(err->msg, l.digest));
   s2i_error_free(err);
@@ -159,10 +160,10 @@ START_TEST(interrupt_leaves_nothing)
   struct s2i_error *err = NULL;
   cleanup_free char *path = s2i_fs_join(dir, "out.tar");
 
-  s2i_interrupted = SIGINT;
-  ck_assert_int_lt(s2i_writer_write_archive(img, store, "x", path, NULL, &err),
-                   0);
-  s2i_interrupted = 0;
+  tu_interrupted = SIGINT;
+  ck_assert_int_lt(
+      s2i_writer_write_archive(tu_ctx(), img, store, "x", path, NULL, &err), 0);
+  tu_interrupted = 0;
   ck_assert_int_eq(err->exit_code, S2I_EXIT_INTERRUPTED);
   s2i_error_free(err);
   ck_assert_int_eq(leftovers(), 0);
@@ -177,8 +178,9 @@ START_TEST(inconsistent_config_refused)
       json_object_get(json_object_get(img->config, "rootfs"), "diff_ids");
 
   json_array_clear(ids);
-  tu_assert_error(s2i_writer_write_archive(img, store, "x", path, NULL, &err),
-                  &err, "diff_ids");
+  tu_assert_error(
+      s2i_writer_write_archive(tu_ctx(), img, store, "x", path, NULL, &err),
+      &err, "diff_ids");
   ck_assert_int_eq(leftovers(), 0);
 }
 END_TEST
@@ -198,12 +200,13 @@ START_TEST(tags)
   cleanup_free char *path = s2i_fs_join(dir, "t.tar");
 
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-    ck_assert_msg(
-        s2i_writer_write_archive(img, store, good[i], path, NULL, &err) == 0,
-        "%s: %s", good[i], err ? err->msg : "");
+    ck_assert_msg(s2i_writer_write_archive(tu_ctx(), img, store, good[i], path,
+                                           NULL, &err) == 0,
+                  "%s: %s", good[i], err ? err->msg : "");
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    ck_assert_int_lt(
-        s2i_writer_write_archive(img, store, bad[i], path, NULL, &err), 0);
+    ck_assert_int_lt(s2i_writer_write_archive(tu_ctx(), img, store, bad[i],
+                                              path, NULL, &err),
+                     0);
     ck_assert_msg(strstr(err->msg, "invalid tag"), "%s: %s", bad[i], err->msg);
     s2i_error_free(err);
     err = NULL;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "error.h"
 #include "fs.h"
 #include "xalloc.h"
@@ -57,6 +58,22 @@ static inline void tu_skip_record(const char *test, const char *reason)
     tu_skip_record(__func__, (reason));                                        \
     return;                                                                    \
   } while (0)
+
+/* The interrupt flag of tu_ctx(): a test sets it to interrupt a call. */
+static volatile sig_atomic_t tu_interrupted;
+
+/* The ctx the tests pass into libs2i: defaults (stderr, level 0) and
+ * tu_interrupted as its interrupt flag. */
+static inline const struct s2i_ctx *tu_ctx(void)
+{
+  static struct s2i_ctx ctx;
+
+  if (ctx.interrupted == NULL) {
+    s2i_ctx_init(&ctx);
+    ctx.interrupted = &tu_interrupted;
+  }
+  return &ctx;
+}
 
 /* A fresh directory under $TMPDIR; the caller removes it with tu_rmdir. */
 static inline char *tu_tmpdir(void)

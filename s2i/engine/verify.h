@@ -1,22 +1,26 @@
-/* s2i verify: run an image under a real engine (podman) the way Kubernetes
- * and OpenShift run it (a random high UID in group 0, read-only root, a 0777
- * /tmp without the sticky bit like an emptyDir, no capabilities, no passwd
- * line added by the engine) and check what an app needs there:
+/* s2i verify (libs2i-engine, not libs2i): run an image under a real engine
+ * (podman) the way Kubernetes and OpenShift run it (a random high UID in group
+ * 0, read-only root, a 0777 /tmp without the sticky bit like an emptyDir, no
+ * capabilities, no passwd line added by the engine) and check what an app needs
+ * there:
  *
  *   http      it starts and answers HTTP on its exposed port
  *   reap      PID 1 reaps an orphaned process (no zombie left)
  *   name      the UID resolves to a user name (id -un / whoami)
  *   tmpdir    $TMPDIR (else /tmp) is writable
- *   sigterm   SIGTERM stops it within 5 s with status 0 or 143
+ *   sigterm   SIGTERM stops it within 5 s with status 0 or 143, timed from
+ *             the signal to the exit conmon recorded (State.FinishedAt)
  *
- * The image is read with s2i_image_open() for its config only (port, user,
+ * The image is read with s2i_transport_open() for its config only (port, user,
  * command); podman itself gets it through `podman pull <transport>:PATH`.
- * Only podman is run (fork + execvp), never a host shell.  The container,
- * the image (when verify brought it into podman) and the /tmp directory are
- * removed on every path out, SIGINT included. */
+ * Only podman is run (proc.h: argv, own process group), never a host shell. The
+ * container, the image (when verify brought it into podman) and the /tmp
+ * directory are removed on every path out, SIGINT included. */
 #ifndef S2I_VERIFY_H
 #define S2I_VERIFY_H
 
+#include "cleanup.h"
+#include "ctx.h"
 #include "error.h"
 #include "image.h"
 
@@ -52,9 +56,11 @@ struct s2i_verify_report {
 /* Run every check.  Returns 0 with *out filled when the checks ran (whatever
  * they found), <0 when they could not run (image unreadable, podman failed
  * to start the container, interrupted). */
-int s2i_verify(struct s2i_verify_report **out,
+int s2i_verify(const struct s2i_ctx *ctx, struct s2i_verify_report **out,
                const struct s2i_verify_opts *opts, struct s2i_error **err);
 void s2i_verify_report_free(struct s2i_verify_report *r);
+S2I_DEFINE_CLEANUP_FN(struct s2i_verify_report *, s2i_verify_report_free)
+#define cleanup_verify_report S2I_CLEANUP(s2i_verify_report_free)
 
 /* 1 when every row passed. */
 int s2i_verify_all_passed(const struct s2i_verify_report *r);
