@@ -126,6 +126,8 @@ echo 'x = 1' > "$S2I_DESTINATION/src/main.py"
 b_fails "server_args without an entry point, no wsgi.py" 'no WSGI application in .*APP_MODULE.*wsgi.py'
 echo '--procesess 2' > "$S2I_DESTINATION/src/.whiskey/server_args"
 b_fails "a misspelt server_args option" 'unknown option --procesess'
+echo '--processes 2 app/wsgi.py' > "$S2I_DESTINATION/src/.whiskey/server_args"
+b_fails "server_args naming a missing script" "the WSGI script $APP_ROOT/src/app/wsgi.py does not exist"
 echo '--processes 2 main.py' > "$S2I_DESTINATION/src/.whiskey/server_args"
 b_builds "server_args naming the entry point"
 rm "$S2I_DESTINATION/src/.whiskey/server_args" "$APP_ROOT/src/.whiskey/server_args"

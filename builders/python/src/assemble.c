@@ -152,7 +152,16 @@ static int check_server_args(char **words, const char *home)
   struct app_choice c;
   if (!o.entry_point)
     return appfind(home, 1, &c) == APP_NONE ? -1 : 0;
-  return 0;
+  if (strcmp(type, "script"))
+    return 0;
+  char *script = webconf_abs(home, o.entry_point);
+  int ok = util_is_file(script);
+  if (!ok)
+    util_err(".whiskey/server_args: the WSGI script %s does not exist after "
+             "the build",
+             script);
+  free(script);
+  return ok ? 0 : -1;
 }
 
 static char **read_words(const char *path)
