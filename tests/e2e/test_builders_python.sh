@@ -141,6 +141,7 @@ bld_image web "$web" "$PY_TAR"
 rm -f "$IMG_TAR"
 bld_run web "$IMG"
 bld_up "static site: index.htm served as uid $UIDN" /
+t_eq "static site: GET /" "$(bld_get /)" 200
 t_grep "static site: the index.htm" 'plain static' "$T_DIR/body"
 t_eq "static site: served by nginx" "$(bld_get /; bld_hdr Server | cut -d/ -f1)" 200nginx
 for p in /.s2i/environment /.git/config /.git/HEAD /nginx.conf /nginx-cfg/default.conf; do
@@ -150,14 +151,14 @@ t_eq "static site: CSS gzipped" "$(bld_get /css/site.css -H 'Accept-Encoding: gz
 t_eq "static site: Vary: Accept-Encoding" "$(bld_hdr Vary)" Accept-Encoding
 t_check "static site: an ETag" test -n "$(bld_hdr ETag)"
 t_eq "static site: Range" "$(bld_get /css/site.css -H 'Range: bytes=0-3')" 206
-bld_stop
 podman logs "$CID" > "$T_DIR/web.run.log" 2>&1
 t_eq "static site: one access log line per request" \
   "$(grep -c '"GET /css/site.css HTTP/1.1"' "$T_DIR/web.run.log")" 2
+bld_stop
 podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
   'import locale, sys; print(locale.setlocale(locale.LC_ALL, ""), sys.stdout.encoding, "é")' \
   > "$T_DIR/locale.out" 2>&1
-t_eq "locale: en_US.UTF-8 exists and is the default, stdout UTF-8" "$(cat "$T_DIR/locale.out")" "en_US.UTF-8 UTF-8 é"
+t_eq "locale: en_US.UTF-8 exists and is the default, stdout UTF-8" "$(cat "$T_DIR/locale.out")" "en_US.UTF-8 utf-8 é"
 t_eq "locale: LANG, LC_ALL, PYTHONIOENCODING" \
   "$(podman run --rm --pull=never -u "$UIDN:0" "$IMG" sh -c 'echo $LANG $LC_ALL $PYTHONIOENCODING' 2>&1)" \
   "en_US.UTF-8 en_US.UTF-8 UTF-8"
