@@ -16,7 +16,7 @@ BLD_BINS    := $(BLD_PROGS:%=$(BLD_OUT)/bin/%)
 BLD_COMMON  := util.c proc.c paths.c
 BLD_HDRS    := $(wildcard $(BLD_SRC_DIR)/*.h)
 
-bld_objs_assemble       := assemble.c whiskey.c
+bld_objs_assemble       := assemble.c whiskey.c server_args.c webconf.c appfind.c
 bld_objs_run            := run.c whiskey.c server_args.c webconf.c nginx_conf.c httpd_conf.c appfind.c
 bld_objs_save-artifacts := save_artifacts.c tar.c
 bld_objs_usage          := usage.c

@@ -68,7 +68,8 @@ IMG_COMMON := --user 1001 --workdir /opt/app-root/src --expose 8080/tcp \
   --env APP_ROOT=/opt/app-root --env HOME=/opt/app-root/src \
   --env VIRTUAL_ENV=/opt/app-root/venv --env WHISKEY_DATADIR=/data \
   --env WHISKEY_DEFAULTS=/usr/share/s2i/whiskey \
-  --env PYTHONUNBUFFERED=1 --env LANG=C.UTF-8 \
+  --env PYTHONUNBUFFERED=1 --env PYTHONIOENCODING=UTF-8 \
+  --env LANG=en_US.UTF-8 --env LC_ALL=en_US.UTF-8 \
   --label io.openshift.s2i.scripts-url=image:///usr/libexec/s2i \
   --label io.openshift.s2i.destination=/tmp \
   --label io.openshift.s2i.assemble-user=1001 \

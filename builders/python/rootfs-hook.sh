@@ -10,6 +10,12 @@ chroot "$root" python3 -m venv --system-site-packages --without-pip /opt/app-roo
 printf '#!/opt/app-root/venv/bin/python\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n' \
   > "$root/opt/app-root/venv/bin/pip"
 chmod 755 "$root/opt/app-root/venv/bin/pip"
+# en_US.UTF-8, the locale apps written for sclorg's images expect
+# (LANG/LC_ALL in the image config).  The sources (15 MB) are not kept:
+# nobody generates locales in a running image.
+echo 'en_US.UTF-8 UTF-8' > "$root/etc/locale.gen"
+chroot "$root" locale-gen
+rm -rf "$root/usr/share/i18n/locales" "$root/usr/share/i18n/charmaps"
 mkdir -p "$root/opt/app-root/src" "$root/opt/app-root/.cache" "$root/data"
 chown -R 1001:0 "$root/opt/app-root" "$root/data"
 chmod -R g+rwX "$root/opt/app-root" "$root/data"

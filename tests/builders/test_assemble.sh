@@ -1,7 +1,7 @@
 #!/bin/bash
 # assemble and save-artifacts on this host against temporary directories.
 source "$(dirname "$0")/common.sh"
-t_plan 24
+t_plan 52
 t_need /usr/bin/python3
 
 b_env hooks
@@ -9,6 +9,7 @@ b_venv
 S=$S2I_DESTINATION/src
 mkdir -p "$S/.whiskey/action_hooks" "$S/pkg"
 echo 'x = 1' > "$S/pkg/mod.py"
+echo 'from pkg.mod import x' > "$S/wsgi.py"
 echo 'Lektor' > "$S/requirements.txt"   # satisfied by Debian's lektor: pip needs no network
 printf '#!/bin/sh\necho pre-build ran in $(pwd)\n' > "$S/.whiskey/action_hooks/pre-build"
 printf '#!/bin/sh\necho build ran; echo built > "$WHISKEY_DATADIR/out.txt"\n' > "$S/.whiskey/action_hooks/build"
@@ -28,6 +29,7 @@ b_env noexec
 mkdir -p "$S2I_DESTINATION/src/.whiskey/action_hooks"
 printf '#!/bin/sh\ntouch %s/ran\n' "$T_DIR" > "$S2I_DESTINATION/src/.whiskey/action_hooks/build"
 chmod 644 "$S2I_DESTINATION/src/.whiskey/action_hooks/build"
+echo 'print(1)' > "$S2I_DESTINATION/src/app.py"
 b_assemble > "$T_DIR/b.log" 2>&1
 t_eq "non-executable hook does not fail the build" "$?" 0
 t_grep "non-executable hook gets a warning naming it" 'WARNING: hook .whiskey/action_hooks/build is not executable' "$T_DIR/b.log"
@@ -67,6 +69,70 @@ t_check "restored file present" grep -q cached "$APP_ROOT/.cache/pip/http/a/b/en
 rm -rf "$APP_ROOT/.cache"
 b_as_user "$BB/save-artifacts" > "$T_DIR/empty.tar"
 t_check "no cache: an empty, valid tar" bash -c "tar -tf $T_DIR/empty.tar && [ \$(stat -c %s $T_DIR/empty.tar) -eq 1024 ]"
+
+# --- nothing to run fails the build, naming what chooses ----------------
+# b_fails NAME RE...: assemble must fail and print every RE.
+b_fails() {
+  local name=$1 re
+  shift
+  b_assemble > "$T_DIR/f.log" 2>&1
+  t_eq "$name: the build fails" "$?" 1
+  for re in "$@"; do t_grep "$name: says $re" "$re" "$T_DIR/f.log"; done
+}
+# b_builds NAME: assemble must succeed.
+b_builds() {
+  local rc
+  b_assemble > "$T_DIR/g.log" 2>&1
+  rc=$?
+  t_eq "$1: the build succeeds" "$rc" 0
+  [ "$rc" = 0 ] || sed 's/^/    # /' "$T_DIR/g.log" | tail -n 5
+}
+
+b_env nothing
+echo 'DEBUG = True' > "$S2I_DESTINATION/src/settings.py"
+b_fails "no app" 'looked for .*APPLICATION_TYPE=static.*APP_MODULE.*app.py.*wsgi.py.*index.html' \
+  'set APP_MODULE=module:callable, APP_FILE=file.py or APPLICATION_TYPE=static' \
+  '.whiskey/server_args' 'nothing to run: failing the build now'
+t_check "no app: nothing byte-compiled after the failure" test ! -e "$APP_ROOT/src/__pycache__"
+
+b_env static-detected
+mkdir -p "$S2I_DESTINATION/src/css"
+echo '<h1>hi</h1>' > "$S2I_DESTINATION/src/index.htm"
+echo 'body{}' > "$S2I_DESTINATION/src/css/site.css"
+b_builds "index.htm and no Python: a static site"
+
+b_env static-with-py
+mkdir -p "$S2I_DESTINATION/src/tools"
+echo '<h1>hi</h1>' > "$S2I_DESTINATION/src/index.html"
+echo 'print(1)' > "$S2I_DESTINATION/src/tools/gen.py"
+b_fails "index.html next to Python files" 'APPLICATION_TYPE=static'
+APPLICATION_TYPE=static b_builds "the same with APPLICATION_TYPE=static"
+APPLICATION_TYPE=wsgi b_fails "APPLICATION_TYPE=wsgi" 'APPLICATION_TYPE=wsgi: the only value is static'
+
+b_env static-empty
+mkdir -p "$S2I_DESTINATION/src/.whiskey"
+echo '--application-type static --document-root ${WHISKEY_DATADIR}' > "$S2I_DESTINATION/src/.whiskey/server_args"
+b_fails "server_args static, empty document root" "document root $WHISKEY_DATADIR is empty after the build" \
+  'action_hooks/build' 'DOCUMENT_ROOT'
+APPLICATION_TYPE=static DOCUMENT_ROOT=public b_fails "APPLICATION_TYPE=static, DOCUMENT_ROOT missing" \
+  "document root $WHISKEY_DATADIR is empty"
+rm "$S2I_DESTINATION/src/.whiskey/server_args" "$APP_ROOT/src/.whiskey/server_args"
+APPLICATION_TYPE=static DOCUMENT_ROOT=public b_fails "DOCUMENT_ROOT=public not built" \
+  "document root $APP_ROOT/src/public does not exist"
+
+b_env wsgi-missing
+mkdir -p "$S2I_DESTINATION/src/.whiskey"
+echo '--processes 2' > "$S2I_DESTINATION/src/.whiskey/server_args"
+echo 'x = 1' > "$S2I_DESTINATION/src/main.py"
+b_fails "server_args without an entry point, no wsgi.py" 'no WSGI application in .*APP_MODULE.*wsgi.py'
+echo '--procesess 2' > "$S2I_DESTINATION/src/.whiskey/server_args"
+b_fails "a misspelt server_args option" 'unknown option --procesess'
+echo '--processes 2 app/wsgi.py' > "$S2I_DESTINATION/src/.whiskey/server_args"
+b_fails "server_args naming a missing script" "the WSGI script $APP_ROOT/src/app/wsgi.py does not exist"
+echo '--processes 2 main.py' > "$S2I_DESTINATION/src/.whiskey/server_args"
+b_builds "server_args naming the entry point"
+rm "$S2I_DESTINATION/src/.whiskey/server_args" "$APP_ROOT/src/.whiskey/server_args"
+APP_MODULE=main b_builds "APP_MODULE set"
 
 b_as_user "$BB/usage" > "$T_DIR/usage.txt"
 t_grep "usage shows a sample s2i build" 's2i build https://' "$T_DIR/usage.txt"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run on this host: real nginx and Apache httpd + mod_wsgi, curl on loopback.
 source "$(dirname "$0")/common.sh"
-t_plan 24
+t_plan 48
 t_need nginx /usr/sbin/apache2 /usr/lib/apache2/modules/mod_wsgi.so /usr/bin/python3
 
 hello='import os
@@ -30,6 +30,59 @@ t_grep "css type" 'text/css' <(curl -sI "$(b_url /static/style.css)")
 t_grep "gzip with --compress-responses" '^Content-Encoding: gzip' <(curl -sI -H 'Accept-Encoding: gzip' "$(b_url /static/style.css)")
 t_grep "directory redirect is relative (port-mapping safe)" '^Location: /blog/' <(curl -sI "$(b_url /blog)")
 t_check "config generated under TMPDIR" test -f "$TMPDIR/nginx/nginx.conf"
+b_stop
+
+# --- static site at the source root: nothing private served -----------
+b_env static-src
+S=$APP_ROOT/src
+mkdir -p "$S/.git" "$S/.whiskey/user_vars" "$S/.s2i" "$S/.lektor" "$S/nginx-cfg" "$S/docs" "$S/.well-known"
+echo '<h1>htm home</h1>' > "$S/index.htm"
+echo '<p>docs</p>' > "$S/docs/index.html"
+echo '[core]' > "$S/.git/config"
+echo 'SECRET_KEY=hunter2' > "$S/.s2i/environment"
+echo 'hunter2' > "$S/.whiskey/user_vars/SECRET_KEY"
+echo 'state' > "$S/.lektor/buildstate"
+echo 'server {}' > "$S/nginx.conf"
+echo 'location / {}' > "$S/nginx-cfg/site.conf"
+echo 'Contact: mailto:x@example.org' > "$S/.well-known/security.txt"
+echo 'x' > "$S/.env"
+head -c 5000 /dev/zero | tr '\0' 'b' > "$S/docs/site.css"
+mkdir -p "$S/tmp" && chmod 0700 "$S/tmp"
+export TMPDIR=$S/tmp   # the server's own files below the document root
+b_start "$T_DIR/static-src.log"
+if t_wait_http "$(b_url /)" 10; then t_ok "index.htm and no Python: served as a static site"; else t_fail "static source root did not answer"; cat "$T_DIR/static-src.log"; fi
+t_grep "index.htm is an index" 'htm home' <(curl -sS "$(b_url /)")
+t_grep "index.html in a subdirectory" 'docs' <(curl -sS "$(b_url /docs/)")
+for u in /.git/config /.s2i/environment /.whiskey/user_vars/SECRET_KEY /.lektor/buildstate /.env \
+  /nginx.conf /nginx-cfg/site.conf /docs/../.git/config /%2egit/config /tmp/nginx/nginx.conf; do
+  t_eq "$u is not served" "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$(b_url "$u")")" 404
+done
+t_eq "/.well-known/ is served (RFC 8615)" "$(curl -s -o /dev/null -w '%{http_code}' "$(b_url /.well-known/security.txt)")" 200
+curl -sS -D "$T_DIR/h2" -o /dev/null -H 'Accept-Encoding: gzip' "$(b_url /docs/site.css)"
+t_grep "text gzipped without --compress-responses" '^Content-Encoding: gzip' "$T_DIR/h2"
+t_grep "Vary: Accept-Encoding" '^Vary: Accept-Encoding' "$T_DIR/h2"
+t_grep "ETag" '^ETag: ' <(curl -sSI "$(b_url /docs/site.css)")
+etag=$(curl -sSI "$(b_url /docs/site.css)" | tr -d '\r' | sed -n 's/^ETag: //p')
+t_eq "If-None-Match gives 304" "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$(b_url /docs/site.css)")" 304
+t_eq "Range gives 206" "$(curl -s -o /dev/null -w '%{http_code}' -r 0-9 "$(b_url /docs/site.css)")" 206
+b_nogrep "no Cache-Control or Expires (nginx's defaults)" '^(Cache-Control|Expires):' "$T_DIR/h2"
+b_stop
+t_eq "access log on stdout by default, one line per request" \
+  "$(grep -Ec '"(GET|HEAD) /docs/site.css HTTP/1.1"' "$T_DIR/static-src.log")" 5
+ACCESS_LOG=off b_start "$T_DIR/static-nolog.log"
+t_wait_http "$(b_url /)" 10
+curl -s -o /dev/null "$(b_url /docs/site.css)"
+b_stop
+b_nogrep "ACCESS_LOG=off: no access log" 'GET /docs/site.css' "$T_DIR/static-nolog.log"
+
+# --- APPLICATION_TYPE=static with DOCUMENT_ROOT, next to Python files -----
+b_env static-env
+mkdir -p "$APP_ROOT/src/public"
+echo 'print(1)' > "$APP_ROOT/src/gen.py"
+echo '<p>public</p>' > "$APP_ROOT/src/public/index.html"
+APPLICATION_TYPE=static DOCUMENT_ROOT=public b_start "$T_DIR/static-env.log"
+if t_wait_http "$(b_url /)" 10; then t_ok "APPLICATION_TYPE=static DOCUMENT_ROOT=public served"; else t_fail "APPLICATION_TYPE=static did not answer"; cat "$T_DIR/static-env.log"; fi
+t_grep "DOCUMENT_ROOT's index" 'public' <(curl -sS "$(b_url /)")
 b_stop
 
 # --- WSGI hello world with Apache, url-alias, user_vars, deploy hooks ----

@@ -6,7 +6,7 @@
 # as build/artifacts/lektor-quickstart.png.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 88
+t_plan 96
 bld_builders
 
 # --- The layers: lektor.tar is python.tar's layers (same digests) + its own.
@@ -118,7 +118,41 @@ podman logs "$CID" > "$T_DIR/seed.run.log" 2>&1
 t_grep "seed site: served by nginx from /data" 'Serving /data with nginx on port 8080' "$T_DIR/seed.run.log"
 bld_stop
 
-# --- --as-dockerfile + podman build: how OpenShift runs a Source build.
+# --- Thumbnails: an image attachment and a template asking for a
+# thumbnail; Lektor runs ImageMagick's convert at build time.
+thumbs=$T_DIR/thumbs
+fx_quickstart "$thumbs"
+python3 -c '
+import struct, sys, zlib
+w, h = 64, 48
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\0" + b"\xcc\x22\x22" * w for _ in range(h))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+  + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))' "$thumbs/content/about/red.png"
+cat > "$thumbs/templates/page.html" <<'HTML'
+{% extends "layout.html" %}
+{% block title %}{{ this.title }}{% endblock %}
+{% block body %}
+  <h2>{{ this.title }}</h2>
+  {{ this.body }}
+  {% for image in this.attachments.images %}<img class="thumb" src="{{ image.thumbnail(32)|url }}">{% endfor %}
+{% endblock %}
+HTML
+fx_commit "$thumbs" site
+bld_image thumbs "$thumbs" "$LK_TAR"
+rm -f "$IMG_TAR"
+bld_run thumbs "$IMG"
+bld_up "thumbnails: the site builds and is served" /about/
+bld_get /about/ > /dev/null
+src=$(sed -n 's/.*<img class="thumb" src="\([^"]*\)".*/\1/p' "$T_DIR/body" | head -n 1)
+t_check "thumbnails: the page links a thumbnail ($src)" test -n "$src"
+t_eq "thumbnails: GET the thumbnail" "$(bld_get "/about/$src")" 200
+t_eq "thumbnails: it is an image/png" "$(bld_hdr Content-Type)" image/png
+t_eq "thumbnails: 32 pixels wide, made by ImageMagick" "$(bld_png_size "$T_DIR/body")" 32x24
+t_eq "thumbnails: the original attachment is served" "$(bld_get /about/red.png)" 200
+bld_stop
+
+: how OpenShift runs a Source build.
 df=$T_DIR/df/Dockerfile
 t_check "--as-dockerfile writes a Dockerfile" \
   "$S2I" build -q "$site" "$LK_TAR" localhost/s2i-e2e-bld-df:$$ --as-dockerfile "$df"

@@ -5,7 +5,7 @@
 # options; an unknown option; a failing build hook.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 52
+t_plan 73
 bld_builders
 
 # --- One image, several ways to run it: wsgi.py at the top, a module with
@@ -104,25 +104,65 @@ if grep -q 'Hello World' "$T_DIR/body"; then t_fail "--url-alias: the app answer
 t_eq "--url-alias: the app still answers beside it" "$(bld_get /api; cat "$T_DIR/body")" '200Hello World! processes=2 threads=3'
 bld_stop
 
-# --- An unknown server_args option: the container exits at start, naming it.
+# --- An unknown server_args option: s2i build fails, naming it.
 bad=$T_DIR/bad
 bld_wsgi "$bad/wsgi.py" application 'Hello World!'
 mkdir -p "$bad/.whiskey"
 echo '--processes 2 --frobnicate-widgets 3 wsgi.py' > "$bad/.whiskey/server_args"
 fx_commit "$bad" site
-bld_image bad "$bad" "$PY_TAR"
+if "$S2I" build "$bad" "$PY_TAR" "localhost/s2i-e2e-bld-bad:$$" -o "$T_DIR/bad.tar" > "$T_DIR/bad.build.log" 2>&1; then
+  t_fail "unknown option: s2i build succeeded"; else t_ok "unknown option: s2i build fails"; fi
+t_grep "unknown option: the log names it" 'unknown option --frobnicate-widgets' "$T_DIR/bad.build.log"
+t_grep "unknown option: the log names the file" 'server_args' "$T_DIR/bad.build.log"
+t_check "unknown option: no image written" test ! -e "$T_DIR/bad.tar"
+
+# --- Nothing to run: s2i build fails, listing where it looked and what chooses.
+none=$T_DIR/none
+mkdir -p "$none"
+echo 'DEBUG = True' > "$none/settings.py"
+fx_commit "$none" site
+if "$S2I" build "$none" "$PY_TAR" "localhost/s2i-e2e-bld-none:$$" -o "$T_DIR/none.tar" > "$T_DIR/none.build.log" 2>&1; then
+  t_fail "nothing to run: s2i build succeeded"; else t_ok "nothing to run: s2i build fails"; fi
+t_grep "nothing to run: where it looked" 'looked for .*APP_MODULE.*app\.py.*wsgi\.py.*index\.html' "$T_DIR/none.build.log"
+t_grep "nothing to run: what chooses" 'set APP_MODULE=module:callable, APP_FILE=file.py or APPLICATION_TYPE=static' "$T_DIR/none.build.log"
+t_check "nothing to run: no image written" test ! -e "$T_DIR/none.tar"
+
+# --- A static site found by its index.htm (no Python), served from the
+# source root: dot files and server configs are not served, an access log
+# line per request, gzip; and the locale apps expect.
+web=$T_DIR/web
+mkdir -p "$web/.s2i" "$web/css" "$web/nginx-cfg"
+echo '<h1>plain static</h1>' > "$web/index.htm"
+head -c 3000 /dev/zero | tr '\0' 'p' | sed 's/^/p { color: red } /' > "$web/css/site.css"
+echo 'GREETING=hello' > "$web/.s2i/environment"
+echo 'location / {}' > "$web/nginx-cfg/default.conf"
+echo 'server {}' > "$web/nginx.conf"
+fx_commit "$web" site
+bld_image web "$web" "$PY_TAR"
 rm -f "$IMG_TAR"
-bld_run bad "$IMG"
-st=$(bld_exited 20)
-case "$st" in
-  running) t_fail "unknown option: the container is still running" ;;
-  0) t_fail "unknown option: the container exited 0" ;;
-  *) t_ok "unknown option: the container exits at start (status $st)" ;;
-esac
-podman logs "$CID" > "$T_DIR/bad.run.log" 2>&1
-t_grep "unknown option: the log names it" 'unknown option --frobnicate-widgets' "$T_DIR/bad.run.log"
-t_grep "unknown option: the log names the file" 'server_args' "$T_DIR/bad.run.log"
+bld_run web "$IMG"
+bld_up "static site: index.htm served as uid $UIDN" /
+t_eq "static site: GET /" "$(bld_get /)" 200
+t_grep "static site: the index.htm" 'plain static' "$T_DIR/body"
+t_eq "static site: served by nginx" "$(bld_get /; bld_hdr Server | cut -d/ -f1)" 200nginx
+for p in /.s2i/environment /.git/config /.git/HEAD /nginx.conf /nginx-cfg/default.conf; do
+  t_eq "static site: $p is not served" "$(bld_get "$p")" 404
+done
+t_eq "static site: CSS gzipped" "$(bld_get /css/site.css -H 'Accept-Encoding: gzip'; bld_hdr Content-Encoding)" 200gzip
+t_eq "static site: Vary: Accept-Encoding" "$(bld_hdr Vary)" Accept-Encoding
+t_check "static site: an ETag" test -n "$(bld_hdr ETag)"
+t_eq "static site: Range" "$(bld_get /css/site.css -H 'Range: bytes=0-3')" 206
+podman logs "$CID" > "$T_DIR/web.run.log" 2>&1
+t_eq "static site: one access log line per request" \
+  "$(grep -c '"GET /css/site.css HTTP/1.1"' "$T_DIR/web.run.log")" 2
 bld_stop
+podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
+  'import locale, sys; print(locale.setlocale(locale.LC_ALL, ""), sys.stdout.encoding, "é")' \
+  > "$T_DIR/locale.out" 2>&1
+t_eq "locale: en_US.UTF-8 exists and is the default, stdout UTF-8" "$(cat "$T_DIR/locale.out")" "en_US.UTF-8 utf-8 é"
+t_eq "locale: LANG, LC_ALL, PYTHONIOENCODING" \
+  "$(podman run --rm --pull=never -u "$UIDN:0" "$IMG" sh -c 'echo $LANG $LC_ALL $PYTHONIOENCODING' 2>&1)" \
+  "en_US.UTF-8 en_US.UTF-8 UTF-8"
 
 # --- A failing build hook fails s2i build and shows the hook's name, its
 # exit code and its output; no image is written.  With -q too.

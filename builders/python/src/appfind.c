@@ -2,9 +2,11 @@
 
 #include "server_args.h"
 #include "util.h"
+#include "webconf.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int find_shell(const char *home, struct app_choice *c)
 {
@@ -57,9 +59,111 @@ static int find_file(const char *home, const char *name, enum app_kind kind,
   return 0;
 }
 
+int appfind_static_env(void)
+{
+  const char *t = getenv("APPLICATION_TYPE");
+  if (!t || !*t)
+    return 0;
+  if (!strcmp(t, "static"))
+    return 1;
+  util_err("APPLICATION_TYPE=%s: the only value is static (WSGI apps are "
+           "chosen by APP_MODULE, APP_FILE or wsgi.py)",
+           t);
+  return -1;
+}
+
+char *appfind_document_root(const char *home)
+{
+  const char *d = getenv("DOCUMENT_ROOT");
+  return d && *d ? webconf_abs(home, d) : xstrdup(home);
+}
+
+static int any_entry(const char *path, const char *name, void *ctx)
+{
+  (void)path;
+  (void)name;
+  (void)ctx;
+  return 1;
+}
+
+int appfind_has_content(const char *dir)
+{
+  return util_is_dir(dir) && util_each_entry(dir, any_entry, NULL) == 1;
+}
+
+struct py_walk {
+  int depth, budget;
+};
+
+/* 1 at the first *.py (dot-directories skipped, symlinks not followed,
+ * at most 10 levels and 20000 entries: past that, assume Python). */
+static int find_py(const char *path, const char *name, void *ctx)
+{
+  struct py_walk *w = ctx;
+  size_t n = strlen(name);
+  if (--w->budget < 0 || (n > 3 && !strcmp(name + n - 3, ".py")))
+    return 1;
+  struct stat st;
+  if (name[0] == '.' || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+    return 0;
+  if (w->depth >= 10)
+    return 1;
+  w->depth++;
+  int rc = util_each_entry(path, find_py, w);
+  w->depth--;
+  return rc;
+}
+
+/* A static site as found: index.html or index.htm, and no Python. */
+static int find_static(const char *home, struct app_choice *c)
+{
+  char *a = xasprintf("%s/index.html", home),
+       *b = xasprintf("%s/index.htm", home);
+  int index = util_is_file(a) || util_is_file(b);
+  free(a);
+  free(b);
+  struct py_walk w = {0, 20000};
+  if (!index || util_each_entry(home, find_py, &w) != 0)
+    return 0;
+  c->kind = APP_STATIC;
+  c->path = xstrdup(home);
+  return 1;
+}
+
+static void report_none(const char *home, int wsgi_only)
+{
+  if (wsgi_only) {
+    util_err("no WSGI application in %s: looked for $APP_MODULE "
+             "(module:callable) and wsgi.py; "
+             "or give an entry point in .whiskey/server_args",
+             home);
+    return;
+  }
+  util_err("no application found in %s: looked for "
+           ".whiskey/action_hooks/start (executable), .whiskey/server_args, "
+           "$APPLICATION_TYPE=static, $APP_SCRIPT=%s (executable), "
+           "$APP_MODULE (module:callable), $APP_FILE=%s, wsgi.py (WSGI "
+           "callable 'application'), and a static site (index.html or "
+           "index.htm and no *.py files)",
+           home, util_env("APP_SCRIPT", "app.sh"),
+           util_env("APP_FILE", "app.py"));
+  util_err("to choose, set APP_MODULE=module:callable, APP_FILE=file.py or "
+           "APPLICATION_TYPE=static (with DOCUMENT_ROOT=dir) in "
+           ".s2i/environment, or write .whiskey/server_args "
+           "(see the builder's usage)");
+}
+
 enum app_kind appfind(const char *home, int wsgi_only, struct app_choice *c)
 {
   memset(c, 0, sizeof *c);
+  int st = wsgi_only ? 0 : appfind_static_env();
+  if (st < 0)
+    return APP_NONE;
+  if (st) {
+    c->kind = APP_STATIC;
+    c->path = appfind_document_root(home);
+    return c->kind;
+  }
   if (!wsgi_only && find_shell(home, c))
     return c->kind;
   int found = find_module(c);
@@ -70,18 +174,8 @@ enum app_kind appfind(const char *home, int wsgi_only, struct app_choice *c)
     return c->kind;
   if (find_file(home, "wsgi.py", APP_WSGI_SCRIPT, c))
     return c->kind;
-  if (wsgi_only)
-    util_err("no WSGI application in %s: looked for $APP_MODULE "
-             "(module:callable) and wsgi.py; "
-             "or give an entry point in .whiskey/server_args",
-             home);
-  else
-    util_err("no application found in %s: looked for "
-             ".whiskey/action_hooks/start (executable), "
-             ".whiskey/server_args, $APP_SCRIPT=%s (executable), $APP_MODULE "
-             "(module:callable), "
-             "$APP_FILE=%s and wsgi.py (WSGI callable 'application')",
-             home, util_env("APP_SCRIPT", "app.sh"),
-             util_env("APP_FILE", "app.py"));
+  if (!wsgi_only && find_static(home, c))
+    return c->kind;
+  report_none(home, wsgi_only);
   return APP_NONE;
 }

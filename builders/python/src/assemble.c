@@ -3,9 +3,12 @@
  * the pre-build hook, pip install -r requirements.txt into the venv,
  * the build hook and byte-compiles.  s2i fixes group-0 permissions
  * after this (issue 3); /data is made group-writable in the image. */
+#include "appfind.h"
 #include "paths.h"
 #include "proc.h"
+#include "server_args.h"
 #include "util.h"
+#include "webconf.h"
 #include "whiskey.h"
 
 #include <errno.h>
@@ -112,6 +115,110 @@ static void byte_compile(const struct paths *p)
   }
 }
 
+static int check_static(const char *root)
+{
+  if (appfind_has_content(root))
+    return 0;
+  util_err("static site: the document root %s %s after the build; write it "
+           "in .whiskey/action_hooks/build, or point DOCUMENT_ROOT (or "
+           "--document-root in .whiskey/server_args) at the built site",
+           root, util_is_dir(root) ? "is empty" : "does not exist");
+  return -1;
+}
+
+/* server_args as run will read it; environment defaults as run applies
+ * them (APPLICATION_TYPE, DOCUMENT_ROOT). */
+static int check_server_args(char **words, const char *home)
+{
+  struct server_opts o;
+  char err[512];
+  server_opts_init(&o);
+  if (server_opts_parse(&o, words, err, sizeof err) < 0) {
+    util_err(".whiskey/server_args: %s", err);
+    return -1;
+  }
+  int st = appfind_static_env();
+  if (st < 0)
+    return -1;
+  const char *type =
+      o.application_type ? o.application_type : (st ? "static" : "script");
+  if (!strcmp(type, "static")) {
+    char *root = o.document_root ? webconf_abs(home, o.document_root)
+                                 : appfind_document_root(home);
+    int rc = check_static(root);
+    free(root);
+    return rc;
+  }
+  struct app_choice c;
+  if (!o.entry_point)
+    return appfind(home, 1, &c) == APP_NONE ? -1 : 0;
+  if (strcmp(type, "script"))
+    return 0;
+  char *script = webconf_abs(home, o.entry_point);
+  int ok = util_is_file(script);
+  if (!ok)
+    util_err(".whiskey/server_args: the WSGI script %s does not exist after "
+             "the build",
+             script);
+  free(script);
+  return ok ? 0 : -1;
+}
+
+static char **read_words(const char *path)
+{
+  char *text = util_read_file(path, NULL);
+  char err[512] = "";
+  char **words = text ? server_args_split(text, err, sizeof err) : NULL;
+  free(text);
+  if (!words && *err)
+    util_err(".whiskey/server_args: %s", err);
+  return words;
+}
+
+static int check_home(const struct paths *p, const char *home)
+{
+  char *args = whiskey_find(p, "server_args");
+  int rc;
+  if (args) {
+    char **words = read_words(args);
+    rc = words ? check_server_args(words, home) : -1;
+    server_args_free_words(words);
+    free(args);
+    return rc;
+  }
+  struct app_choice c;
+  switch (appfind(home, 0, &c)) {
+  case APP_NONE: return -1;
+  case APP_STATIC: rc = check_static(c.path); break;
+  default: rc = 0;
+  }
+  free(c.path);
+  return rc;
+}
+
+/* Fails the build, not the first start, when the image would have
+ * nothing to run: the same choice run makes, checked now. */
+static int check_runnable(const struct paths *p)
+{
+  char *start = whiskey_find(p, "action_hooks/start");
+  int hook = start && util_is_exec(start);
+  free(start);
+  if (hook)
+    return 0;
+  const char *sub = getenv("APP_HOME");
+  char *home = sub && *sub ? webconf_abs(p->src, sub) : xstrdup(p->src);
+  int rc = -1;
+  if (!util_is_dir(home))
+    util_err("APP_HOME %s is not a directory", home);
+  else
+    rc = check_home(p, home);
+  free(home);
+  if (rc < 0)
+    util_err("the image would have nothing to run: failing the build now "
+             "rather than at start");
+  return rc;
+}
+
 static void check_data_dir(const struct paths *p)
 {
   if (!util_is_dir(p->data))
@@ -145,6 +252,8 @@ int main(int argc, char **argv)
   st = whiskey_run_hook(&p, "build");
   if (st)
     return proc_exit_code(st);
+  if (check_runnable(&p) < 0)
+    return 1;
   byte_compile(&p);
   util_step("Application installed in %s", p.src);
   return 0;

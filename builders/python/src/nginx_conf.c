@@ -28,6 +28,19 @@ static void write_globals(FILE *f, const struct server_opts *o,
   fprintf(f, "events {\n    worker_connections 1024;\n}\n");
 }
 
+/* Always on for static sites, as a front proxy would do: text types
+ * only (images and archives are compressed already), Vary for caches. */
+static void write_gzip(FILE *f)
+{
+  fprintf(f, "    gzip on;\n    gzip_vary on;\n    gzip_min_length 256;\n");
+  fprintf(f, "    gzip_proxied any;\n");
+  fprintf(f, "    gzip_types text/plain text/css text/xml text/javascript "
+             "text/markdown text/csv application/javascript application/json "
+             "application/xml application/xhtml+xml application/rss+xml "
+             "application/atom+xml application/manifest+json image/svg+xml "
+             "image/x-icon;\n");
+}
+
 static void write_http_common(FILE *f, const struct server_opts *o,
                               const struct webctx *c)
 {
@@ -35,13 +48,14 @@ static void write_http_common(FILE *f, const struct server_opts *o,
   fprintf(f, "    default_type application/octet-stream;\n");
   fprintf(f, "    charset_types text/css text/plain text/xml "
              "application/javascript application/json image/svg+xml;\n");
-  if (o->access_log && c->stdout_direct)
-    fprintf(f, "    access_log /dev/stdout combined;\n");
+  const char *log = c->stdout_direct ? "/dev/stdout" : c->access_fifo;
+  if (o->access_log && log)
+    fprintf(f, "    access_log \"%s\" combined;\n", log);
   else
     fprintf(f, "    access_log off;\n");
-  if (o->access_log && !c->stdout_direct)
-    util_warn("--access-log: this user cannot open /dev/stdout, so nginx "
-              "cannot log requests");
+  if (o->access_log && !log)
+    util_warn("access log: this user cannot open /dev/stdout and there is no "
+              "relay, so nginx cannot log requests");
   fprintf(f, "    sendfile on;\n    tcp_nopush on;\n    server_tokens off;\n");
   /* Open descriptors and stat results of served files are kept for
    * up to 10 s; misses are not cached, so new files show at once. */
@@ -54,12 +68,29 @@ static void write_http_common(FILE *f, const struct server_opts *o,
                                       "uwsgi", "scgi"};
   for (size_t i = 0; i < 5; i++)
     fprintf(f, "    %s_temp_path \"%s/%s\";\n", temps[i], c->dir, temps[i]);
-  if (o->compress_responses) {
-    fprintf(f, "    gzip on;\n    gzip_vary on;\n    gzip_min_length 256;\n");
-    fprintf(f, "    gzip_types text/plain text/css text/xml text/javascript "
-               "application/javascript application/json application/xml "
-               "application/xhtml+xml image/svg+xml;\n");
-  }
+  write_gzip(f);
+}
+
+/* What is never served, even with the document root at the source
+ * root: any path component starting with a dot (.git/, .whiskey/,
+ * .s2i/, .lektor/, .htaccess; /.well-known/ is allowed, RFC 8615),
+ * web server configuration kept in a source tree (sclorg's nginx
+ * conventions), and this server's own directory when it lies below. */
+static void write_hidden(FILE *f, const struct webctx *c, const char *root)
+{
+  fprintf(f, "        location ~ /\\.(?!well-known(/|$)) {\n            "
+             "return 404;\n        }\n");
+  fprintf(f, "        location ~ \"^/(nginx\\.conf|nginx-cfg|"
+             "nginx-default-cfg|nginx-start|httpd\\.conf|httpd-cfg)(/|$)\" "
+             "{\n            return 404;\n        }\n");
+  size_t rl = strlen(root);
+  while (rl > 0 && root[rl - 1] == '/')
+    rl--;
+  if (!strncmp(c->dir, root, rl) && c->dir[rl] == '/')
+    fprintf(f,
+            "        location ^~ \"%s/\" {\n            return 404;\n  "
+            "      }\n",
+            c->dir + rl);
 }
 
 static void write_server(FILE *f, const struct server_opts *o,
@@ -67,13 +98,13 @@ static void write_server(FILE *f, const struct server_opts *o,
 {
   fprintf(f, "    server {\n        listen %d;\n", c->port);
   fprintf(f, "        root \"%s\";\n", root);
-  fprintf(f, "        index \"%s\";\n",
-          o->directory_index ? o->directory_index : "index.html");
+  if (o->directory_index)
+    fprintf(f, "        index \"%s\";\n", o->directory_index);
+  else
+    fprintf(f, "        index index.html index.htm;\n");
   /* Redirects (/blog -> /blog/) relative: the published port differs. */
   fprintf(f, "        absolute_redirect off;\n");
-  /* Build leftovers such as Lektor's .lektor/ are never served. */
-  fprintf(f, "        location ~ /\\.(?!well-known/) {\n            return "
-             "404;\n        }\n");
+  write_hidden(f, c, root);
   for (size_t i = 0; i < o->n_url_aliases; i++) {
     char *target = webconf_abs(c->home, o->url_aliases[i].b);
     int dir = util_is_dir(target);

@@ -10,9 +10,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,77 @@ static char *server_dir(const struct paths *p, const char *name)
   return d;
 }
 
+/* nginx has no piped loggers.  When this UID cannot reopen stdout (a
+ * pipe a container runtime made as root), the access log goes to a FIFO
+ * in nginx's private directory, copied to the inherited stdout by a
+ * child of this process, which becomes nginx: the copier follows the
+ * log across reopens and is killed when nginx exits (PDEATHSIG). */
+static const char *stdout_fifo(const char *dir)
+{
+  static char path[4096];
+  snprintf(path, sizeof path, "%s/access-log.fifo", dir);
+  unlink(path);
+  if (mkfifo(path, 0600) == 0)
+    return path;
+  util_warn("cannot make %s: %s", path, strerror(errno));
+  return NULL;
+}
+
+static int start_relay(const char *fifo)
+{
+  pid_t nginx = getpid(), pid = fork();
+  if (pid < 0)
+    util_err("cannot start the access log relay: %s", strerror(errno));
+  if (pid != 0)
+    return pid < 0 ? -1 : 0;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  while (getppid() == nginx) {
+    int fd = open(fifo, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || dup2(fd, 0) < 0)
+      _exit(1);
+    close(fd);
+    log_relay(1);
+  }
+  _exit(0);
+}
+
+static int start_nginx(const struct paths *p, const struct server_opts *o,
+                       struct webctx *c, char **argv)
+{
+  char *root = webconf_abs(c->home, o->document_root);
+  int dry = getenv("S2I_RUN_DRY_RUN") != NULL;
+  if (!util_is_dir(root) && !dry) {
+    util_err("document root %s is not a directory (did the build hook write "
+             "it?)",
+             root);
+    free(root);
+    return -1;
+  }
+  c->dir = server_dir(p, "nginx");
+  if (o->access_log && !c->stdout_direct && !dry)
+    c->access_fifo = stdout_fifo(c->dir);
+  if (nginx_conf_write(o, c, argv) < 0 ||
+      (c->access_fifo && start_relay(c->access_fifo) < 0)) {
+    free(root);
+    return -1;
+  }
+  util_step("Serving %s with nginx on port %d", root, c->port);
+  free(root);
+  return 0;
+}
+
+static int start_httpd(const struct paths *p, const struct server_opts *o,
+                       struct webctx *c, char **argv)
+{
+  c->dir = server_dir(p, "httpd");
+  if (httpd_conf_write(o, c, argv) < 0)
+    return -1;
+  util_step("Serving WSGI %s %s with Apache httpd + mod_wsgi on port %d",
+            o->application_type ? o->application_type : "script",
+            o->entry_point, c->port);
+  return 0;
+}
+
 static int start_server(const struct paths *p, struct server_opts *o,
                         const char *home)
 {
@@ -117,31 +190,8 @@ static int start_server(const struct paths *p, struct server_opts *o,
   }
   log_targets(&c);
   char *argv[8];
-  if (is_static) {
-    if (!o->document_root) {
-      util_err("--application-type static needs --document-root");
-      return 1;
-    }
-    char *root = webconf_abs(home, o->document_root);
-    if (!util_is_dir(root) && !getenv("S2I_RUN_DRY_RUN")) {
-      util_err(
-          "document root %s is not a directory (did the build hook write it?)",
-          root);
-      return 1;
-    }
-    c.dir = server_dir(p, "nginx");
-    if (nginx_conf_write(o, &c, argv) < 0)
-      return 1;
-    util_step("Serving %s with nginx on port %d", root, port);
-    free(root);
-  } else {
-    c.dir = server_dir(p, "httpd");
-    if (httpd_conf_write(o, &c, argv) < 0)
-      return 1;
-    util_step("Serving WSGI %s %s with Apache httpd + mod_wsgi on port %d",
-              o->application_type ? o->application_type : "script",
-              o->entry_point, port);
-  }
+  if (is_static ? start_nginx(p, o, &c, argv) : start_httpd(p, o, &c, argv))
+    return 1;
   return exec_argv(argv);
 }
 
@@ -162,6 +212,49 @@ static int fill_entry_point(struct server_opts *o, const char *home)
   return 0;
 }
 
+/* ACCESS_LOG=on|off wins over server_args; unset, static sites log
+ * every request and Apache logs with --access-log. */
+static int access_log_env(struct server_opts *o, int is_static)
+{
+  const char *v = getenv("ACCESS_LOG");
+  if (!v || !*v) {
+    o->access_log = o->access_log || is_static;
+    return 0;
+  }
+  if (strcmp(v, "on") && strcmp(v, "off")) {
+    util_err("ACCESS_LOG=%s: expected on or off", v);
+    return -1;
+  }
+  o->access_log = !strcmp(v, "on");
+  return 0;
+}
+
+/* What the environment adds to server_args: APPLICATION_TYPE=static
+ * when the file names no type, DOCUMENT_ROOT (or the app home) when a
+ * static site names no root, and ACCESS_LOG. */
+static int apply_env(struct server_opts *o, const char *home)
+{
+  int st = appfind_static_env();
+  if (st < 0)
+    return -1;
+  if (st && !o->application_type)
+    o->application_type = xstrdup("static");
+  int is_static = o->application_type && !strcmp(o->application_type, "static");
+  if (is_static && !o->document_root)
+    o->document_root = appfind_document_root(home);
+  return access_log_env(o, is_static);
+}
+
+static int serve(const struct paths *p, struct server_opts *o, const char *home)
+{
+  if (apply_env(o, home) < 0)
+    return 1;
+  int is_static = o->application_type && !strcmp(o->application_type, "static");
+  if (!is_static && !o->entry_point && fill_entry_point(o, home) < 0)
+    return 1;
+  return start_server(p, o, home);
+}
+
 static int run_server_args(const struct paths *p, char **words,
                            const char *home)
 {
@@ -172,10 +265,7 @@ static int run_server_args(const struct paths *p, char **words,
     util_err(".whiskey/server_args: %s", err);
     return 1;
   }
-  int is_static = o.application_type && !strcmp(o.application_type, "static");
-  if (!is_static && !o.entry_point && fill_entry_point(&o, home) < 0)
-    return 1;
-  return start_server(p, &o, home);
+  return serve(p, &o, home);
 }
 
 static int run_detected(const struct paths *p, const char *home)
@@ -200,6 +290,13 @@ static int run_detected(const struct paths *p, const char *home)
   case APP_WSGI_SCRIPT: {
     char *words[] = {NULL};
     return run_server_args(p, words, home);
+  }
+  case APP_STATIC: {
+    struct server_opts o;
+    server_opts_init(&o);
+    o.application_type = xstrdup("static");
+    o.document_root = c.path;
+    return serve(p, &o, home);
   }
   default: return 1;
   }

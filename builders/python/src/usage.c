@@ -14,11 +14,17 @@ static const char python_text[] =
     "  - a WSGI app (wsgi.py, or APP_MODULE=module:callable) with Apache "
     "httpd\n"
     "    and mod_wsgi, configured as mod_wsgi-express does;\n"
-    "  - a static site (.whiskey/server_args: --application-type static\n"
-    "    --document-root DIR) with nginx;\n"
+    "  - a static site with nginx: APPLICATION_TYPE=static "
+    "(DOCUMENT_ROOT=DIR,\n"
+    "    default the source), .whiskey/server_args (--application-type\n"
+    "    static --document-root DIR), or a source with index.html and no\n"
+    "    Python files; dot files are never served, ACCESS_LOG=off silences\n"
+    "    the access log;\n"
     "  - app.py (APP_FILE) or an executable app.sh (APP_SCRIPT) as its own "
     "server.\n"
-    "The server listens on $PORT (default 8080).\n";
+    "The server listens on $PORT (default 8080).  A build with nothing to\n"
+    "run fails and says which variable or file chooses; set the variables\n"
+    "in .s2i/environment so the build sees them.\n";
 
 static const char lektor_text[] =
     "This is the Lektor builder (Debian 12) for s2i, built on the Python "

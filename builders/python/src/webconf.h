@@ -19,6 +19,8 @@ struct webctx {
    * runtime as root cannot be reopened by an arbitrary UID). */
   const char *stdout_log, *stderr_log;
   int stdout_direct; /* nginx can only log to a path it opens */
+  /* Otherwise a FIFO copied to stdout (run's stdout_fifo), or NULL. */
+  const char *access_fifo;
 };
 
 /* PATH made absolute against HOME; the caller frees it. */
