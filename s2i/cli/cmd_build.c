@@ -32,6 +32,10 @@ static const char build_help[] =
     "  -E, --environment-file F   read NAME=VALUE lines from F\n"
     "      --scripts-url URL      builder scripts from image://, file://, "
     "http(s)://\n"
+    "      --image-scripts-url URL  where the builder keeps its scripts when "
+    "it has\n"
+    "                             no scripts-url label (default "
+    "image:///usr/libexec/s2i)\n"
     "      --assemble-user USER   run assemble as USER (default: the image's)\n"
     "  -u, --allowed-uids RANGES  refuse builders whose users are outside "
     "RANGES\n"
@@ -54,6 +58,7 @@ enum {
   OPT_COPY,
   OPT_EXCLUDE,
   OPT_SCRIPTS_URL,
+  OPT_IMAGE_SCRIPTS_URL,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
   OPT_NETWORK,
@@ -73,6 +78,7 @@ static const struct option build_options[] = {
     {"env", required_argument, NULL, 'e'},
     {"environment-file", required_argument, NULL, 'E'},
     {"scripts-url", required_argument, NULL, OPT_SCRIPTS_URL},
+    {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
     {"allowed-uids", required_argument, NULL, 'u'},
     {"as-dockerfile", required_argument, NULL, OPT_AS_DOCKERFILE},
@@ -99,6 +105,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'e': s2i_strv_add(&o->env, optarg); break;
   case 'E': s2i_strv_add(&o->env_files, optarg); break;
   case OPT_SCRIPTS_URL: o->scripts_url = optarg; break;
+  case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;
   case 'u': o->allowed_uids = optarg; break;
   case OPT_AS_DOCKERFILE: o->as_dockerfile = optarg; break;

@@ -266,9 +266,10 @@ static int find_script(struct previous *p, struct s2i_error **err)
   return s2i_scripts_resolve_one(
       &p->script, S2I_SCRIPT_SAVE_ARTIFACTS,
       &(struct s2i_scripts_opts){
+          .ctx = p->ctx,
           .scripts_url = p->o->scripts_url,
-          .image_label =
-              s2i_image_label(p->img, "io.openshift.s2i.scripts-url"),
+          .image = p->img,
+          .image_scripts_url = p->o->image_scripts_url,
           .lowers = &p->lowers,
           .inject_dir = inject_dir,
           .inject_path = inject_path,

@@ -16,11 +16,12 @@ struct s2i_artifacts_opts {
   const char *from;   /* --incremental-from IMAGE, or NULL */
   const char *output; /* the -o path: the previous build's output */
   struct s2i_store *store;
-  const char *scripts_url;  /* --scripts-url, or NULL */
-  const char *allowed_uids; /* --allowed-uids, or NULL */
-  const char *work;         /* the build's scratch dir (same file system) */
-  const char *dir; /* host dir to fill, created: <upper><dest>/artifacts */
-  uid_t uid;       /* the new assemble user: owns what is extracted */
+  const char *scripts_url;       /* --scripts-url, or NULL */
+  const char *image_scripts_url; /* --image-scripts-url, or NULL */
+  const char *allowed_uids;      /* --allowed-uids, or NULL */
+  const char *work; /* the build's scratch dir (same file system) */
+  const char *dir;  /* host dir to fill, created: <upper><dest>/artifacts */
+  uid_t uid;        /* the new assemble user: owns what is extracted */
   int network_none;
 };
 

@@ -200,6 +200,7 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
       .output = out,
       .store = b->store,
       .scripts_url = b->o->scripts_url,
+      .image_scripts_url = b->o->image_scripts_url,
       .allowed_uids = b->o->allowed_uids,
       .work = b->work,
       .dir = dir,
@@ -237,9 +238,11 @@ static int resolve_scripts(struct build *b, const char *src_dir,
 {
   cleanup_free char *inject_path = s2i_fs_join(b->dest, "scripts");
   struct s2i_scripts_opts so = {
+      .ctx = b->ctx,
       .scripts_url = b->o->scripts_url,
       .source_dir = src_dir,
-      .image_label = s2i_image_label(b->img, "io.openshift.s2i.scripts-url"),
+      .image = b->img,
+      .image_scripts_url = b->o->image_scripts_url,
       .lowers = have_lowers ? &b->lowers : NULL,
       .inject_dir = inject_dir,
       .inject_path = inject_path,

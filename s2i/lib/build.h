@@ -11,24 +11,25 @@
 #include "strv.h"
 
 struct s2i_build_opts {
-  const char *source;        /* SOURCE: Git URL or local path */
-  const char *builder;       /* BUILDER image reference */
-  const char *tag;           /* TAG: name[:tag] of the output image */
-  const char *output;        /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
-  const char *ref;           /* -r */
-  const char *context_dir;   /* --context-dir */
-  int copy;                  /* --copy */
-  const char *exclude;       /* --exclude REGEX */
-  struct s2i_strv env;       /* -e NAME=VALUE, in order */
-  struct s2i_strv env_files; /* -E FILE, in order */
-  const char *scripts_url;   /* --scripts-url */
-  const char *assemble_user; /* --assemble-user */
-  const char *allowed_uids;  /* -u/--allowed-uids */
-  const char *as_dockerfile; /* --as-dockerfile PATH */
-  int network_none;          /* --network none */
-  int no_runtime;            /* --no-runtime */
-  const char *cache_dir;     /* --cache-dir; NULL: the store default */
-  const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
+  const char *source;            /* SOURCE: Git URL or local path */
+  const char *builder;           /* BUILDER image reference */
+  const char *tag;               /* TAG: name[:tag] of the output image */
+  const char *output;            /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
+  const char *ref;               /* -r */
+  const char *context_dir;       /* --context-dir */
+  int copy;                      /* --copy */
+  const char *exclude;           /* --exclude REGEX */
+  struct s2i_strv env;           /* -e NAME=VALUE, in order */
+  struct s2i_strv env_files;     /* -E FILE, in order */
+  const char *scripts_url;       /* --scripts-url */
+  const char *image_scripts_url; /* --image-scripts-url; NULL: the default */
+  const char *assemble_user;     /* --assemble-user */
+  const char *allowed_uids;      /* -u/--allowed-uids */
+  const char *as_dockerfile;     /* --as-dockerfile PATH */
+  int network_none;              /* --network none */
+  int no_runtime;                /* --no-runtime */
+  const char *cache_dir;         /* --cache-dir; NULL: the store default */
+  const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };

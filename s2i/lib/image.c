@@ -106,6 +106,22 @@ void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env)
   }
 }
 
+const char *s2i_image_getenv(const struct s2i_image *img, const char *name)
+{
+  json_t *arr = json_object_get(container_config(img, 0), "Env");
+  size_t n = strlen(name), i;
+  const char *found = NULL;
+  json_t *v;
+
+  json_array_foreach(arr, i, v)
+  {
+    const char *a = json_string_value(v);
+    if (a && strncmp(a, name, n) == 0 && a[n] == '=')
+      found = a + n + 1; /* the last assignment wins, as in a shell */
+  }
+  return found;
+}
+
 static json_t *string_array(const char *const *argv)
 {
   json_t *arr = json_array();

@@ -58,6 +58,8 @@ const char *s2i_image_workdir(const struct s2i_image *img);
 const char *s2i_image_label(const struct s2i_image *img, const char *key);
 /* Env as NAME=VALUE strings, appended to *env. */
 void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env);
+/* The value of NAME in the config's Env (borrowed), NULL when unset. */
+const char *s2i_image_getenv(const struct s2i_image *img, const char *name);
 
 /* Who runs assemble: override (--assemble-user) if set, else the label
  * io.openshift.s2i.assemble-user, else USER, else "0" (as s2i). */

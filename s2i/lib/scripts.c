@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
+#include "log.h"
 #include "rootpath.h"
 #include "xalloc.h"
 
@@ -18,6 +19,33 @@ static const char *const script_names[S2I_SCRIPT_COUNT] = {
 const char *s2i_script_name(enum s2i_script_id id)
 {
   return script_names[id];
+}
+
+const char *s2i_scripts_image_url(const struct s2i_image *img,
+                                  const char **from)
+{
+  static const char *const labels[] = {"io.openshift.s2i.scripts-url",
+                                       "io.s2i.scripts-url"};
+  const char *v;
+
+  if (from)
+    *from = NULL;
+  if (img == NULL)
+    return NULL;
+  for (size_t i = 0; i < 2; i++) {
+    v = s2i_image_label(img, labels[i]);
+    if (v && *v) {
+      if (from)
+        *from = labels[i];
+      return v;
+    }
+  }
+  v = s2i_image_getenv(img, "STI_SCRIPTS_URL");
+  if (v == NULL || *v == '\0')
+    return NULL;
+  if (from)
+    *from = "STI_SCRIPTS_URL";
+  return v;
 }
 
 /* "image:///usr/libexec/s2i" -> "/usr/libexec/s2i"; NULL for other schemes. */
@@ -111,7 +139,8 @@ static int download_script(const char *url, const char *to,
 /* Fetch one script from a file:// or http(s):// base into inject_dir.
  * Returns 1 found, 0 not there, -1 error. */
 static int fetch_url_script(const char *base, const char *name,
-                            const char *inject_dir, struct s2i_error **err)
+                            const char *inject_dir, const char *what,
+                            struct s2i_error **err)
 {
   cleanup_free char *to = s2i_fs_join(inject_dir, name);
   cleanup_free char *from = NULL;
@@ -124,8 +153,8 @@ static int fetch_url_script(const char *base, const char *name,
     return copy_script(NULL, from, to, err) < 0 ? -1 : 1;
   }
   if (!is_http_url(base))
-    return s2i_error_make(
-        err, 0, "--scripts-url %s: use image://, file:// or http(s)://", base);
+    return s2i_error_make(err, 0, "%s %s: use image://, file:// or http(s)://",
+                          what, base);
   from =
       xasprintf("%s%s%s", base, base[strlen(base) - 1] == '/' ? "" : "/", name);
   return download_script(from, to, err);
@@ -152,62 +181,110 @@ static int image_has(const struct s2i_strv *lowers, const char *path)
   return host && lstat(host, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* One script from url (image://, file:// or http(s)://); what names the
+ * option or label the URL came from, for errors. */
 static int resolve_from_url(struct s2i_script *s, const char *name,
+                            const char *url, const char *what,
                             const struct s2i_scripts_opts *o,
                             struct s2i_error **err)
 {
-  const char *img = image_url_path(o->scripts_url);
+  const char *img = image_url_path(url);
   cleanup_free char *p = NULL;
   int r;
 
   if (img != NULL) {
     p = s2i_fs_join(img, name);
     if (image_has(o->lowers, p))
-      set_script(s, img, name, o->scripts_url, 0);
+      set_script(s, img, name, url, 0);
     return 0;
   }
-  r = fetch_url_script(o->scripts_url, name, o->inject_dir, err);
+  r = fetch_url_script(url, name, o->inject_dir, what, err);
   if (r > 0)
-    set_script(s, o->inject_path, name, o->scripts_url, 1);
+    set_script(s, o->inject_path, name, url, 1);
   return r < 0 ? -1 : 0;
+}
+
+/* .s2i/bin/NAME of the source, else the deprecated .sti/bin/NAME. */
+static int resolve_from_source(struct s2i_script *s, const char *name,
+                               const struct s2i_scripts_opts *o,
+                               struct s2i_error **err)
+{
+  static const char *const dirs[] = {".s2i/bin", ".sti/bin"};
+
+  for (size_t i = 0; i < 2 && s->path == NULL; i++) {
+    cleanup_free char *rel = xasprintf("%s/%s", dirs[i], name);
+    cleanup_free char *src = s2i_fs_join(o->source_dir, rel);
+    cleanup_free char *to = NULL;
+    cleanup_free char *origin = NULL;
+
+    if (!s2i_fs_exists(src))
+      continue;
+    if (i > 0)
+      s2i_log_warn(o->ctx,
+                   "the source's .sti/bin/ is deprecated: move %s "
+                   "to .s2i/bin/",
+                   name);
+    to = s2i_fs_join(o->inject_dir, name);
+    if (copy_script(o->source_dir, rel, to, err) < 0)
+      return -1;
+    origin = xasprintf("source %s", dirs[i]);
+    set_script(s, o->inject_path, name, origin, 1);
+  }
+  return 0;
+}
+
+static const char *image_scripts_url(const struct s2i_scripts_opts *o)
+{
+  return o->image_scripts_url ? o->image_scripts_url
+                              : S2I_DEFAULT_IMAGE_SCRIPTS_URL;
 }
 
 static int resolve_one(struct s2i_script *s, const char *name,
                        const struct s2i_scripts_opts *o, struct s2i_error **err)
 {
-  cleanup_free char *src = NULL;
-  cleanup_free char *img = NULL;
-  const char *label_dir = image_url_path(o->image_label);
+  const char *label_from = NULL;
+  const char *label = s2i_scripts_image_url(o->image, &label_from);
 
-  if (o->scripts_url && resolve_from_url(s, name, o, err) < 0)
+  if (o->scripts_url &&
+      resolve_from_url(s, name, o->scripts_url, "--scripts-url", o, err) < 0)
     return -1;
-  if (s->path == NULL && o->source_dir) {
-    src = xasprintf("%s/.s2i/bin/%s", o->source_dir, name);
-    if (s2i_fs_exists(src)) {
-      cleanup_free char *to = s2i_fs_join(o->inject_dir, name);
-      cleanup_free char *rel = xasprintf(".s2i/bin/%s", name);
-      if (copy_script(o->source_dir, rel, to, err) < 0)
-        return -1;
-      set_script(s, o->inject_path, name, "source .s2i/bin", 1);
-    }
-  }
-  if (s->path == NULL && label_dir) {
-    img = s2i_fs_join(label_dir, name);
-    if (image_has(o->lowers, img))
-      set_script(s, label_dir, name, o->image_label, 0);
-  }
+  if (s->path == NULL && o->source_dir &&
+      resolve_from_source(s, name, o, err) < 0)
+    return -1;
+  if (s->path == NULL && label &&
+      resolve_from_url(s, name, label, label_from, o, err) < 0)
+    return -1;
+  if (s->path == NULL && resolve_from_url(s, name, image_scripts_url(o),
+                                          "--image-scripts-url", o, err) < 0)
+    return -1;
   return 0;
 }
 
 static int missing_error(const char *name, const struct s2i_scripts_opts *o,
                          struct s2i_error **err)
 {
-  return s2i_error_make(err, 0,
-                        "no %s script found (looked in --scripts-url %s, "
-                        "the source's .s2i/bin/, and the builder's label "
-                        "io.openshift.s2i.scripts-url=%s)",
-                        name, o->scripts_url ? o->scripts_url : "(not given)",
-                        o->image_label ? o->image_label : "(not set)");
+  const char *from = NULL;
+  const char *label = s2i_scripts_image_url(o->image, &from);
+
+  return s2i_error_make(
+      err, 0,
+      "no %s script found (looked in --scripts-url %s, the source's "
+      ".s2i/bin/, the builder's %s=%s, and --image-scripts-url %s)",
+      name, o->scripts_url ? o->scripts_url : "(not given)",
+      from ? from : "label io.openshift.s2i.scripts-url",
+      label ? label : "(not set)", image_scripts_url(o));
+}
+
+static void warn_deprecated_label(const struct s2i_scripts_opts *o)
+{
+  const char *from = NULL;
+
+  if (s2i_scripts_image_url(o->image, &from) &&
+      strcmp(from, "io.openshift.s2i.scripts-url") != 0)
+    s2i_log_warn(o->ctx,
+                 "the builder sets its scripts URL with the deprecated %s; "
+                 "use the label io.openshift.s2i.scripts-url",
+                 from);
 }
 
 int s2i_scripts_resolve(struct s2i_scripts *out,
@@ -219,6 +296,7 @@ int s2i_scripts_resolve(struct s2i_scripts *out,
   memset(out, 0, sizeof(*out));
   if (s2i_fs_mkdir_p(o->inject_dir, 0755, err) < 0)
     return -1;
+  warn_deprecated_label(o);
   for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
     if (resolve_one(&found.s[i], script_names[i], o, err) < 0)
       return -1;

@@ -41,8 +41,11 @@ expect_fail "missing context dir" "nothere" \
 "$S2I" mkimage --from "$BUILDER" --label io.openshift.s2i.scripts-url=image:///nowhere \
   -o "$T_DIR/noscripts.tar" noscripts:1 >/dev/null 2>&1
 mkdir -p "$T_DIR/empty-scripts"
+# The label points nowhere, and so does the fallback the original would
+# use next (--image-scripts-url, default image:///usr/libexec/s2i).
 expect_fail "no assemble script anywhere" "no assemble script" \
-  "$S2I" build "$repo" "$T_DIR/noscripts.tar" x:1 --scripts-url "file://$T_DIR/empty-scripts" -o "$out"
+  "$S2I" build "$repo" "$T_DIR/noscripts.tar" x:1 --scripts-url "file://$T_DIR/empty-scripts" \
+  --image-scripts-url image:///nowhere/either -o "$out"
 expect_fail "user outside --allowed-uids" "not in --allowed-uids" \
   "$S2I" build "$repo" "$BUILDER" x:1 -u 2000- -o "$out"
 expect_fail "non-numeric assemble user with --allowed-uids" "not numeric" \

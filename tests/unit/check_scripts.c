@@ -1,6 +1,8 @@
-/* Finding the builder scripts: --scripts-url > source .s2i/bin > the image's
- * label, decided per script; image:// in the unpacked layers; file:// and
- * http(s):// copied into the inject dir; what is missing named. */
+/* Finding the builder scripts: --scripts-url > source .s2i/bin (.sti/bin) >
+ * the image's label (or its deprecated spellings) > --image-scripts-url
+ * (default image:///usr/libexec/s2i), decided per script; image:// in the
+ * unpacked layers; file:// and http(s):// copied into the inject dir; what
+ * is missing named. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -22,6 +24,7 @@ struct fx {
   char *url;    /* a file:// scripts dir */
   char *inject; /* inject_dir */
   struct s2i_strv lowers;
+  struct s2i_image *img; /* the builder's config: its labels and Env */
   struct s2i_scripts_opts o;
   struct s2i_scripts s;
 };
@@ -35,10 +38,21 @@ static void fx_open(struct fx *f)
   f->inject = s2i_fs_join(f->dir, "inject");
   ck_assert_int_eq(mkdir(f->src, 0755), 0);
   ck_assert_int_eq(mkdir(f->url, 0755), 0);
+  f->o.ctx = tu_ctx();
   f->o.source_dir = f->src;
   f->o.inject_dir = f->inject;
   f->o.inject_path = INJECT_PATH;
+  f->img = s2i_image_new_scratch();
+  f->o.image = f->img;
 }
+
+/* The builder's io.openshift.s2i.scripts-url label (NULL: none). */
+static void fx_label(struct fx *f, const char *key, const char *url)
+{
+  s2i_image_set_label(f->img, key, url);
+}
+#define fx_scripts_label(f, url)                                               \
+  fx_label((f), "io.openshift.s2i.scripts-url", (url))
 
 /* A layer dir "lowerN" (bottom first), returned for files to be put in. */
 static const char *fx_lower(struct fx *f)
@@ -58,6 +72,7 @@ static void fx_close(struct fx *f)
 {
   s2i_scripts_free(&f->s);
   s2i_strv_free(&f->lowers);
+  s2i_image_free(f->img);
   free(f->src);
   free(f->url);
   free(f->inject);
@@ -124,7 +139,7 @@ START_TEST(precedence_per_script)
   tu_write(l, "usr/libexec/s2i/save-artifacts", "img", 0755);
   tu_write(l, "usr/libexec/s2i/usage", "img", 0755);
   f.o.scripts_url = url;
-  f.o.image_label = "image:///usr/libexec/s2i";
+  fx_scripts_label(&f, "image:///usr/libexec/s2i");
   resolve_ok(&f);
   assert_script(&f, S2I_SCRIPT_ASSEMBLE, INJECT_PATH "/assemble", url, 1);
   assert_script(&f, S2I_SCRIPT_RUN, INJECT_PATH "/run", "source .s2i/bin", 1);
@@ -149,7 +164,7 @@ START_TEST(assemble_from_source_run_from_image)
   l = fx_lower(&f);
   tu_write(l, "usr/libexec/s2i/assemble", "img", 0755);
   tu_write(l, "usr/libexec/s2i/run", "img", 0755);
-  f.o.image_label = "image:///usr/libexec/s2i";
+  fx_scripts_label(&f, "image:///usr/libexec/s2i");
   resolve_ok(&f);
   assert_script(&f, S2I_SCRIPT_ASSEMBLE, INJECT_PATH "/assemble",
                 "source .s2i/bin", 1);
@@ -174,7 +189,7 @@ START_TEST(image_scripts_in_layers)
   tu_write(top, "usr/libexec/s2i/run", "r", 0755);
   /* a directory named like a script is not a script */
   tu_write(top, "usr/libexec/s2i/usage/x", "", 0644);
-  f.o.image_label = "image:///usr/libexec/s2i";
+  fx_scripts_label(&f, "image:///usr/libexec/s2i");
   resolve_ok(&f);
   assert_script(&f, S2I_SCRIPT_ASSEMBLE, "/usr/libexec/s2i/assemble",
                 "image:///usr/libexec/s2i", 0);
@@ -216,7 +231,7 @@ START_TEST(missing_required_named)
   tu_write(l, "usr/libexec/s2i/run", "r", 0755);
   url = xasprintf("file://%s", f.url);
   f.o.scripts_url = url;
-  f.o.image_label = "image:///usr/libexec/s2i";
+  fx_scripts_label(&f, "image:///usr/libexec/s2i");
   ck_assert_int_lt(s2i_scripts_resolve(&f.s, &f.o, &err), 0);
   ck_assert_ptr_nonnull(err);
   ck_assert_msg(strstr(err->msg, "no assemble script found") &&
@@ -227,16 +242,115 @@ START_TEST(missing_required_named)
   err = NULL;
   ck_assert_ptr_null(f.s.s[S2I_SCRIPT_RUN].path); /* freed on failure */
 
-  /* nothing configured at all: says so */
+  /* no label: the default place is looked in, and named */
   tu_write(f.src, ".s2i/bin/assemble", "a", 0755);
   f.o.scripts_url = NULL;
-  f.o.image_label = NULL;
+  fx_scripts_label(&f, NULL);
+  f.o.image_scripts_url = "image:///opt/nowhere";
   ck_assert_int_lt(s2i_scripts_resolve(&f.s, &f.o, &err), 0);
-  ck_assert_msg(strstr(err->msg, "no run script found") &&
-                    strstr(err->msg, "--scripts-url (not given)") &&
-                    strstr(err->msg, "io.openshift.s2i.scripts-url=(not set)"),
-                "%s", err->msg);
+  ck_assert_msg(
+      strstr(err->msg, "no run script found") &&
+          strstr(err->msg, "--scripts-url (not given)") &&
+          strstr(err->msg, "io.openshift.s2i.scripts-url=(not set)") &&
+          strstr(err->msg, "--image-scripts-url image:///opt/nowhere"),
+      "%s", err->msg);
   s2i_error_free(err);
+  fx_close(&f);
+}
+END_TEST
+
+/* A builder that says nothing keeps its scripts where the original
+ * expects them: image:///usr/libexec/s2i (TestCleanBuild's builders). */
+START_TEST(default_image_scripts_url)
+{
+  struct fx f;
+  const char *l;
+
+  fx_open(&f);
+  l = fx_lower(&f);
+  tu_write(l, "usr/libexec/s2i/assemble", "a", 0755);
+  tu_write(l, "usr/libexec/s2i/run", "r", 0755);
+  tu_write(l, "opt/other/assemble", "a2", 0755);
+  tu_write(l, "opt/other/run", "r2", 0755);
+  resolve_ok(&f);
+  assert_script(&f, S2I_SCRIPT_RUN, "/usr/libexec/s2i/run",
+                "image:///usr/libexec/s2i", 0);
+  s2i_scripts_free(&f.s);
+  /* --image-scripts-url moves the fallback ... */
+  f.o.image_scripts_url = "image:///opt/other";
+  resolve_ok(&f);
+  assert_script(&f, S2I_SCRIPT_RUN, "/opt/other/run", "image:///opt/other", 0);
+  s2i_scripts_free(&f.s);
+  /* ... and the builder's label still comes before it */
+  fx_scripts_label(&f, "image:///usr/libexec/s2i");
+  resolve_ok(&f);
+  assert_script(&f, S2I_SCRIPT_RUN, "/usr/libexec/s2i/run",
+                "image:///usr/libexec/s2i", 0);
+  fx_close(&f);
+}
+END_TEST
+
+/* The deprecated spellings the original still reads, in its order. */
+START_TEST(deprecated_label_and_env)
+{
+  struct fx f;
+  const char *from = NULL;
+
+  fx_open(&f);
+  ck_assert_ptr_null(s2i_scripts_image_url(f.img, &from));
+  ck_assert_ptr_null(from);
+  s2i_image_set_env(f.img, "STI_SCRIPTS_URL=image:///sti");
+  ck_assert_str_eq(s2i_scripts_image_url(f.img, &from), "image:///sti");
+  ck_assert_str_eq(from, "STI_SCRIPTS_URL");
+  fx_label(&f, "io.s2i.scripts-url", "image:///old");
+  ck_assert_str_eq(s2i_scripts_image_url(f.img, &from), "image:///old");
+  ck_assert_str_eq(from, "io.s2i.scripts-url");
+  fx_scripts_label(&f, "image:///new");
+  ck_assert_str_eq(s2i_scripts_image_url(f.img, &from), "image:///new");
+  ck_assert_str_eq(from, "io.openshift.s2i.scripts-url");
+  fx_scripts_label(&f, ""); /* an empty label says nothing */
+  ck_assert_str_eq(s2i_scripts_image_url(f.img, &from), "image:///old");
+  fx_close(&f);
+}
+END_TEST
+
+/* A label may point outside the image, as --scripts-url may: file:// is
+ * copied in (TestBuildFileScriptsURL-style builders). */
+START_TEST(label_file_url_injected)
+{
+  struct fx f;
+  cleanup_free char *url = NULL;
+
+  fx_open(&f);
+  url = xasprintf("file://%s", f.url);
+  tu_write(f.url, "assemble", "label assemble", 0700);
+  tu_write(f.url, "run", "label run", 0700);
+  fx_scripts_label(&f, url);
+  fx_lower(&f);
+  resolve_ok(&f);
+  assert_script(&f, S2I_SCRIPT_ASSEMBLE, INJECT_PATH "/assemble", url, 1);
+  assert_script(&f, S2I_SCRIPT_RUN, INJECT_PATH "/run", url, 1);
+  assert_injected(&f, "run", "label run");
+  fx_close(&f);
+}
+END_TEST
+
+/* .sti/bin is the source's old name for .s2i/bin: used, after .s2i/bin. */
+START_TEST(source_sti_bin)
+{
+  struct fx f;
+
+  fx_open(&f);
+  tu_write(f.src, ".sti/bin/assemble", "sti assemble", 0755);
+  tu_write(f.src, ".sti/bin/run", "sti run", 0755);
+  tu_write(f.src, ".s2i/bin/run", "s2i run", 0755);
+  fx_lower(&f);
+  resolve_ok(&f);
+  assert_script(&f, S2I_SCRIPT_ASSEMBLE, INJECT_PATH "/assemble",
+                "source .sti/bin", 1);
+  assert_script(&f, S2I_SCRIPT_RUN, INJECT_PATH "/run", "source .s2i/bin", 1);
+  assert_injected(&f, "assemble", "sti assemble");
+  assert_injected(&f, "run", "s2i run");
   fx_close(&f);
 }
 END_TEST
@@ -327,6 +441,7 @@ START_TEST(http_scripts)
   setenv("NO_PROXY", "127.0.0.1", 1);
   setenv("no_proxy", "127.0.0.1", 1);
   fx_open(&f);
+  fx_lower(&f); /* an image without scripts of its own */
   www = s2i_fs_join(f.dir, "www");
   tu_write(www, "s2i/assemble", "#!/bin/sh\necho http assemble\n", 0644);
   tu_write(www, "s2i/run", "#!/bin/sh\necho http run\n", 0644);
@@ -374,11 +489,12 @@ END_TEST
 
 static Suite *scripts_suite(void)
 {
-  Suite *s = tu_suite("scripts", 0, NULL,
-                      TU_TESTS(precedence_per_script,
-                               assemble_from_source_run_from_image,
-                               image_scripts_in_layers, missing_required_named,
-                               unsupported_scheme));
+  Suite *s = tu_suite(
+      "scripts", 0, NULL,
+      TU_TESTS(precedence_per_script, assemble_from_source_run_from_image,
+               image_scripts_in_layers, missing_required_named,
+               default_image_scripts_url, deprecated_label_and_env,
+               label_file_url_injected, source_sti_bin, unsupported_scheme));
   TCase *http = tcase_create("http");
 
   tcase_add_test(http, http_scripts);
