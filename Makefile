@@ -40,7 +40,7 @@ CHECK_SUITES  := lint unit cli e2e fresh
 
 .DEFAULT_GOAL := all
 .PHONY: all deps check suites unit cli e2e fresh asan lint format clean demo \
-        builders fixtures bench
+        builders fixtures bench man install
 
 -include builders/runtime/runtime.mk
 -include builders/runtime/identity.mk
@@ -144,6 +144,30 @@ asan:
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(MAKE) B=build/asan BIN=build/asan/bin \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" SKIP_SUITES="lint fresh" check
+
+# ---- man pages, completion, install ---------------------------------------
+# Man pages come from --help (scripts/man.sh), so they never disagree.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+MAN_DIR := $(B)/man
+
+man: $(MAN_DIR)/s2i.1
+
+$(MAN_DIR)/s2i.1: $(BIN)/s2i scripts/man.sh
+	scripts/man.sh $(BIN)/s2i $(MAN_DIR)
+
+# bin/s2i finds the runtime at <bindir>/../lib/s2i/runtime once installed.
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/s2i \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 0755 $(BIN)/s2i $(DESTDIR)$(PREFIX)/bin/s2i
+	rm -rf $(DESTDIR)$(PREFIX)/lib/s2i/runtime
+	cp -a $(B)/runtime/rootfs $(DESTDIR)$(PREFIX)/lib/s2i/runtime
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(BIN)/s2i completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/s2i
+	$(BIN)/s2i completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_s2i
 
 format:
 	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] builders/python/src/*.[ch] tests/unit/*.[ch]

@@ -15,7 +15,7 @@ PACKAGES="
   mmdebstrap docker-registry
   python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit
   nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
-  hyperfine wrk chromium gunicorn
+  hyperfine wrk chromium gunicorn zsh groff-base man-db
 "
 
 missing=""
