@@ -36,6 +36,9 @@ static const char build_help[] =
     "it has\n"
     "                             no scripts-url label (default "
     "image:///usr/libexec/s2i)\n"
+    "      --callback-url URL     POST the result ({\"success\": ..., "
+    "\"labels\": ...})\n"
+    "                             to URL when the build ends\n"
     "      --assemble-user USER   run assemble as USER (default: the image's)\n"
     "  -u, --allowed-uids RANGES  refuse builders whose users are outside "
     "RANGES\n"
@@ -59,6 +62,7 @@ enum {
   OPT_EXCLUDE,
   OPT_SCRIPTS_URL,
   OPT_IMAGE_SCRIPTS_URL,
+  OPT_CALLBACK_URL,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
   OPT_NETWORK,
@@ -79,6 +83,7 @@ static const struct option build_options[] = {
     {"environment-file", required_argument, NULL, 'E'},
     {"scripts-url", required_argument, NULL, OPT_SCRIPTS_URL},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
+    {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
     {"allowed-uids", required_argument, NULL, 'u'},
     {"as-dockerfile", required_argument, NULL, OPT_AS_DOCKERFILE},
@@ -106,6 +111,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'E': s2i_strv_add(&o->env_files, optarg); break;
   case OPT_SCRIPTS_URL: o->scripts_url = optarg; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
+  case OPT_CALLBACK_URL: o->callback_url = optarg; break;
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;
   case 'u': o->allowed_uids = optarg; break;
   case OPT_AS_DOCKERFILE: o->as_dockerfile = optarg; break;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "callback.h"
 #include "cleanup.h"
 #include "dockerfile.h"
 #include "env.h"
@@ -591,9 +592,12 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
                                   .sde = s2i_env_source_date_epoch(),
                                   .echo = !ctx->quiet};
 
-  if (o->as_dockerfile)
-    return build_dockerfile(&b, err);
-  return build_image(&b, err);
+  int r = o->as_dockerfile ? build_dockerfile(&b, err) : build_image(&b, err);
+
+  if (o->callback_url)
+    s2i_callback_post(ctx, o->callback_url, r == 0,
+                      r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
+  return r;
 }
 
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,

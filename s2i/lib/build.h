@@ -23,6 +23,7 @@ struct s2i_build_opts {
   struct s2i_strv env_files;     /* -E FILE, in order */
   const char *scripts_url;       /* --scripts-url */
   const char *image_scripts_url; /* --image-scripts-url; NULL: the default */
+  const char *callback_url;      /* --callback-url: POST the result there */
   const char *assemble_user;     /* --assemble-user */
   const char *allowed_uids;      /* -u/--allowed-uids */
   const char *as_dockerfile;     /* --as-dockerfile PATH */

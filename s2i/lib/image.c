@@ -93,6 +93,11 @@ const char *s2i_image_label(const struct s2i_image *img, const char *key)
   return json_string_value(json_object_get(labels, key));
 }
 
+json_t *s2i_image_labels(const struct s2i_image *img)
+{
+  return object_at(container_config(img, 0), "Labels", 0);
+}
+
 void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env)
 {
   json_t *arr = json_object_get(container_config(img, 0), "Env");

@@ -56,6 +56,8 @@ S2I_DEFINE_CLEANUP_FN(struct s2i_image *, s2i_image_free)
 const char *s2i_image_user(const struct s2i_image *img);
 const char *s2i_image_workdir(const struct s2i_image *img);
 const char *s2i_image_label(const struct s2i_image *img, const char *key);
+/* The Labels object (borrowed), NULL when the image has none. */
+json_t *s2i_image_labels(const struct s2i_image *img);
 /* Env as NAME=VALUE strings, appended to *env. */
 void s2i_image_env(const struct s2i_image *img, struct s2i_strv *env);
 /* The value of NAME in the config's Env (borrowed), NULL when unset. */
