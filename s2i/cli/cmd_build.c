@@ -25,17 +25,29 @@ static const char build_help[] =
     "                             (default: TAG with / and : as _, plus .tar)\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
-    "      --copy                 copy a local repository's working tree as "
+    "  -c, --copy                 copy a local repository's working tree as "
     "is\n"
     "      --exclude REGEX        leave out matching paths (default .git)\n"
     "  -e, --env NAME=VALUE       set a build and image environment variable\n"
     "  -E, --environment-file F   read NAME=VALUE lines from F\n"
-    "      --scripts-url URL      builder scripts from image://, file://, "
+    "  -s, --scripts-url URL      builder scripts from image://, file://, "
     "http(s)://\n"
+    "                             (--scripts is its deprecated name)\n"
     "      --image-scripts-url URL  where the builder keeps its scripts when "
     "it has\n"
     "                             no scripts-url label (default "
     "image:///usr/libexec/s2i)\n"
+    "      --image-scripts-dir DIR  the same as --image-scripts-url "
+    "image://DIR\n"
+    "  -d, --destination DIR      where the source and scripts go in the "
+    "builder\n"
+    "                             (default: its io.openshift.s2i.destination "
+    "label,\n"
+    "                             else /tmp; --location is its deprecated "
+    "name)\n"
+    "  -n, --application-name N   the image's io.k8s.display-name (default "
+    "TAG)\n"
+    "      --description TEXT     the image's io.k8s.description\n"
     "      --callback-url URL     POST the result ({\"success\": ..., "
     "\"labels\": ...})\n"
     "                             to URL when the build ends\n"
@@ -58,11 +70,12 @@ static const char build_help[] =
 
 enum {
   OPT_CONTEXT_DIR = 256,
-  OPT_COPY,
   OPT_EXCLUDE,
-  OPT_SCRIPTS_URL,
   OPT_IMAGE_SCRIPTS_URL,
   OPT_CALLBACK_URL,
+  OPT_IMAGE_SCRIPTS_DIR,
+  OPT_DESCRIPTION,
+  OPT_OLD_SCRIPTS,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
   OPT_NETWORK,
@@ -77,11 +90,17 @@ static const struct option build_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"ref", required_argument, NULL, 'r'},
     {"context-dir", required_argument, NULL, OPT_CONTEXT_DIR},
-    {"copy", no_argument, NULL, OPT_COPY},
+    {"copy", no_argument, NULL, 'c'},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"env", required_argument, NULL, 'e'},
     {"environment-file", required_argument, NULL, 'E'},
-    {"scripts-url", required_argument, NULL, OPT_SCRIPTS_URL},
+    {"scripts-url", required_argument, NULL, 's'},
+    {"scripts", required_argument, NULL, OPT_OLD_SCRIPTS},
+    {"image-scripts-dir", required_argument, NULL, OPT_IMAGE_SCRIPTS_DIR},
+    {"destination", required_argument, NULL, 'd'},
+    {"location", required_argument, NULL, 'l'},
+    {"application-name", required_argument, NULL, 'n'},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
@@ -98,6 +117,15 @@ static const struct option build_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* --image-scripts-dir DIR as the URL image://DIR; NULL when too long. */
+static const char *image_dir_url(const char *dir)
+{
+  static char url[4096 + 8];
+  int n = snprintf(url, sizeof(url), "image://%s", dir);
+
+  return n > 0 && (size_t)n < sizeof(url) ? url : NULL;
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 {
@@ -105,11 +133,26 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'o': o->output = optarg; break;
   case 'r': o->ref = optarg; break;
   case OPT_CONTEXT_DIR: o->context_dir = optarg; break;
-  case OPT_COPY: o->copy = 1; break;
+  case 'c': o->copy = 1; break;
   case OPT_EXCLUDE: o->exclude = optarg; break;
   case 'e': s2i_strv_add(&o->env, optarg); break;
   case 'E': s2i_strv_add(&o->env_files, optarg); break;
-  case OPT_SCRIPTS_URL: o->scripts_url = optarg; break;
+  case 's': o->scripts_url = optarg; break;
+  case OPT_OLD_SCRIPTS:
+    fputs("warning: --scripts is deprecated, use --scripts-url\n", stderr);
+    o->scripts_url = optarg;
+    break;
+  case OPT_IMAGE_SCRIPTS_DIR:
+    if ((o->image_scripts_url = image_dir_url(optarg)) == NULL)
+      return cli_usage_error("build", "--image-scripts-dir: too long");
+    break;
+  case 'd': o->destination = optarg; break;
+  case 'l':
+    fputs("warning: --location is deprecated, use --destination\n", stderr);
+    o->destination = optarg;
+    break;
+  case 'n': o->display_name = optarg; break;
+  case OPT_DESCRIPTION: o->description = optarg; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
   case OPT_CALLBACK_URL: o->callback_url = optarg; break;
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;
@@ -145,8 +188,8 @@ int cmd_build(int argc, char **argv)
 
   cli_ctx_init(&ctx);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "o:r:e:E:u:qh", build_options, NULL)) !=
-         -1) {
+  while ((c = getopt_long(argc, argv, "o:r:e:E:u:cs:d:l:n:qh", build_options,
+                          NULL)) != -1) {
     ret = parse_option(c, &o, &ctx);
     if (ret >= 0)
       goto out;

@@ -257,7 +257,7 @@ static int find_script(struct previous *p, struct s2i_error **err)
   const char *dest;
   cleanup_free char *inject_path = NULL, *inject_dir = NULL;
 
-  if (s2i_image_destination(&dest, p->img, err) < 0)
+  if (s2i_image_destination(&dest, p->img, NULL, err) < 0)
     return s2i_error_prefix(err, "previous image %s", p->ref);
   inject_path = s2i_fs_join(dest, "scripts");
   inject_dir = s2i_fs_join(p->upper, inject_path);

@@ -491,12 +491,22 @@ static void configure_image(struct build *b)
       .context_dir = b->o->context_dir,
       .commit = b->src->is_git ? &b->src->commit : NULL,
       .tag = b->o->tag,
+      .display_name = b->o->display_name,
+      .description = b->o->description,
   };
 
   s2i_image_set_cmd(b->img, cmd);
   for (size_t i = 0; i < b->env.n; i++)
     s2i_image_set_env(b->img, b->env.v[i]);
   s2i_labels_apply(b->img, &f);
+}
+
+/* -d, else the builder's label: an error names which was wrong. */
+static int find_destination(struct build *b, struct s2i_error **err)
+{
+  if (s2i_image_destination(&b->dest, b->img, b->o->destination, err) < 0)
+    return b->o->destination ? -1 : s2i_error_prefix(err, "builder");
+  return 0;
 }
 
 static int write_output(struct build *b, struct s2i_error **err)
@@ -517,8 +527,8 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
 {
   cleanup_free char *src = NULL, *inject = NULL;
 
-  if (s2i_image_destination(&b->dest, b->img, err) < 0)
-    return s2i_error_prefix(err, "builder");
+  if (find_destination(b, err) < 0)
+    return -1;
   if (mirror_image_dirs(b, b->dest, err) < 0)
     return -1;
   src = xasprintf("%s%s/src", b->upper, b->dest);
@@ -560,8 +570,8 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
     return -1;
   spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
   b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
-  if (s2i_image_destination(&b->dest, b->img, err) < 0)
-    return s2i_error_prefix(err, "builder");
+  if (find_destination(b, err) < 0)
+    return -1;
   src = xasprintf("%s/upload/src", dir);
   inject = xasprintf("%s/upload/scripts", dir);
   if (s2i_fs_rm_rf(src, err) < 0 || s2i_fs_rm_rf(inject, err) < 0 ||
@@ -580,6 +590,8 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
           .location = b->o->source,
           .context_dir = b->o->context_dir,
           .tag = b->o->tag,
+          .display_name = b->o->display_name,
+          .description = b->o->description,
       },
       err);
 }

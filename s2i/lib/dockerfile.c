@@ -32,6 +32,8 @@ static void put_labels(FILE *f, const struct s2i_dockerfile *d)
       .context_dir = d->context_dir,
       .commit = d->source && d->source->is_git ? &d->source->commit : NULL,
       .tag = d->tag,
+      .display_name = d->display_name,
+      .description = d->description,
   };
   json_t *labels;
   const char *key;

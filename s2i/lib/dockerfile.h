@@ -21,6 +21,8 @@ struct s2i_dockerfile {
   const char *location;
   const char *context_dir;
   const char *tag;
+  const char *display_name; /* -n, or NULL */
+  const char *description;  /* --description, or NULL */
 };
 
 int s2i_dockerfile_write(const struct s2i_dockerfile *d,

@@ -258,9 +258,14 @@ void s2i_image_add_layer(struct s2i_image *img, const struct s2i_layer *layer,
 }
 
 int s2i_image_destination(const char **out, const struct s2i_image *img,
-                          struct s2i_error **err)
+                          const char *override, struct s2i_error **err)
 {
-  const char *d = s2i_image_label(img, "io.openshift.s2i.destination");
+  const char *d = override && *override
+                      ? override
+                      : s2i_image_label(img, "io.openshift.s2i.destination");
+  const char *what = override && *override
+                         ? "--destination"
+                         : "label io.openshift.s2i.destination";
 
   if (d == NULL || *d == '\0') {
     *out = "/tmp";
@@ -268,9 +273,9 @@ int s2i_image_destination(const char **out, const struct s2i_image *img,
   }
   if (d[0] != '/' || strcmp(d, "/") == 0 || !s2i_fs_path_is_safe(d + 1))
     return s2i_error_make(err, 0,
-                          "label io.openshift.s2i.destination=\"%s\": want an "
-                          "absolute path below / without \"..\"",
-                          d);
+                          "%s=\"%s\": want an absolute path below / without "
+                          "\"..\"",
+                          what, d);
   *out = d;
   return 0;
 }

@@ -68,11 +68,12 @@ const char *s2i_image_getenv(const struct s2i_image *img, const char *name);
 const char *s2i_image_assemble_user(const struct s2i_image *img,
                                     const char *override);
 
-/* io.openshift.s2i.destination, default "/tmp".  Fails, naming the label,
- * when it is not an absolute path without ".." components: the build
- * joins it onto host directories. */
+/* Where the source goes: override (-d/--destination) when given, else the
+ * label io.openshift.s2i.destination, default "/tmp".  Fails, naming the
+ * option or label, when it is not an absolute path without ".."
+ * components: the build joins it onto host directories. */
 int s2i_image_destination(const char **out, const struct s2i_image *img,
-                          struct s2i_error **err);
+                          const char *override, struct s2i_error **err);
 
 /* Setters for the image being built. */
 void s2i_image_set_cmd(struct s2i_image *img, const char *const *argv);

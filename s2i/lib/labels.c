@@ -29,7 +29,10 @@ void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f)
     set_if(img, S2I_LABEL_PREFIX "commit.date", c->date);
     set_if(img, S2I_LABEL_PREFIX "commit.message", c->message);
   }
-  set_if(img, "io.k8s.display-name", f->tag);
+  set_if(img, "io.k8s.display-name",
+         f->display_name && *f->display_name ? f->display_name : f->tag);
+  if (f->description && *f->description)
+    set_if(img, "io.k8s.description", f->description);
 }
 
 static int apply_label_object(struct s2i_image *img, json_t *obj,

@@ -13,6 +13,8 @@ struct s2i_label_facts {
   const char *context_dir; /* NULL or "" when none */
   const struct s2i_commit_info *commit; /* NULL for a plain directory */
   const char *tag;                      /* the output image's name:tag */
+  const char *display_name;             /* io.k8s.display-name; NULL: the tag */
+  const char *description; /* io.k8s.description; NULL: the builder's */
 };
 
 void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f);
