@@ -48,6 +48,9 @@ static const char build_help[] =
     "  -n, --application-name N   the image's io.k8s.display-name (default "
     "TAG)\n"
     "      --description TEXT     the image's io.k8s.description\n"
+    "      --remove-source        leave no <destination>/src in the image "
+    "(the\n"
+    "                             original, and so the default, keeps it)\n"
     "      --callback-url URL     POST the result ({\"success\": ..., "
     "\"labels\": ...})\n"
     "                             to URL when the build ends\n"
@@ -75,6 +78,7 @@ enum {
   OPT_CALLBACK_URL,
   OPT_IMAGE_SCRIPTS_DIR,
   OPT_DESCRIPTION,
+  OPT_REMOVE_SOURCE,
   OPT_OLD_SCRIPTS,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
@@ -101,6 +105,7 @@ static const struct option build_options[] = {
     {"location", required_argument, NULL, 'l'},
     {"application-name", required_argument, NULL, 'n'},
     {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {"remove-source", no_argument, NULL, OPT_REMOVE_SOURCE},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
@@ -153,6 +158,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     break;
   case 'n': o->display_name = optarg; break;
   case OPT_DESCRIPTION: o->description = optarg; break;
+  case OPT_REMOVE_SOURCE: o->remove_source = 1; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
   case OPT_CALLBACK_URL: o->callback_url = optarg; break;
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;

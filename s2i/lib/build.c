@@ -418,15 +418,19 @@ static void collect_fix_dirs(struct build *b)
   add_list(&b->fix_dirs, s2i_image_label(b->img, "io.s2i.fix-permissions"));
 }
 
-/* Take what the build must not leave behind out of the upper dir. */
+/* Take what the build must not leave behind out of the upper dir: the
+ * injected scripts and the previous image's artifacts.  The source stays
+ * at <destination>/src, as the original leaves it (builders'
+ * save-artifacts scripts read it), unless --remove-source. */
 static int strip_build_inputs(struct build *b, struct s2i_error **err)
 {
-  static const char *const leftovers[] = {"src", "scripts", "artifacts"};
+  static const char *const leftovers[] = {"scripts", "artifacts", "src"};
+  size_t n = sizeof(leftovers) / sizeof(leftovers[0]) - !b->o->remove_source;
 
   /* assemble may have swapped <destination> for a symlink to a host dir */
   if (s2i_fs_check_beneath(b->upper, b->dest, err) < 0)
     return s2i_error_prefix(err, "after assemble");
-  for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+  for (size_t i = 0; i < n; i++) {
     cleanup_free char *rel = s2i_fs_join(b->dest, leftovers[i]);
     cleanup_free char *p = s2i_fs_join(b->upper, rel);
     if (s2i_fs_rm_rf(p, err) < 0)

@@ -27,6 +27,7 @@ struct s2i_build_opts {
   const char *destination;   /* -d: overrides io.openshift.s2i.destination */
   const char *display_name;  /* -n: io.k8s.display-name (default: TAG) */
   const char *description;   /* --description: io.k8s.description */
+  int remove_source;         /* --remove-source: no <destination>/src left */
   const char *assemble_user; /* --assemble-user */
   const char *allowed_uids;  /* -u/--allowed-uids */
   const char *as_dockerfile; /* --as-dockerfile PATH */

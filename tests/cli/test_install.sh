@@ -27,7 +27,7 @@ for c in s2i s2i-build s2i-completion; do
     sh -c "groff -man -Tutf8 -ww -z '$man1/$c.1' 2>&1 | (! grep .)"
 done
 MANWIDTH=100 man -l "$man1/s2i-build.1" > "$T_DIR/build.man" 2> /dev/null
-t_grep "s2i-build(1) lists --scripts-url as --help does" '^ +--scripts-url URL' "$T_DIR/build.man"
+t_grep "s2i-build(1) lists --scripts-url as --help does" '^ +-s, --scripts-url URL' "$T_DIR/build.man"
 t_eq "one man page per command, plus s2i(1)" \
   "$(ls "$man1" | wc -l)" "$(( $("$bin" --help | sed -n '/^Commands:/,/^$/p' | grep -c '^  [a-z]') + 1 ))"
 

@@ -4,7 +4,7 @@
 # -l/--location), the short forms -c and -s, the deprecated --scripts, and
 # --image-scripts-dir.
 . "$(dirname "$0")/common.sh"
-t_plan 19
+t_plan 23
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin" && echo '<h1>flags</h1>' > "$src/index.html"
@@ -53,3 +53,17 @@ chmod +x "$T_DIR/img/opt/mine/run"
 "$S2I" mkimage --from "$T_DIR/nolabel.tar" --layer "$T_DIR/img" -o "$T_DIR/mine.tar" mine:1 > /dev/null 2>&1
 "$S2I" build "$src" "$T_DIR/mine.tar" flags:9 --image-scripts-dir /opt/mine -o "$T_DIR/m.tar" > "$T_DIR/m.log" 2>&1
 t_grep "--image-scripts-dir DIR: the builder's scripts are found in DIR" 'assemble from the url dir' "$T_DIR/m.log"
+
+# The source stays at <destination>/src unless --remove-source.
+# app_files OUT.tar: the paths in the image's last layer.
+app_files() {
+  local x=$1.x
+  mkdir -p "$x" && tar -xf "$1" -C "$x" &&
+    tar -tf "$x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-2])' "$x/manifest.json")"
+}
+app_files "$T_DIR/s.tar" > "$T_DIR/kept.txt"
+t_grep "by default the source is left at /tmp/src" '^tmp/src/index.html$' "$T_DIR/kept.txt"
+t_check "build with --remove-source" "$S2I" build "$src" "$BUILDER" flags:10 --remove-source -o "$T_DIR/rm.tar"
+app_files "$T_DIR/rm.tar" > "$T_DIR/removed.txt"
+t_check "--remove-source leaves no /tmp/src" sh -c "! grep -q '^tmp/src' '$T_DIR/removed.txt'"
+t_grep "but the application is there" '^opt/app-root/src/index.html$' "$T_DIR/removed.txt"
