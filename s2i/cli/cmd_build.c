@@ -194,8 +194,8 @@ int cmd_build(int argc, char **argv)
 
   cli_ctx_init(&ctx);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "o:r:e:E:u:cs:d:l:n:qh", build_options,
-                          NULL)) != -1) {
+  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:qh", build_options,
+                         "build")) != -1) {
     ret = parse_option(c, &o, &ctx);
     if (ret >= 0)
       goto out;

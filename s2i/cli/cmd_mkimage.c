@@ -128,7 +128,7 @@ int cmd_mkimage(int argc, char **argv)
   optind = 1;
   /* "+": stop permuting so --layer-diff can take its second operand */
   while (ret < 0 &&
-         (c = getopt_long(argc, argv, "+o:h", mk_options, NULL)) != -1)
+         (c = cli_getopt(argc, argv, "+o:h", mk_options, "mkimage")) != -1)
     ret = parse(c, &m, argc, argv);
   if (ret < 0 && (argc - optind != 1 || m.o.output == NULL)) {
     fputs("s2i mkimage: expected -o OUT.tar and one TAG\n", stderr);

@@ -87,7 +87,7 @@ int cmd_verify(int argc, char **argv)
 
   cli_ctx_init(&ctx);
   optind = 1;
-  while ((c = getopt_long(argc, argv, "qh", verify_options, NULL)) != -1)
+  while ((c = cli_getopt(argc, argv, "qh", verify_options, "verify")) != -1)
     if ((ret = parse_option(c, &o, &ctx)) >= 0)
       return ret;
   if (argc - optind != 1)

@@ -13,6 +13,13 @@ int cmd_verify(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 
+/* getopt_long that refuses abbreviated long options, as the original
+ * does ("--ca" is not "--cache-dir"): returns '?' for them, as getopt does
+ * for an unknown option, after saying which option was meant. */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *cmd);
+
 /* "s2i CMD: <message>" and where to find the options; returns
  * S2I_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

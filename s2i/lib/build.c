@@ -145,6 +145,8 @@ static int resolve_user(struct build *b, struct s2i_error **err)
     return 0;
   if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
     return -1;
+  if (r == NULL) /* only empty ranges: as without --allowed-uids */
+    return 0;
   ret =
       check_allowed("assemble user", spec, b->uid, r, b->o->allowed_uids, err);
   if (ret == 0 && image_user && *image_user) {

@@ -1,5 +1,6 @@
 #include "user.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -215,24 +216,32 @@ static int parse_bound(const char *s, size_t len, uid_t dflt, uid_t *out)
   return 0;
 }
 
-/* One item: "N", "N-M", "N-" or "-M". */
+/* One item, spaces around it ignored: "N", "N-M", "N-" or "-M".  An empty
+ * item or a lone "-" is a range with no bounds, which allows nothing (the
+ * original reads ",4-5" this way).  Returns 1 for a range, 0 for an empty
+ * one, -1 when the item is not a range. */
 static int parse_range(uid_t *lo, uid_t *hi, const char *s, size_t len)
 {
-  const char *dash = memchr(s, '-', len);
+  const char *dash;
 
+  while (len > 0 && isspace((unsigned char)*s))
+    s++, len--;
+  while (len > 0 && isspace((unsigned char)s[len - 1]))
+    len--;
+  if (len == 0 || (len == 1 && *s == '-'))
+    return 0;
+  dash = memchr(s, '-', len);
   if (dash == NULL) {
-    if (parse_bound(s, len, 0, lo) < 0 || len == 0)
+    if (parse_bound(s, len, 0, lo) < 0)
       return -1;
     *hi = *lo;
-    return 0;
+    return 1;
   }
-  if (len == 1) /* "-" alone */
-    return -1;
   if (parse_bound(s, (size_t)(dash - s), 0, lo) < 0 ||
       parse_bound(dash + 1, len - (size_t)(dash - s) - 1, (uid_t)UINT32_MAX - 1,
                   hi) < 0)
     return -1;
-  return *lo <= *hi ? 0 : -1;
+  return *lo <= *hi ? 1 : -1;
 }
 
 int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
@@ -243,8 +252,11 @@ int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
 
   for (;;) {
     size_t len = strcspn(p, ",");
+    int got;
+
     r->r = xrealloc(r->r, (r->n + 1) * sizeof(*r->r));
-    if (parse_range(&r->r[r->n].lo, &r->r[r->n].hi, p, len) < 0) {
+    got = parse_range(&r->r[r->n].lo, &r->r[r->n].hi, p, len);
+    if (got < 0) {
       s2i_user_ranges_free(r);
       return s2i_error_make(err, 0,
                             "allowed uids \"%s\": \"%.*s\" is not a "
@@ -252,10 +264,14 @@ int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
                             "comma-separated, low before high)",
                             text, (int)len, p);
     }
-    r->n++;
+    r->n += (size_t)got;
     if (p[len] == '\0')
       break;
     p += len + 1;
+  }
+  if (r->n == 0) { /* nothing but empty ranges: no restriction */
+    s2i_user_ranges_free(r);
+    r = NULL;
   }
   *out = r;
   return 0;

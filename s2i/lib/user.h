@@ -19,7 +19,10 @@ int s2i_user_resolve(uid_t *uid, gid_t *gid, const char *spec,
 /* 1 when spec is "digits" or "digits:digits". */
 int s2i_user_is_numeric(const char *spec);
 
-/* --allowed-uids: comma-separated ranges "N", "N-M", "N-" or "-M". */
+/* --allowed-uids: comma-separated ranges "N", "N-M", "N-" or "-M", read
+ * as the original reads them: spaces around an item ignored, an empty item
+ * allows nothing, and a list of nothing but empty items (e.g. "" or ",")
+ * is no restriction at all: *out is then NULL. */
 struct s2i_uid_ranges;
 int s2i_user_parse_ranges(struct s2i_uid_ranges **out, const char *text,
                           struct s2i_error **err);

@@ -4,7 +4,7 @@
 # -l/--location), the short forms -c and -s, the deprecated --scripts, and
 # --image-scripts-dir.
 . "$(dirname "$0")/common.sh"
-t_plan 23
+t_plan 27
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin" && echo '<h1>flags</h1>' > "$src/index.html"
@@ -67,3 +67,12 @@ t_check "build with --remove-source" "$S2I" build "$src" "$BUILDER" flags:10 --r
 app_files "$T_DIR/rm.tar" > "$T_DIR/removed.txt"
 t_check "--remove-source leaves no /tmp/src" sh -c "! grep -q '^tmp/src' '$T_DIR/removed.txt'"
 t_grep "but the application is there" '^opt/app-root/src/index.html$' "$T_DIR/removed.txt"
+
+# Parsing as strict and as lenient as the original: long options spelt out
+# in full, uid ranges as its rangelist reads them.
+"$S2I" build --ca "$T_DIR/c" "$src" "$BUILDER" flags:11 -o "$T_DIR/ca.tar" > "$T_DIR/ca.log" 2>&1
+t_eq "an abbreviated long option is a usage error" "$?" 2
+"$S2I" build --cache-di="$T_DIR/c" "$src" "$BUILDER" flags:11 -o "$T_DIR/ca.tar" > "$T_DIR/ca2.log" 2>&1
+t_grep "and says which was meant" "unrecognized option '--cache-di' \(did you mean --cache-dir\?\)" "$T_DIR/ca2.log"
+t_check "-u ',4-5,0-' is a valid list" "$S2I" build -q "$src" "$BUILDER" flags:12 -u ',4-5,0-' -o "$T_DIR/u1.tar"
+t_check "-u '' restricts nothing" "$S2I" build -q "$src" "$BUILDER" flags:13 -u '' --assemble-user default -o "$T_DIR/u2.tar"

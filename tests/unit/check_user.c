@@ -213,27 +213,53 @@ START_TEST(range_errors)
 
   tu_assert_error(s2i_user_parse_ranges(&r, "abc", &err), &err,
                   "allowed uids \"abc\": \"abc\" is not a uid range");
-  tu_assert_error(s2i_user_parse_ranges(&r, "", &err), &err, "\"\"");
-  tu_assert_error(s2i_user_parse_ranges(&r, "1,,2", &err), &err, "\"\"");
-  tu_assert_error(s2i_user_parse_ranges(&r, "-", &err), &err, "\"-\"");
   tu_assert_error(s2i_user_parse_ranges(&r, "200-100", &err), &err,
                   "\"200-100\"");
   tu_assert_error(s2i_user_parse_ranges(&r, "1-2-3", &err), &err, "\"1-2-3\"");
-  tu_assert_error(s2i_user_parse_ranges(&r, "10,", &err), &err, "\"\"");
-  tu_assert_error(s2i_user_parse_ranges(&r, " 10", &err), &err, "\" 10\"");
+  tu_assert_error(s2i_user_parse_ranges(&r, "{1-5}", &err), &err, "\"{1-5}\"");
+  tu_assert_error(s2i_user_parse_ranges(&r, "1-5-,2-", &err), &err, "\"1-5-\"");
   ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* The original's reading (its rangelist_test.go): spaces ignored, an empty
+ * item or "-" allows nothing, only-empty lists restrict nothing. */
+START_TEST(ranges_as_the_original)
+{
+  struct s2i_uid_ranges *r = NULL;
+  struct s2i_error *err = NULL;
+
+  ck_assert_int_eq(s2i_user_parse_ranges(&r, ",4-5,0-", &err), 0);
+  ck_assert(s2i_user_in_ranges(r, 0) && s2i_user_in_ranges(r, 4));
+  s2i_user_ranges_free(r);
+  ck_assert_int_eq(s2i_user_parse_ranges(&r, "1-5,5,2-", &err), 0);
+  ck_assert(s2i_user_in_ranges(r, 1) && s2i_user_in_ranges(r, 99999));
+  ck_assert(!s2i_user_in_ranges(r, 0));
+  s2i_user_ranges_free(r);
+  ck_assert_int_eq(s2i_user_parse_ranges(&r, " 10 , 20-30 ", &err), 0);
+  ck_assert(s2i_user_in_ranges(r, 10) && s2i_user_in_ranges(r, 25));
+  ck_assert(!s2i_user_in_ranges(r, 11));
+  s2i_user_ranges_free(r);
+  ck_assert_int_eq(s2i_user_parse_ranges(&r, "10,-,", &err), 0);
+  ck_assert(s2i_user_in_ranges(r, 10) && !s2i_user_in_ranges(r, 0));
+  s2i_user_ranges_free(r);
+  for (const char *const *e = (const char *const[]){"", ",", " , -", NULL}; *e;
+       e++) {
+    ck_assert_int_eq(s2i_user_parse_ranges(&r, *e, &err), 0);
+    ck_assert_ptr_null(r); /* no restriction, as without -u */
+  }
 }
 END_TEST
 
 static Suite *user_suite(void)
 {
   TCase *tc;
-  Suite *s =
-      tu_suite("user", 0, &tc,
-               TU_TESTS(numeric_specs, names_from_topmost_file,
-                        whiteout_hides_lower_file, symlinked_passwd_is_refused,
-                        absolute_link_followed_inside_the_image, resolve_errors,
-                        is_numeric, ranges, range_errors));
+  Suite *s = tu_suite(
+      "user", 0, &tc,
+      TU_TESTS(numeric_specs, names_from_topmost_file,
+               whiteout_hides_lower_file, symlinked_passwd_is_refused,
+               absolute_link_followed_inside_the_image, resolve_errors,
+               is_numeric, ranges, range_errors, ranges_as_the_original));
 
   tcase_add_checked_fixture(tc, setup, teardown);
   return s;
