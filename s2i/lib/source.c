@@ -1040,6 +1040,25 @@ static void tune_libgit2(void)
   git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
 
+/* A URL to fetch from, or a directory here?  file:///dir of a plain
+ * directory (no repository) is copied as the original copies it; a
+ * file:// repository is a Git URL (read in place by open_repo_at). */
+static int is_remote(struct stage *st)
+{
+  const char *path = s2i_giturl_file_path(st->location);
+  git_repository *repo = NULL;
+
+  if (path == NULL || !s2i_fs_is_dir(path))
+    return s2i_source_is_url(st->location);
+  if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH,
+                              NULL) == 0) {
+    git_repository_free(repo);
+    return 1;
+  }
+  st->location = path;
+  return 0;
+}
+
 int s2i_source_stage(const struct s2i_ctx *ctx, struct s2i_source **out,
                      const struct s2i_source_opts *o, const char *dest_dir,
                      struct s2i_error **err)
@@ -1052,8 +1071,8 @@ int s2i_source_stage(const struct s2i_ctx *ctx, struct s2i_source **out,
   tune_libgit2();
   ret = stage_begin(&st, dest_dir, err);
   if (ret == 0)
-    ret = s2i_source_is_url(o->location) ? stage_url(&st, dest_dir, err)
-                                         : stage_local(&st, dest_dir, err);
+    ret = is_remote(&st) ? stage_url(&st, dest_dir, err)
+                         : stage_local(&st, dest_dir, err);
   stage_end(&st);
   git_libgit2_shutdown();
   if (ret < 0) {

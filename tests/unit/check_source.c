@@ -454,6 +454,23 @@ START_TEST(plain_directory)
 }
 END_TEST
 
+/* file:///dir of a plain directory is that directory (the original's
+ * Dockerfile tests build sources given this way). */
+START_TEST(file_url_of_plain_directory)
+{
+  char *dir = s2i_fs_join(fx.tmp, "plain-url");
+  char *url = xasprintf("file://%s", dir);
+
+  tu_write(dir, "index.html", "<h1>url</h1>\n", 0644);
+  fx.o.location = url;
+  stage_ok();
+  ck_assert_int_eq(fx.src->is_git, 0);
+  assert_file("index.html", "<h1>url</h1>\n");
+  free(url);
+  free(dir);
+}
+END_TEST
+
 START_TEST(context_dir)
 {
   char *want;
@@ -696,8 +713,8 @@ static Suite *source_suite(void)
       TU_TESTS(local_head, commit_facts, refs_tag_branch_commit,
                detached_head_has_empty_ref, unknown_ref, file_url_clone,
                network_clone, unreachable_url, copy_dirty_worktree,
-               plain_directory, context_dir, s2iignore,
-               s2iignore_in_context_dir, exclude_regex, ownership,
+               plain_directory, file_url_of_plain_directory, context_dir,
+               s2iignore, s2iignore_in_context_dir, exclude_regex, ownership,
                submodules_local_and_cloned, submodule_unreachable,
                submodule_url_outside_refused, is_url, interrupted));
 
