@@ -564,31 +564,44 @@ static int build_image(struct build *b, struct s2i_error **err)
   return write_output(b, err);
 }
 
-static int build_dockerfile(struct build *b, struct s2i_error **err)
+/* --as-dockerfile PATH, or DIR/ (or an existing DIR): DIR/Dockerfile. */
+static char *dockerfile_path(const char *arg)
 {
-  cleanup_free char *dir = NULL, *src = NULL, *inject = NULL;
-  cleanup_free char *path = xstrdup(b->o->as_dockerfile);
-  char *slash = strrchr(path, '/');
-  const char *spec;
+  size_t n = strlen(arg);
 
-  dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-  if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
-    return -1;
-  spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
-  b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
-  if (find_destination(b, err) < 0)
-    return -1;
-  src = xasprintf("%s/upload/src", dir);
-  inject = xasprintf("%s/upload/scripts", dir);
-  if (s2i_fs_rm_rf(src, err) < 0 || s2i_fs_rm_rf(inject, err) < 0 ||
-      stage_source(b, src, err) < 0 || collect_env(b, src, err) < 0 ||
-      resolve_scripts(b, src, inject, 0, err) < 0)
-    return -1;
+  if ((n > 0 && arg[n - 1] == '/') || s2i_fs_is_dir(arg))
+    return s2i_fs_join(arg, "Dockerfile");
+  return xstrdup(arg);
+}
+
+/* The original fails a Dockerfile build when --scripts-url (not image://)
+ * gave none of the scripts: the Dockerfile would silently use the
+ * builder's. */
+static int check_scripts_url_used(const struct build *b, struct s2i_error **err)
+{
+  const char *u = b->o->scripts_url;
+
+  if (u == NULL || strncmp(u, "image://", 8) == 0)
+    return 0;
+  for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
+    if (b->scripts.s[i].origin && strcmp(b->scripts.s[i].origin, u) == 0)
+      return 0;
+  return s2i_error_make(err, 0, "--scripts-url %s: no script found there", u);
+}
+
+static int write_dockerfile(struct build *b, const char *path, const char *user,
+                            struct s2i_error **err)
+{
+  const char *prev =
+      b->o->incremental
+          ? (b->o->incremental_from ? b->o->incremental_from : b->o->tag)
+          : NULL;
+
   return s2i_dockerfile_write(
       &(struct s2i_dockerfile){
-          .path = b->o->as_dockerfile,
+          .path = path,
           .builder = b->o->builder,
-          .user = spec,
+          .user = user,
           .dest = b->dest,
           .env = &b->env,
           .scripts = &b->scripts,
@@ -598,8 +611,39 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
           .tag = b->o->tag,
           .display_name = b->o->display_name,
           .description = b->o->description,
+          .scripts_url = b->o->scripts_url,
+          .destination = b->o->destination,
+          .incremental_from = prev,
       },
       err);
+}
+
+static int build_dockerfile(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *path = dockerfile_path(b->o->as_dockerfile);
+  const char *slash = strrchr(path, '/');
+  cleanup_free char *dir = slash == NULL ? xstrdup(".")
+                           : slash == path
+                               ? xstrdup("/")
+                               : xstrndup(path, (size_t)(slash - path));
+  cleanup_free char *src = NULL, *inject = NULL;
+  const char *spec;
+
+  if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
+    return -1;
+  spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
+  b->uid = s2i_user_is_numeric(spec) ? (uid_t)strtoul(spec, NULL, 10) : 0;
+  if (find_destination(b, err) < 0)
+    return -1;
+  src = xasprintf("%s/upload/src", dir);
+  inject = xasprintf("%s/upload/scripts", dir);
+  if (s2i_fs_mkdir_p(dir, 0755, err) < 0 || s2i_fs_rm_rf(src, err) < 0 ||
+      s2i_fs_rm_rf(inject, err) < 0 || stage_source(b, src, err) < 0 ||
+      collect_env(b, src, err) < 0 ||
+      resolve_scripts(b, src, inject, 0, err) < 0 ||
+      check_scripts_url_used(b, err) < 0)
+    return -1;
+  return write_dockerfile(b, path, spec, err);
 }
 
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,

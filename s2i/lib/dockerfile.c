@@ -40,6 +40,11 @@ static void put_labels(FILE *f, const struct s2i_dockerfile *d)
   json_t *value;
 
   s2i_labels_apply(img, &facts);
+  /* as the original: the scripts and destination this build used */
+  if (d->scripts_url && *d->scripts_url)
+    s2i_image_set_label(img, "io.openshift.s2i.scripts-url", d->scripts_url);
+  if (d->destination && *d->destination)
+    s2i_image_set_label(img, "io.openshift.s2i.destination", d->destination);
   labels = json_object_get(json_object_get(img->config, "config"), "Labels");
   json_object_foreach(labels, key, value)
   {
@@ -95,6 +100,49 @@ static void put_scripts(FILE *f, const struct s2i_dockerfile *d,
     fprintf(f, "COPY upload/scripts/run %s/run\n", S2I_INJECTED_RUN_DIR);
 }
 
+/* Where save-artifacts' tar is handed from the first stage to the second
+ * (the original's path). */
+#define ARTIFACTS_TAR "/tmp/artifacts.tar"
+
+static int is_root(const char *user)
+{
+  return strcmp(user, "root") == 0 || strcmp(user, "0") == 0 ||
+         strncmp(user, "0:", 2) == 0;
+}
+
+/* --incremental: a first stage, the previous image, runs its
+ * save-artifacts (or the injected one) into ARTIFACTS_TAR. */
+static void put_cached_stage(FILE *f, const struct s2i_dockerfile *d,
+                             const char *owner)
+{
+  const struct s2i_script *sa = &d->scripts->s[S2I_SCRIPT_SAVE_ARTIFACTS];
+  cleanup_free char *from = from_reference(d->incremental_from);
+  cleanup_free char *path =
+      sa->injected
+          ? xasprintf("%s/scripts/save-artifacts", d->dest)
+          : xstrdup(sa->path ? sa->path : "/usr/libexec/s2i/save-artifacts");
+
+  fprintf(f, "FROM %s AS cached\n", from);
+  if (sa->injected)
+    fprintf(f, "COPY --chown=%s upload/scripts/save-artifacts %s\n", owner,
+            path);
+  if (!is_root(d->user))
+    fprintf(f, "USER %s\n", d->user);
+  fprintf(f,
+          "RUN if [ -s %1$s ]; then %1$s > " ARTIFACTS_TAR
+          "; else touch " ARTIFACTS_TAR "; fi\n",
+          path);
+}
+
+static void put_artifacts_extract(FILE *f, const struct s2i_dockerfile *d)
+{
+  fprintf(f,
+          "RUN if [ -s " ARTIFACTS_TAR " ]; then mkdir -p %1$s/artifacts; "
+          "tar -xf " ARTIFACTS_TAR " -C %1$s/artifacts; fi && \\\n"
+          "    rm " ARTIFACTS_TAR "\n",
+          d->dest);
+}
+
 char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
 {
   const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
@@ -108,12 +156,21 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
 
   if (f == NULL)
     abort();
+  if (d->incremental_from)
+    put_cached_stage(f, d, owner);
   fprintf(f, "FROM %s\n", from);
   put_labels(f, d);
   put_env(f, d->env);
-  fprintf(f, "COPY --chown=%s upload/src %s/src\n", owner, d->dest);
+  if (d->incremental_from)
+    fprintf(f,
+            "COPY --chown=%s --from=cached " ARTIFACTS_TAR " " ARTIFACTS_TAR
+            "\n",
+            owner);
   put_scripts(f, d, owner);
+  fprintf(f, "COPY --chown=%s upload/src %s/src\n", owner, d->dest);
   fprintf(f, "USER %s\n", d->user);
+  if (d->incremental_from)
+    put_artifacts_extract(f, d);
   fprintf(f, "RUN %s\n", d->scripts->s[S2I_SCRIPT_ASSEMBLE].path);
   fprintf(f, "CMD [\"%s\"]\n",
           run->injected ? S2I_INJECTED_RUN_DIR "/run" : run->path);

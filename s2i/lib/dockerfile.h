@@ -23,6 +23,11 @@ struct s2i_dockerfile {
   const char *tag;
   const char *display_name; /* -n, or NULL */
   const char *description;  /* --description, or NULL */
+  const char *scripts_url;  /* --scripts-url: recorded as the image's label */
+  const char *destination;  /* -d: recorded as the image's label */
+  /* --incremental: the previous image (TAG or --incremental-from), whose
+   * save-artifacts output a first stage hands to assemble; NULL: none */
+  const char *incremental_from;
 };
 
 int s2i_dockerfile_write(const struct s2i_dockerfile *d,
