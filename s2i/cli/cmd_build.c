@@ -79,6 +79,9 @@ enum {
   OPT_IMAGE_SCRIPTS_DIR,
   OPT_DESCRIPTION,
   OPT_REMOVE_SOURCE,
+  OPT_IGNORE_SUBMODULES,
+  OPT_KEEP_SYMLINKS,
+  OPT_SAVE_TEMP_DIR,
   OPT_OLD_SCRIPTS,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
@@ -106,6 +109,9 @@ static const struct option build_options[] = {
     {"application-name", required_argument, NULL, 'n'},
     {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"remove-source", no_argument, NULL, OPT_REMOVE_SOURCE},
+    {"ignore-submodules", no_argument, NULL, OPT_IGNORE_SUBMODULES},
+    {"keep-symlinks", no_argument, NULL, OPT_KEEP_SYMLINKS},
+    {"save-temp-dir", no_argument, NULL, OPT_SAVE_TEMP_DIR},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
@@ -159,6 +165,9 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'n': o->display_name = optarg; break;
   case OPT_DESCRIPTION: o->description = optarg; break;
   case OPT_REMOVE_SOURCE: o->remove_source = 1; break;
+  case OPT_IGNORE_SUBMODULES: o->ignore_submodules = 1; break;
+  case OPT_KEEP_SYMLINKS: break; /* links are always kept */
+  case OPT_SAVE_TEMP_DIR: o->save_temp_dir = 1; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
   case OPT_CALLBACK_URL: o->callback_url = optarg; break;
   case OPT_ASSEMBLE_USER: o->assemble_user = optarg; break;

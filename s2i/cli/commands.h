@@ -12,6 +12,7 @@ int cmd_mkimage(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 /* getopt_long that refuses abbreviated long options, as the original
  * does ("--ca" is not "--cache-dir"): returns '?' for them, as getopt does

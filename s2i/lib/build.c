@@ -61,7 +61,9 @@ static void build_free(struct build *b)
 {
   cleanup_error struct s2i_error *e = NULL;
 
-  if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
+  if (b->work && b->o->save_temp_dir)
+    s2i_log_info(b->ctx, "Temporary directory kept: %s", b->work);
+  else if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
     s2i_log_warn(b->ctx, "%s", e->msg);
   free(b->work);
   free(b->upper);
@@ -176,6 +178,7 @@ static int stage_source(struct build *b, const char *dir,
       .uid = b->uid,
       .gid = 0,
       .scratch_dir = b->work,
+      .ignore_submodules = b->o->ignore_submodules,
   };
 
   s2i_log_step(b->ctx, "Copying sources from %s", b->o->source);
@@ -564,6 +567,16 @@ static int build_image(struct build *b, struct s2i_error **err)
   return write_output(b, err);
 }
 
+/* The source into dir; `s2i generate` has none: an empty upload/src for
+ * the user to fill. */
+static int stage_or_empty(struct build *b, const char *dir,
+                          struct s2i_error **err)
+{
+  if (b->o->source == NULL)
+    return s2i_fs_mkdir_p(dir, 0755, err);
+  return stage_source(b, dir, err);
+}
+
 /* --as-dockerfile PATH, or DIR/ (or an existing DIR): DIR/Dockerfile. */
 static char *dockerfile_path(const char *arg)
 {
@@ -638,7 +651,7 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   src = xasprintf("%s/upload/src", dir);
   inject = xasprintf("%s/upload/scripts", dir);
   if (s2i_fs_mkdir_p(dir, 0755, err) < 0 || s2i_fs_rm_rf(src, err) < 0 ||
-      s2i_fs_rm_rf(inject, err) < 0 || stage_source(b, src, err) < 0 ||
+      s2i_fs_rm_rf(inject, err) < 0 || stage_or_empty(b, src, err) < 0 ||
       collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 0, err) < 0 ||
       check_scripts_url_used(b, err) < 0)

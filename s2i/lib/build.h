@@ -28,6 +28,8 @@ struct s2i_build_opts {
   const char *display_name;  /* -n: io.k8s.display-name (default: TAG) */
   const char *description;   /* --description: io.k8s.description */
   int remove_source;         /* --remove-source: no <destination>/src left */
+  int ignore_submodules;     /* --ignore-submodules: none fetched or copied */
+  int save_temp_dir;         /* --save-temp-dir: keep the scratch dir */
   const char *assemble_user; /* --assemble-user */
   const char *allowed_uids;  /* -u/--allowed-uids */
   const char *as_dockerfile; /* --as-dockerfile PATH */

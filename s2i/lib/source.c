@@ -612,6 +612,8 @@ static int write_submodule(struct stage *st, struct repo *r,
   cleanup_free char *name = NULL;
   struct where inner = {w->path, w->rel, (char *)""};
 
+  if (st->o->ignore_submodules) /* an empty dir, as git leaves it */
+    return make_dir(st, w->path, 0755, err);
   if (sub.depth > MAX_SUBMODULE_DEPTH)
     return s2i_error_make(err, 0, "submodule %s: nested too deeply", w->rel);
   if (module_lookup(&name, &sub.url, st, r, w->from, err) < 0)

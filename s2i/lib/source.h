@@ -21,6 +21,7 @@ struct s2i_source_opts {
   uid_t uid;
   gid_t gid;
   const char *scratch_dir; /* where a clone may go (removed by the caller) */
+  int ignore_submodules;   /* submodules become empty dirs, nothing fetched */
 };
 
 struct s2i_commit_info {

@@ -4,7 +4,7 @@
 # -l/--location), the short forms -c and -s, the deprecated --scripts, and
 # --image-scripts-dir.
 . "$(dirname "$0")/common.sh"
-t_plan 27
+t_plan 30
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin" && echo '<h1>flags</h1>' > "$src/index.html"
@@ -55,12 +55,13 @@ chmod +x "$T_DIR/img/opt/mine/run"
 t_grep "--image-scripts-dir DIR: the builder's scripts are found in DIR" 'assemble from the url dir' "$T_DIR/m.log"
 
 # The source stays at <destination>/src unless --remove-source.
-# app_files OUT.tar: the paths in the image's last layer.
-app_files() {
-  local x=$1.x
-  mkdir -p "$x" && tar -xf "$1" -C "$x" &&
-    tar -tf "$x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-2])' "$x/manifest.json")"
+# app_layer OUT.tar: extract OUT.tar beside itself and print the path of
+# the layer assemble made (the runtime layer comes after it).
+app_layer() {
+  mkdir -p "$1.x" && tar -xf "$1" -C "$1.x" &&
+    echo "$1.x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-2])' "$1.x/manifest.json")"
 }
+app_files() { tar -tf "$(app_layer "$1")"; }
 app_files "$T_DIR/s.tar" > "$T_DIR/kept.txt"
 t_grep "by default the source is left at /tmp/src" '^tmp/src/index.html$' "$T_DIR/kept.txt"
 t_check "build with --remove-source" "$S2I" build "$src" "$BUILDER" flags:10 --remove-source -o "$T_DIR/rm.tar"
@@ -76,3 +77,14 @@ t_eq "an abbreviated long option is a usage error" "$?" 2
 t_grep "and says which was meant" "unrecognized option '--cache-di' \(did you mean --cache-dir\?\)" "$T_DIR/ca2.log"
 t_check "-u ',4-5,0-' is a valid list" "$S2I" build -q "$src" "$BUILDER" flags:12 -u ',4-5,0-' -o "$T_DIR/u1.tar"
 t_check "-u '' restricts nothing" "$S2I" build -q "$src" "$BUILDER" flags:13 -u '' --assemble-user default -o "$T_DIR/u2.tar"
+
+# --save-temp-dir keeps the scratch dir and says where; --keep-symlinks is
+# accepted (links in a copied source are always kept as links).
+ln -s index.html "$src/link.html"
+"$S2I" build "$src" "$BUILDER" flags:14 --save-temp-dir --keep-symlinks -o "$T_DIR/tmp.tar" > "$T_DIR/tmp.log" 2>&1
+t_eq "build with --save-temp-dir --keep-symlinks" "$?" 0
+kept=$(sed -n 's/^ *Temporary directory kept: //p' "$T_DIR/tmp.log")
+t_check "--save-temp-dir: the directory named is there" test -d "$kept"
+rm -rf "$kept"
+tar -tvf "$(app_layer "$T_DIR/tmp.tar")" > "$T_DIR/tmp-layer.txt"
+t_grep "the link is a link in the image" 'opt/app-root/src/link.html -> index.html' "$T_DIR/tmp-layer.txt"

@@ -6,7 +6,7 @@
 # save-artifacts and hands its tar to assemble; a --scripts-url that gives
 # no script fails instead of silently using the builder's.
 . "$(dirname "$0")/../cli/common.sh"
-t_plan 12
+t_plan 16
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin"
@@ -44,3 +44,14 @@ mkdir -p "$T_DIR/empty-scripts"
 "$S2I" build -q "$src" "$BUILDER" x:1 -s "file://$T_DIR/empty-scripts" --as-dockerfile "$T_DIR/three/" > "$T_DIR/three.log" 2>&1
 t_eq "a --scripts-url with no script fails" "$?" 1
 t_grep "and names it" "--scripts-url file://$T_DIR/empty-scripts: no script found there" "$T_DIR/three.log"
+
+# s2i generate BUILDER DIR/: the same Dockerfile with an empty upload/src
+# for the user to fill; podman builds it once the source is there.
+t_check "s2i generate writes DIR/Dockerfile" "$S2I" generate -q "$BUILDER" "$T_DIR/gen/"
+t_check "with an empty upload/src beside it" sh -c "[ -d '$T_DIR/gen/upload/src' ] && [ -z \"\$(ls -A '$T_DIR/gen/upload/src')\" ]"
+echo '<h1>generated</h1>' > "$T_DIR/gen/upload/src/index.html"
+gen=localhost/s2i-e2e-gen:$$
+t_check "podman builds it" timeout 300 podman build -q -t "$gen" "$T_DIR/gen"
+t_defer "podman rmi -f $gen"
+t_eq "assemble put the source in place" \
+  "$(podman run --rm --entrypoint cat "$gen" /opt/app-root/src/index.html 2>/dev/null)" '<h1>generated</h1>'

@@ -642,6 +642,19 @@ START_TEST(submodules_local_and_cloned)
 }
 END_TEST
 
+/* --ignore-submodules: the paths are there, empty, and nothing is fetched
+ * (an unreachable submodule URL does not matter). */
+START_TEST(submodules_ignored)
+{
+  make_submodules();
+  fx.o.ignore_submodules = 1;
+  stage_ok();
+  ck_assert(S_ISDIR(dest_mode("vendor/lib")));
+  ck_assert(!dest_has("vendor/lib/lib.py"));
+  ck_assert(dest_has(".gitmodules"));
+}
+END_TEST
+
 /* Point the submodule "mod" (a copy of the repo itself) at url, with no
  * copy of it in .git/modules: url is all s2i has. */
 static void set_module_url(const char *url)
@@ -715,8 +728,9 @@ static Suite *source_suite(void)
                network_clone, unreachable_url, copy_dirty_worktree,
                plain_directory, file_url_of_plain_directory, context_dir,
                s2iignore, s2iignore_in_context_dir, exclude_regex, ownership,
-               submodules_local_and_cloned, submodule_unreachable,
-               submodule_url_outside_refused, is_url, interrupted));
+               submodules_local_and_cloned, submodules_ignored,
+               submodule_unreachable, submodule_url_outside_refused, is_url,
+               interrupted));
 
   tcase_add_checked_fixture(tc, setup, teardown);
   return s;
