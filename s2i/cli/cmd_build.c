@@ -110,6 +110,7 @@ static const struct option build_options[] = {
     {"description", required_argument, NULL, OPT_DESCRIPTION},
     {"remove-source", no_argument, NULL, OPT_REMOVE_SOURCE},
     {"ignore-submodules", no_argument, NULL, OPT_IGNORE_SUBMODULES},
+    {"inject", required_argument, NULL, 'i'},
     {"keep-symlinks", no_argument, NULL, OPT_KEEP_SYMLINKS},
     {"save-temp-dir", no_argument, NULL, OPT_SAVE_TEMP_DIR},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
@@ -166,6 +167,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case OPT_DESCRIPTION: o->description = optarg; break;
   case OPT_REMOVE_SOURCE: o->remove_source = 1; break;
   case OPT_IGNORE_SUBMODULES: o->ignore_submodules = 1; break;
+  case 'i': s2i_strv_add(&o->injections, optarg); break;
   case OPT_KEEP_SYMLINKS: break; /* links are always kept */
   case OPT_SAVE_TEMP_DIR: o->save_temp_dir = 1; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
@@ -203,7 +205,7 @@ int cmd_build(int argc, char **argv)
 
   cli_ctx_init(&ctx);
   optind = 1;
-  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:qh", build_options,
+  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh", build_options,
                          "build")) != -1) {
     ret = parse_option(c, &o, &ctx);
     if (ret >= 0)
@@ -222,5 +224,6 @@ int cmd_build(int argc, char **argv)
 out:
   s2i_strv_free(&o.env);
   s2i_strv_free(&o.env_files);
+  s2i_strv_free(&o.injections);
   return ret;
 }

@@ -17,6 +17,7 @@
 #include "fixperms.h"
 #include "fs.h"
 #include "image.h"
+#include "inject.h"
 #include "labels.h"
 #include "layer_writer.h"
 #include "layers.h"
@@ -55,6 +56,8 @@ struct build {
   int fix_failed;           /* the sandbox's status is fix_permissions' */
   char tail[TAIL_SIZE];
   size_t tail_len;
+  struct s2i_injection *inj; /* --inject, parsed */
+  size_t n_inj;
 };
 
 static void build_free(struct build *b)
@@ -74,6 +77,9 @@ static void build_free(struct build *b)
   s2i_strv_free(&b->fix_dirs);
   s2i_scripts_free(&b->scripts);
   s2i_store_free(b->store);
+  for (size_t i = 0; i < b->n_inj; i++)
+    s2i_injection_free(&b->inj[i]);
+  free(b->inj);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -532,6 +538,33 @@ static int write_output(struct build *b, struct s2i_error **err)
   return 0;
 }
 
+/* --inject: each directory copied in now, truncated after assemble. */
+static int inject_inputs(struct build *b, struct s2i_error **err)
+{
+  const char *wd = s2i_image_workdir(b->img);
+
+  b->inj = xcalloc(b->o->injections.n + 1, sizeof(*b->inj));
+  for (size_t i = 0; i < b->o->injections.n; i++) {
+    struct s2i_injection *inj = &b->inj[i];
+    if (s2i_inject_parse(inj, b->o->injections.v[i], wd, err) < 0)
+      return -1;
+    b->n_inj++;
+    s2i_log_step(b->ctx, "Injecting %s at %s", inj->src, inj->dest);
+    if (mirror_image_dirs(b, inj->dest, err) < 0 ||
+        s2i_inject_copy(b->ctx, inj, b->upper, b->uid, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int truncate_injected(struct build *b, struct s2i_error **err)
+{
+  for (size_t i = 0; i < b->n_inj; i++)
+    if (s2i_inject_truncate(&b->inj[i], b->upper, err) < 0)
+      return -1;
+  return 0;
+}
+
 static int build_prepare_source(struct build *b, struct s2i_error **err)
 {
   cleanup_free char *src = NULL, *inject = NULL;
@@ -544,7 +577,7 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
   inject = xasprintf("%s%s/scripts", b->upper, b->dest);
   if (stage_source(b, src, err) < 0 || restore_artifacts(b, err) < 0 ||
       collect_env(b, src, err) < 0 ||
-      resolve_scripts(b, src, inject, 1, err) < 0)
+      resolve_scripts(b, src, inject, 1, err) < 0 || inject_inputs(b, err) < 0)
     return -1;
   return lchown(inject, b->uid, 0) < 0
              ? s2i_error_make(err, errno, "chown %s", inject)
@@ -557,7 +590,7 @@ static int build_image(struct build *b, struct s2i_error **err)
       resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
     return -1;
   collect_fix_dirs(b);
-  if (run_assemble(b, err) < 0)
+  if (run_assemble(b, err) < 0 || truncate_injected(b, err) < 0)
     return -1;
   if (keep_injected_run(b, err) < 0 || strip_build_inputs(b, err) < 0 ||
       commit_app_layer(b, err) < 0 || add_runtime(b, err) < 0)
@@ -642,6 +675,9 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   cleanup_free char *src = NULL, *inject = NULL;
   const char *spec;
 
+  if (b->o->injections.n > 0)
+    return s2i_error_make(err, 0,
+                          "--inject is not supported with --as-dockerfile yet");
   if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
     return -1;
   spec = s2i_image_assemble_user(b->img, b->o->assemble_user);

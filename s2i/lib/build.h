@@ -21,6 +21,7 @@ struct s2i_build_opts {
   const char *exclude;           /* --exclude REGEX */
   struct s2i_strv env;           /* -e NAME=VALUE, in order */
   struct s2i_strv env_files;     /* -E FILE, in order */
+  struct s2i_strv injections;    /* -i/--inject SRC:DEST, in order */
   const char *scripts_url;       /* --scripts-url */
   const char *image_scripts_url; /* --image-scripts-url; NULL: the default */
   const char *callback_url;      /* --callback-url: POST the result there */
