@@ -8,9 +8,11 @@
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "s2ifile.h"
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
+    "       s2i build --use-config [options] [SOURCE BUILDER [TAG]]\n"
     "\n"
     "Build an image from SOURCE (a Git URL, a local Git repository, or a\n"
     "directory) with the builder image BUILDER, and write it as an image\n"
@@ -82,6 +84,7 @@ enum {
   OPT_IGNORE_SUBMODULES,
   OPT_KEEP_SYMLINKS,
   OPT_SAVE_TEMP_DIR,
+  OPT_USE_CONFIG,
   OPT_OLD_SCRIPTS,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
@@ -113,6 +116,7 @@ static const struct option build_options[] = {
     {"inject", required_argument, NULL, 'i'},
     {"keep-symlinks", no_argument, NULL, OPT_KEEP_SYMLINKS},
     {"save-temp-dir", no_argument, NULL, OPT_SAVE_TEMP_DIR},
+    {"use-config", no_argument, NULL, OPT_USE_CONFIG},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
@@ -196,34 +200,148 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   return -1;
 }
 
+/* The long name of option c, NULL for none. */
+static const struct option *option_of(int c)
+{
+  for (const struct option *op = build_options; op->name; op++)
+    if (op->val == c)
+      return op;
+  return NULL;
+}
+
+static const struct option *option_named(const char *name, size_t len)
+{
+  for (const struct option *op = build_options; op->name; op++)
+    if (strlen(op->name) == len && strncmp(op->name, name, len) == 0)
+      return op;
+  return NULL;
+}
+
+/* One parsed command line, and what --use-config saves of it. */
+struct cmdline {
+  struct s2i_build_opts o;
+  struct s2i_ctx ctx;
+  int use_config;
+  struct s2i_strv flags; /* "name=value" as .s2ifile keeps them */
+};
+
+/* Parse option c (optarg set) and remember it for .s2ifile. */
+static int take_option(struct cmdline *cl, int c)
+{
+  const struct option *op = option_of(c);
+  int ret;
+
+  if (c == OPT_USE_CONFIG) {
+    cl->use_config = 1;
+    return -1;
+  }
+  ret = parse_option(c, &cl->o, &cl->ctx);
+  if (ret >= 0 || op == NULL || c == 'h')
+    return ret;
+  if (c == 'e')
+    s2i_strv_addf(&cl->flags, "env-%zu=%s", cl->o.env.n - 1, optarg);
+  else
+    s2i_strv_addf(&cl->flags, "%s=%s", op->name, optarg ? optarg : "true");
+  return -1;
+}
+
+static int given(const struct cmdline *cl, const char *prefix, size_t len)
+{
+  for (size_t i = 0; i < cl->flags.n; i++)
+    if (strncmp(cl->flags.v[i], prefix, len) == 0)
+      return 1;
+  return 0;
+}
+
+/* A saved flag the command line did not set; -e on the command line
+ * replaces every saved env-N, as in the original. */
+static int restore_flag(struct cmdline *cl, char *kv, int cli_env)
+{
+  char *eq = strchr(kv, '=');
+  size_t len = (size_t)(eq - kv);
+  int is_env =
+      strncmp(kv, "env", 3) == 0 && (len == 3 || (kv[3] == '-' && len > 4));
+  const struct option *op = is_env ? option_of('e') : option_named(kv, len);
+
+  if (op == NULL) {
+    fprintf(stderr, "warning: %s: unknown flag '%.*s' ignored\n", S2I_S2IFILE,
+            (int)len, kv);
+    return -1;
+  }
+  if (is_env ? cli_env : given(cl, kv, len + 1))
+    return -1;
+  if (op->has_arg == no_argument && strcmp(eq + 1, "true") != 0)
+    return -1;
+  optarg = op->has_arg == no_argument ? NULL : eq + 1;
+  return take_option(cl, op->val);
+}
+
+/* --use-config: fill in from .s2ifile what the command line left out,
+ * then save what this build uses.  pos/npos: the positional arguments. */
+static int use_config(struct cmdline *cl, struct s2i_s2ifile *f, char **pos,
+                      int npos)
+{
+  struct s2i_error *err = NULL;
+  struct s2i_s2ifile now = {0};
+  int cli_env = given(cl, "env-", 4);
+  int ret;
+
+  if (s2i_s2ifile_load(f, S2I_S2IFILE, &err) < 0)
+    return cli_fail(err);
+  for (size_t i = 0; i < f->flags.n; i++)
+    if ((ret = restore_flag(cl, f->flags.v[i], cli_env)) >= 0)
+      return ret;
+  cl->o.source = npos >= 2 ? pos[0] : f->source;
+  cl->o.builder = npos >= 2 ? pos[1] : f->builder;
+  cl->o.tag = npos >= 3 ? pos[2] : f->tag;
+  now.source = (char *)cl->o.source;
+  now.builder = (char *)cl->o.builder;
+  now.tag = (char *)cl->o.tag;
+  now.flags = cl->flags;
+  if (s2i_s2ifile_save(&now, S2I_S2IFILE, &err) < 0)
+    return cli_fail(err);
+  return -1;
+}
+
+static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
+                            char **pos, int npos)
+{
+  int ret;
+
+  if (cl->use_config && npos <= 3 && (ret = use_config(cl, f, pos, npos)) >= 0)
+    return ret;
+  if (!cl->use_config && npos == 3) {
+    cl->o.source = pos[0];
+    cl->o.builder = pos[1];
+    cl->o.tag = pos[2];
+  }
+  if (cl->o.source && cl->o.builder && cl->o.tag && npos <= 3)
+    return -1;
+  return cli_usage_error("build",
+                         "expected SOURCE BUILDER TAG, got %s arguments",
+                         npos < 3 ? "fewer" : "more");
+}
+
 int cmd_build(int argc, char **argv)
 {
-  struct s2i_build_opts o = {0};
+  struct cmdline cl = {0};
+  struct s2i_s2ifile saved = {0};
   struct s2i_error *err = NULL;
-  struct s2i_ctx ctx;
-  int c, ret;
+  int c, ret = -1;
 
-  cli_ctx_init(&ctx);
+  cli_ctx_init(&cl.ctx);
   optind = 1;
-  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh", build_options,
-                         "build")) != -1) {
-    ret = parse_option(c, &o, &ctx);
-    if (ret >= 0)
-      goto out;
-  }
-  if (argc - optind != 3) {
-    ret = cli_usage_error("build",
-                          "expected SOURCE BUILDER TAG, got %s arguments",
-                          argc - optind < 3 ? "fewer" : "more");
-    goto out;
-  }
-  o.source = argv[optind];
-  o.builder = argv[optind + 1];
-  o.tag = argv[optind + 2];
-  ret = s2i_build(&ctx, &o, &err) < 0 ? cli_fail(err) : 0;
-out:
-  s2i_strv_free(&o.env);
-  s2i_strv_free(&o.env_files);
-  s2i_strv_free(&o.injections);
+  while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh",
+                                    build_options, "build")) != -1)
+    ret = take_option(&cl, c);
+  if (ret < 0)
+    ret = take_positionals(&cl, &saved, argv + optind, argc - optind);
+  if (ret < 0)
+    ret = s2i_build(&cl.ctx, &cl.o, &err) < 0 ? cli_fail(err) : 0;
+  s2i_strv_free(&cl.o.env);
+  s2i_strv_free(&cl.o.env_files);
+  s2i_strv_free(&cl.o.injections);
+  s2i_strv_free(&cl.flags);
+  s2i_s2ifile_free(&saved);
   return ret;
 }
