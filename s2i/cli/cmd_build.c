@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "run.h"
 #include "s2ifile.h"
 
 static const char build_help[] =
@@ -85,6 +86,7 @@ enum {
   OPT_KEEP_SYMLINKS,
   OPT_SAVE_TEMP_DIR,
   OPT_USE_CONFIG,
+  OPT_RUN,
   OPT_OLD_SCRIPTS,
   OPT_ASSEMBLE_USER,
   OPT_AS_DOCKERFILE,
@@ -117,6 +119,7 @@ static const struct option build_options[] = {
     {"keep-symlinks", no_argument, NULL, OPT_KEEP_SYMLINKS},
     {"save-temp-dir", no_argument, NULL, OPT_SAVE_TEMP_DIR},
     {"use-config", no_argument, NULL, OPT_USE_CONFIG},
+    {"run", no_argument, NULL, OPT_RUN},
     {"image-scripts-url", required_argument, NULL, OPT_IMAGE_SCRIPTS_URL},
     {"callback-url", required_argument, NULL, OPT_CALLBACK_URL},
     {"assemble-user", required_argument, NULL, OPT_ASSEMBLE_USER},
@@ -173,6 +176,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case OPT_IGNORE_SUBMODULES: o->ignore_submodules = 1; break;
   case 'i': s2i_strv_add(&o->injections, optarg); break;
   case OPT_KEEP_SYMLINKS: break; /* links are always kept */
+  case OPT_RUN: break;           /* after the build: run_built() */
   case OPT_SAVE_TEMP_DIR: o->save_temp_dir = 1; break;
   case OPT_IMAGE_SCRIPTS_URL: o->image_scripts_url = optarg; break;
   case OPT_CALLBACK_URL: o->callback_url = optarg; break;
@@ -222,6 +226,7 @@ struct cmdline {
   struct s2i_build_opts o;
   struct s2i_ctx ctx;
   int use_config;
+  int run;               /* --run */
   struct s2i_strv flags; /* "name=value" as .s2ifile keeps them */
 };
 
@@ -235,6 +240,8 @@ static int take_option(struct cmdline *cl, int c)
     cl->use_config = 1;
     return -1;
   }
+  if (c == OPT_RUN)
+    cl->run = 1;
   ret = parse_option(c, &cl->o, &cl->ctx);
   if (ret >= 0 || op == NULL || c == 'h')
     return ret;
@@ -322,6 +329,19 @@ static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
                          npos < 3 ? "fewer" : "more");
 }
 
+/* --run: the image just written, run with podman; its exit status. */
+static int run_built(const struct cmdline *cl)
+{
+  struct s2i_error *err = NULL;
+  char *out =
+      cl->o.output ? NULL : s2i_build_default_output(cl->o.tag); /* owned */
+  int st = s2i_run_image(&cl->ctx, cl->o.output ? cl->o.output : out, cl->o.tag,
+                         &err);
+
+  free(out);
+  return st < 0 ? cli_fail(err) : st;
+}
+
 int cmd_build(int argc, char **argv)
 {
   struct cmdline cl = {0};
@@ -336,8 +356,14 @@ int cmd_build(int argc, char **argv)
     ret = take_option(&cl, c);
   if (ret < 0)
     ret = take_positionals(&cl, &saved, argv + optind, argc - optind);
+  if (ret < 0 && cl.run && cl.o.as_dockerfile)
+    ret = cli_usage_error("build", "--run cannot be used with --as-dockerfile");
   if (ret < 0)
-    ret = s2i_build(&cl.ctx, &cl.o, &err) < 0 ? cli_fail(err) : 0;
+    ret = s2i_build(&cl.ctx, &cl.o, &err) < 0 ? cli_fail(err) : -1;
+  if (ret < 0 && cl.run)
+    ret = run_built(&cl);
+  if (ret < 0)
+    ret = 0;
   s2i_strv_free(&cl.o.env);
   s2i_strv_free(&cl.o.env_files);
   s2i_strv_free(&cl.o.injections);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "xalloc.h"
 
 #define KILL_GRACE_MS 2000 /* after the deadline, before giving up on pipes */
@@ -76,7 +77,7 @@ static int spawn(struct run *r, const char *const *argv)
   return r->pid > 0 ? 0 : -1;
 }
 
-static void drain(struct run *r, int i)
+static void drain(struct run *r, int i, int echo)
 {
   char chunk[4096];
   ssize_t n = read(r->fds[i], chunk, sizeof(chunk));
@@ -88,6 +89,8 @@ static void drain(struct run *r, int i)
     r->fds[i] = -1;
     return;
   }
+  if (echo && s2i_fs_write_all(i == 0 ? 1 : 2, chunk, (size_t)n) < 0)
+    echo = 0; /* our own output is gone: keep collecting */
   if (r->lens[i] + (size_t)n > S2I_PROC_OUTPUT_CAP) /* read on, keep less */
     n = (ssize_t)(S2I_PROC_OUTPUT_CAP - r->lens[i]);
   r->bufs[i] = xrealloc(r->bufs[i], r->lens[i] + (size_t)n + 1);
@@ -121,7 +124,7 @@ static void collect(struct run *r, const struct s2i_proc_opts *o)
       continue;
     for (int i = 0; i < 2; i++)
       if (r->fds[i] >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-        drain(r, i);
+        drain(r, i, o->echo);
   }
   for (int i = 0; i < 2; i++)
     if (r->fds[i] >= 0)

@@ -16,6 +16,7 @@ struct s2i_proc_opts {
   const char *const *argv;   /* argv[0] looked up in PATH */
   int timeout_ms;            /* > 0: SIGKILL to the group when it passes */
   const struct s2i_ctx *ctx; /* NULL: not interruptible */
+  int echo; /* also copy the output to our stdout/stderr as it comes */
 };
 
 struct s2i_proc {

@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "log.h"
+#include "podman.h"
 #include "proc.h"
 #include "store.h"
 #include "strv.h"
@@ -27,8 +28,6 @@
 #include "xalloc.h"
 
 /* OpenShift's first namespace UID range starts here (10000 UIDs wide). */
-#define UID_BASE 1000650000u
-#define UID_SPAN 10000u
 #define DEFAULT_HTTP_TIMEOUT 15
 #define STOP_GRACE "10" /* s before SIGKILL, as podman stop -t 10 */
 #define STOP_GRACE_S 10
@@ -304,19 +303,6 @@ static char *podman_why(const struct s2i_proc *p)
 
 /* ---- the container under test ------------------------------------------ */
 
-static unsigned random_u32(void)
-{
-  unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
-  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-  if (fd >= 0) {
-    if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
-      v ^= (unsigned)s2i_ctx_now_ms();
-    close(fd);
-  }
-  return v;
-}
-
 /* A free TCP port on loopback (the kernel's pick; free again right after). */
 static int free_port(struct s2i_error **err)
 {
@@ -441,13 +427,7 @@ static void run_args(struct verify *v, struct s2i_strv *a)
   s2i_strv_add(a, "-d");
   s2i_strv_addf(a, "--name=%s", v->name);
   s2i_strv_add(a, "--pull=never");
-  s2i_strv_addf(a, "--user=%u:0", v->uid);
-  s2i_strv_add(a, "--read-only");
-  s2i_strv_add(a, "--read-only-tmpfs=false");
-  s2i_strv_addf(a, "--volume=%s:/tmp", v->tmpdir);
-  s2i_strv_add(a, "--cap-drop=ALL");
-  s2i_strv_add(a, "--passwd=false");
-  s2i_strv_add(a, "--security-opt=no-new-privileges");
+  s2i_podman_hardened_args(a, v->uid, v->tmpdir);
   if (v->port > 0)
     s2i_strv_addf(a, "--publish=127.0.0.1:%d:%d", v->host_port, v->port);
   s2i_strv_add(a, v->image_id);
@@ -462,7 +442,7 @@ static int start_container(struct verify *v, struct s2i_error **err)
   if (v->port > 0 && (v->host_port = free_port(err)) < 0)
     return -1;
   snprintf(v->name, sizeof(v->name), "s2i-verify-%ld-%u", (long)getpid(),
-           random_u32() % 100000);
+           s2i_podman_random() % 100000);
   run_args(v, &a);
   s2i_log_step(v->ctx, "Starting it as %u:0 (container %s)", v->uid, v->name);
   v->container_made = 1;
@@ -938,7 +918,7 @@ int s2i_verify(const struct s2i_ctx *ctx, struct s2i_verify_report **out,
 
   v.r = xcalloc(1, sizeof(*v.r));
   v.r->image = xstrdup(opts->image);
-  v.uid = UID_BASE + random_u32() % UID_SPAN;
+  v.uid = s2i_podman_random_uid();
   v.r->user = xasprintf("%u:0", v.uid);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   ret = read_config(&v, err);
