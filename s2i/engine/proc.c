@@ -14,14 +14,20 @@
 #include "xalloc.h"
 
 #define KILL_GRACE_MS 2000 /* after the deadline, before giving up on pipes */
+/* After an interrupt: SIGTERM again this often (the group may have grown
+ * since: a child forked just before the first one), SIGKILL after the
+ * grace. */
+#define TERM_AGAIN_MS 500
+#define TERM_GRACE_MS 5000
 
 struct run {
   pid_t pid;
   int fds[2];    /* read ends: stdout, stderr */
   char *bufs[2]; /* what was kept of them */
   size_t lens[2];
-  int killed; /* SIGKILL sent to the group at the deadline */
-  int termed; /* SIGTERM sent to the group on interrupt */
+  int killed;       /* SIGKILL sent to the group at the deadline */
+  int64_t termed;   /* when SIGTERM first went to the group on interrupt */
+  int64_t termed_l; /* when it last went */
 };
 
 void s2i_proc_clear(struct s2i_proc *p)
@@ -102,10 +108,20 @@ static void drain(struct run *r, int i, int echo)
 static void signal_group(struct run *r, const struct s2i_proc_opts *o,
                          int64_t deadline)
 {
-  if (!r->killed && o->timeout_ms > 0 && s2i_ctx_now_ms() >= deadline)
+  int64_t now = s2i_ctx_now_ms();
+
+  if (!r->killed && o->timeout_ms > 0 && now >= deadline)
     r->killed = kill(-r->pid, SIGKILL) == 0 || kill(r->pid, SIGKILL) == 0;
-  if (!r->termed && s2i_ctx_interrupted(o->ctx))
-    r->termed = kill(-r->pid, SIGTERM) == 0 || kill(r->pid, SIGTERM) == 0;
+  if (!s2i_ctx_interrupted(o->ctx))
+    return;
+  if (r->termed == 0 || now - r->termed_l >= TERM_AGAIN_MS) {
+    if (kill(-r->pid, SIGTERM) < 0)
+      kill(r->pid, SIGTERM);
+    r->termed_l = now;
+    r->termed = r->termed ? r->termed : now;
+  }
+  if (now - r->termed >= TERM_GRACE_MS)
+    kill(-r->pid, SIGKILL);
 }
 
 /* Read both pipes until they close (everything in the group that held

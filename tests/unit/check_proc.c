@@ -84,7 +84,8 @@ START_TEST(interrupt_sends_sigterm)
   s2i_ctx_init(&ctx);
   ctx.interrupted = &flag;
   st = s2i_proc_run(&p, &o);
-  ck_assert_msg(st == 7 || st == 143, "status %d", st);
+  ck_assert_msg(st == 7 || st == 143, "status %d timed_out %d err [%s]", st,
+                p.timed_out, p.errout);
   ck_assert_int_eq(p.timed_out, 0);
   ck_assert_int_lt(s2i_ctx_now_ms() - t0, 5000);
   s2i_proc_clear(&p);
