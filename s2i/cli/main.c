@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"usage", cmd_usage, "show a builder image's usage script output"},
     {"verify", cmd_verify, "run an image as OpenShift would and check it"},
     {"mkimage", cmd_mkimage, "make an image from directories (for builders)"},
+    {"serve", cmd_serve, "rebuild and redeploy on Git webhooks"},
     {"version", cmd_version, "print the version"},
 };
 
