@@ -40,14 +40,16 @@ JSON
   chmod 600 "$1"
 }
 
-# sv_start CONFIG: start s2i serve; sets SV_PID and SV_URL.
+# sv_start CONFIG: start s2i serve; sets SV_PID and SV_URL (from this
+# start's ready line: the log may hold earlier ones).
 sv_start() {
+  local before port
+  before=$(grep -c 'listening on .* port [0-9]' "$W/serve.log" 2>/dev/null)
   "$S2I" serve --config "$1" >> "$W/serve.log" 2>&1 &
   SV_PID=$!
   t_defer "kill -9 $SV_PID"
   SV_URL=
-  local port
-  t_wait 10 grep -q 'listening on .* port [0-9]' "$W/serve.log" || return 1
+  t_wait 10 sh -c "[ \$(grep -c 'listening on .* port [0-9]' '$W/serve.log') -gt ${before:-0} ]" || return 1
   port=$(sed -n 's/.*listening on .* port \([0-9][0-9]*\).*/\1/p' "$W/serve.log" | tail -n 1)
   SV_URL=http://127.0.0.1:$port
 }
