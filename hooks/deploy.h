@@ -17,8 +17,8 @@ struct hooks_deploy_job {
   const char *app_dir; /* <state>/apps/<app>: nginx config, /tmp volumes */
   int64_t build_id;
   const char *commit;
-  const char *tarball; /* the built image */
-  const char *digest;  /* its manifest digest */
+  const char *tarball;              /* the built image */
+  const char *digest;               /* its manifest digest */
   const struct hooks_deployed *old; /* what serves now (container NULL: none) */
 };
 

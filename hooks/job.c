@@ -64,7 +64,6 @@ static void build_opts(struct s2i_build_opts *o, const struct hooks_job *j,
 {
   cleanup_json json_t *env = NULL;
   size_t i;
-  json_t *v;
 
   memset(o, 0, sizeof(*o));
   o->source = j->app->source;
@@ -75,8 +74,10 @@ static void build_opts(struct s2i_build_opts *o, const struct hooks_job *j,
   o->context_dir = j->app->context_dir;
   for (i = 0; i < j->app->env.n; i++)
     s2i_strv_add(&o->env, j->app->env.v[i]);
-  if (j->build->env && (env = json_loads(j->build->env, 0, NULL)) != NULL)
-    json_array_foreach(env, i, v) s2i_strv_add(&o->env, json_string_value(v));
+  if (j->build->env)
+    env = json_loads(j->build->env, 0, NULL);
+  for (i = 0; i < json_array_size(env); i++)
+    s2i_strv_add(&o->env, json_string_value(json_array_get(env, i)));
 }
 
 static int deploy(const struct s2i_ctx *ctx, const struct hooks_job *j,

@@ -127,6 +127,12 @@ static void finished(struct hooks_server *srv, struct hooks_app_rt *rt,
   cleanup_free char *dir = hooks_state_build_dir(srv->st, rt->running_id);
   cleanup_json json_t *r = hooks_job_result(dir, wait_status);
 
+  if (rt->timed_out) {
+    cleanup_free char *why =
+        xasprintf("the build timed out after %d s", rt->app->build_timeout);
+    json_object_set_new(r, "status", json_string("failed"));
+    json_object_set_new(r, "reason", json_string(why));
+  }
   record(srv, rt, r);
   observe_duration(srv, (s2i_ctx_now_ms() - rt->started_ms) / 1e3);
   if (rt->app->deploy.type == HOOKS_DEPLOY_PODMAN) {
@@ -135,7 +141,32 @@ static void finished(struct hooks_server *srv, struct hooks_app_rt *rt,
   }
   rt->pid = 0;
   rt->running_id = 0;
+  rt->timed_out = 0;
   srv->running--;
+}
+
+/* A build past its app's build_timeout gets SIGTERM (it cancels and
+ * cleans up), and SIGKILL a minute later. */
+static void enforce_timeouts(struct hooks_server *srv)
+{
+  int64_t now = s2i_ctx_now_ms();
+
+  for (size_t i = 0; i < srv->cfg->n_apps; i++) {
+    struct hooks_app_rt *rt = &srv->rt[i];
+    int64_t limit = (int64_t)rt->app->build_timeout * 1000;
+
+    if (rt->pid == 0 || now - rt->started_ms < limit)
+      continue;
+    if (!rt->timed_out) {
+      s2i_log_warn(srv->ctx, "build %lld of %s timed out after %d s",
+                   (long long)rt->running_id, rt->app->name,
+                   rt->app->build_timeout);
+      kill(rt->pid, SIGTERM);
+      rt->timed_out = 1;
+    } else if (now - rt->started_ms > limit + 60000) {
+      kill(rt->pid, SIGKILL);
+    }
+  }
 }
 
 static void reap(struct hooks_server *srv)
@@ -206,6 +237,7 @@ void hooks_sched_tick(struct hooks_server *srv)
 {
   pthread_mutex_lock(&srv->lock);
   reap(srv);
+  enforce_timeouts(srv);
   if (!srv->stopping)
     start_queued(srv);
   pthread_mutex_unlock(&srv->lock);

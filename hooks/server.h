@@ -22,6 +22,7 @@ struct hooks_app_rt {
   pid_t pid;          /* the running build's child, 0: none */
   int64_t running_id; /* its build id */
   int64_t started_ms; /* CLOCK_MONOTONIC */
+  int timed_out;      /* SIGTERM sent at app->build_timeout */
 };
 
 struct hooks_rate_slot {

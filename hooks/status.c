@@ -117,7 +117,6 @@ static void app_section(FILE *f, struct hooks_server *srv, size_t i)
   const struct hooks_app *a = srv->rt[i].app;
   json_t *list = NULL;
   size_t k;
-  json_t *b;
 
   fputs("<section><h2>", f);
   esc(f, a->name);
@@ -137,8 +136,10 @@ static void app_section(FILE *f, struct hooks_server *srv, size_t i)
         "<th>Commit</th><th>Queued</th><th>Duration</th><th>Reason</th>"
         "</tr>\n",
         f);
-  if (hooks_state_list(srv->st, a->name, LAST_BUILDS, &list, NULL) == 0)
-    json_array_foreach(list, k, b) build_row(f, a, b);
+  if (hooks_state_list(srv->st, a->name, LAST_BUILDS, &list, NULL) < 0)
+    list = NULL;
+  for (k = 0; k < json_array_size(list); k++)
+    build_row(f, a, json_array_get(list, k));
   json_decref(list);
   fputs("</table></section>\n", f);
 }
