@@ -99,8 +99,15 @@ static int deploy(const struct s2i_ctx *ctx, const struct hooks_job *j,
 
   if (s2i_fs_mkdir_p(app_dir, 0700, err) < 0)
     return -1;
-  if (j->app->deploy.type == HOOKS_DEPLOY_COMMAND)
-    return hooks_deploy_command(ctx, &dj, err);
+  if (j->app->deploy.type == HOOKS_DEPLOY_COMMAND) {
+    if (hooks_deploy_command(ctx, &dj, err) < 0)
+      return -1;
+    json_object_set_new(result, "deployed",
+                        json_pack("{s:s?, s:s, s:s, s:i}", "commit",
+                                  j->build->commit, "image", j->app->tag,
+                                  "container", "", "port", 0));
+    return 0;
+  }
   if (j->app->deploy.type != HOOKS_DEPLOY_PODMAN)
     return 0;
   if (hooks_deploy_podman(ctx, &dj, &now, err) < 0)

@@ -85,9 +85,12 @@ static void deployed(FILE *f, struct hooks_server *srv,
   short_commit(f, d.commit);
   fprintf(f, " (build %lld) at ", (long long)d.build_id);
   when(f, d.at);
-  fputs(" in <code>", f);
-  esc(f, d.container);
-  fputs("</code></p>", f);
+  if (d.container && *d.container) {
+    fputs(" in <code>", f);
+    esc(f, d.container);
+    fputs("</code>", f);
+  }
+  fputs("</p>", f);
   hooks_deployed_clear(&d);
 }
 
