@@ -2,7 +2,7 @@
 # s2i serve refuses a bad config at start, naming the key and the problem,
 # and refuses a config or secret file other users can read.
 . "$(dirname "$0")/common.sh"
-t_plan 14
+t_plan 16
 t_need curl jq
 fx_busybox_builder
 mkdir -p "$W"
@@ -68,3 +68,20 @@ t_check "a good config starts and answers /healthz" curl -fsS --max-time 5 "$SV_
 t_check "the state dir is private (0700)" test "$(stat -c %a "$W/state")" = 700
 sv_stop
 t_eq "SIGTERM: s2i serve exits 0" "${SV_RC:-none}" 0
+
+# The cluster path's template (docs/serve.md): parses, hardened, triggered.
+tplf=$TOP/templates/serve/openshift-image-trigger.yaml
+t_check "templates/serve/openshift-image-trigger.yaml parses as YAML" \
+  python3 -c 'import sys, yaml; list(yaml.safe_load_all(open(sys.argv[1])))' "$tplf"
+t_check "  ... its pod is hardened and redeploys on a new image" python3 -c '
+import json, sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+dep = [d for d in docs if d["kind"] == "Deployment"][0]
+c = dep["spec"]["template"]["spec"]["containers"][0]
+sc = c["securityContext"]
+assert sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"]
+assert sc["capabilities"]["drop"] == ["ALL"]
+assert c["volumeMounts"][0]["mountPath"] == "/tmp"
+t = json.loads(dep["metadata"]["annotations"]["image.openshift.io/triggers"])
+assert t[0]["from"]["kind"] == "ImageStreamTag"
+' "$tplf"
