@@ -190,6 +190,22 @@ static char *tmp_volume(const struct hooks_deploy_job *j,
   return dir;
 }
 
+/* The container's log into the build log, then the container goes. */
+static void remove_container(const struct s2i_ctx *ctx, const char *name,
+                             int show_logs)
+{
+  const char *logs[] = {"podman", "logs", "--tail", "30", name, NULL};
+  const char *rm[] = {"podman", "rm", "-f", "-t", "5", name, NULL};
+  cleanup_proc struct s2i_proc p = {0};
+  struct s2i_proc_opts o = {.argv = logs, .timeout_ms = 30000};
+  cleanup_error struct s2i_error *e = NULL;
+
+  if (show_logs && s2i_proc_run(&p, &o) >= 0)
+    fprintf(s2i_ctx_log(ctx), "--- %s log:\n%s%s---\n", name, p.out, p.errout);
+  if (run(ctx, rm, 60000, NULL, &e) < 0)
+    s2i_log_warn(ctx, "%s", e->msg);
+}
+
 static int start_container(const struct s2i_ctx *ctx,
                            const struct hooks_deploy_job *j, const char *name,
                            const char *image, int port, struct s2i_error **err)
@@ -228,24 +244,16 @@ static int start_container(const struct s2i_ctx *ctx,
 
     s2i_log_step(ctx, "Starting %s as uid %s on 127.0.0.1:%d", name, user,
                  port);
+    if (run(ctx, argv, PODMAN_TIMEOUT_MS, NULL, err) == 0)
+      return 0;
+    /* The engine's network set-up fails now and then when other podman
+     * users are busy (CNI: "unknown FS magic on /run/netns/..."): once
+     * more, from scratch. */
+    s2i_log_warn(ctx, "%s; trying once more", (*err)->msg);
+    s2i_error_free(s2i_steal(*err));
+    remove_container(ctx, name, 0);
     return run(ctx, argv, PODMAN_TIMEOUT_MS, NULL, err);
   }
-}
-
-/* The container's log into the build log, then the container goes. */
-static void remove_container(const struct s2i_ctx *ctx, const char *name,
-                             int show_logs)
-{
-  const char *logs[] = {"podman", "logs", "--tail", "30", name, NULL};
-  const char *rm[] = {"podman", "rm", "-f", "-t", "5", name, NULL};
-  cleanup_proc struct s2i_proc p = {0};
-  struct s2i_proc_opts o = {.argv = logs, .timeout_ms = 30000};
-  cleanup_error struct s2i_error *e = NULL;
-
-  if (show_logs && s2i_proc_run(&p, &o) >= 0)
-    fprintf(s2i_ctx_log(ctx), "--- %s log:\n%s%s---\n", name, p.out, p.errout);
-  if (run(ctx, rm, 60000, NULL, &e) < 0)
-    s2i_log_warn(ctx, "%s", e->msg);
 }
 
 char *hooks_deploy_nginx_conf(const struct hooks_app *app, const char *prefix,
@@ -260,6 +268,9 @@ char *hooks_deploy_nginx_conf(const struct hooks_app *app, const char *prefix,
       "events { worker_connections 1024; }\n"
       "http {\n"
       "  access_log off;\n"
+      "  # No keep-alive to clients: a graceful reload closes idle keep-alive\n"
+      "  # connections, racing a request the client is sending on one.\n"
+      "  keepalive_timeout 0;\n"
       "  client_body_temp_path %s/tmp/body;\n"
       "  proxy_temp_path %s/tmp/proxy;\n"
       "  fastcgi_temp_path %s/tmp/fastcgi;\n"
