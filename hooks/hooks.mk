@@ -36,3 +36,24 @@ serve: all fixtures
 	@tests/run-shell-suite.sh $(B)/results/serve tests/serve
 
 -include $(HOOKS_OBJ:.o=.d)
+
+# libFuzzer on the webhook payload parsers, bounded in time (FUZZ_SECONDS);
+# part of `make check` as the suite "fuzz".  Built with clang on the pure
+# modules only (webhook, signature and their libs2i helpers).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_SRC     := hooks/tests/fuzz_webhook.c hooks/webhook.c hooks/signature.c \
+                s2i/lib/strv.c s2i/lib/xalloc.c
+
+$(B)/fuzz/fuzz_webhook: $(FUZZ_SRC) hooks/webhook.h hooks/signature.h | $(DEPS_OK)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -iquote s2i/lib -iquote hooks \
+	  $(shell pkg-config --cflags jansson) -o $@ $(FUZZ_SRC) \
+	  $(shell pkg-config --libs jansson libcrypto)
+
+.PHONY: fuzz
+CHECK_SUITES += fuzz
+fuzz: $(B)/fuzz/fuzz_webhook
+	@mkdir -p $(B)/results
+	@hooks/tests/run-fuzz.sh $(B)/results/fuzz $< $(FUZZ_SECONDS)
