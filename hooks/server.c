@@ -102,7 +102,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned code,
   MHD_add_response_header(resp, "Cache-Control", "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-    MHD_add_response_header(resp, "Allow", "POST");
+    MHD_add_response_header(resp, "Allow",
+                            strstr(body, "POST") ? "POST" : "GET, HEAD");
   rc = MHD_queue_response(c, code, resp);
   MHD_destroy_response(resp);
   return rc;
