@@ -463,3 +463,30 @@ int hooks_deploy_command(const struct s2i_ctx *ctx,
                                       : p.status);
   return 0;
 }
+
+/* After a reboot or a kill: the deployed container and its nginx may be
+ * gone while the state says they serve.  Start what is missing. */
+int hooks_deploy_restore(const struct s2i_ctx *ctx, const struct hooks_app *app,
+                         const char *app_dir, const struct hooks_deployed *d,
+                         struct s2i_error **err)
+{
+  cleanup_free char *prefix = xasprintf("%s/nginx", app_dir);
+  cleanup_free char *conf = xasprintf("%s/nginx.conf", prefix);
+  const char *start_ct[] = {"podman", "start", d->container, NULL};
+  const char *start_ng[] = {"nginx", "-p", prefix, "-c", conf, NULL};
+
+  if (app->deploy.type != HOOKS_DEPLOY_PODMAN || d->container == NULL ||
+      d->container[0] == '\0')
+    return 0;
+  if (!container_running(ctx, d->container)) {
+    s2i_log_info(ctx, "%s: starting %s again", app->name, d->container);
+    if (run(ctx, start_ct, PODMAN_TIMEOUT_MS, NULL, err) < 0)
+      return s2i_error_prefix(err, "restore %s", app->name);
+  }
+  if (nginx_pid(prefix) == 0 && s2i_fs_exists(conf)) {
+    s2i_log_info(ctx, "%s: starting its nginx again", app->name);
+    if (run(ctx, start_ng, 30000, NULL, err) < 0)
+      return s2i_error_prefix(err, "restore %s", app->name);
+  }
+  return 0;
+}

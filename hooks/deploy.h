@@ -36,6 +36,12 @@ int hooks_deploy_command(const struct s2i_ctx *ctx,
                          const struct hooks_deploy_job *j,
                          struct s2i_error **err);
 
+/* At start: start the deployed container and the app's nginx again when
+ * they are not running (a reboot, a kill). */
+int hooks_deploy_restore(const struct s2i_ctx *ctx, const struct hooks_app *app,
+                         const char *app_dir, const struct hooks_deployed *d,
+                         struct s2i_error **err);
+
 /* The nginx configuration of an app's front proxy, pointing at
  * 127.0.0.1:port and marking answers with X-S2I-Build: build_id. */
 char *hooks_deploy_nginx_conf(const struct hooks_app *app, const char *prefix,

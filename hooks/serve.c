@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deploy.h"
 #include "fs.h"
 #include "log.h"
 #include "serve.h"
@@ -130,6 +131,25 @@ static int open_state(struct hooks_server *srv, struct s2i_error **err)
   return 0;
 }
 
+/* Deployed apps serve again if a reboot or a kill stopped them. */
+static void restore_deploys(struct hooks_server *srv)
+{
+  for (size_t i = 0; i < srv->cfg->n_apps; i++) {
+    const struct hooks_app *a = &srv->cfg->apps[i];
+    cleanup_free char *dir =
+        xasprintf("%s/apps/%s", srv->cfg->state_dir, a->name);
+    cleanup_error struct s2i_error *err = NULL;
+    struct hooks_deployed d;
+
+    if (hooks_state_get_deployed(srv->st, a->name, &d, &err) > 0 &&
+        hooks_deploy_restore(srv->ctx, a, dir, &d, &err) < 0)
+      s2i_log_warn(srv->ctx, "%s", err->msg);
+    else if (err)
+      s2i_log_warn(srv->ctx, "%s", err->msg);
+    hooks_deployed_clear(&d);
+  }
+}
+
 static int setup(struct hooks_server *srv, const struct hooks_serve_opts *o,
                  struct s2i_error **err)
 {
@@ -161,11 +181,15 @@ static int serve(struct hooks_server *srv, const struct hooks_serve_opts *o,
                  struct s2i_error **err)
 {
   sigset_t set;
-  cleanup_close int sfd = block_signals(&set);
+  cleanup_close int sfd = -1;
 
-  if (sfd < 0)
+  if (setup(srv, o, err) < 0)
+    return -1;
+  /* Before the signals are blocked: podman and nginx inherit our mask. */
+  restore_deploys(srv);
+  if ((sfd = block_signals(&set)) < 0)
     return s2i_error_make(err, errno, "signalfd");
-  if (setup(srv, o, err) < 0 || hooks_http_start(srv, err) < 0)
+  if (hooks_http_start(srv, err) < 0)
     return -1;
   s2i_log_info(srv->ctx,
                "s2i serve: %zu app(s), state in %s, listening on "

@@ -4,7 +4,7 @@
 # serving, and s2i serve stopped (SIGTERM) or killed (SIGKILL) mid-build.
 APP=dep-$$
 . "$(dirname "$0")/common.sh"
-t_plan 27
+t_plan 28
 t_need curl jq openssl git podman nginx
 fx_busybox_builder
 sv_repo
@@ -101,6 +101,14 @@ sv_stop
 t_eq "SIGTERM mid-build: s2i serve exits 0" "${SV_RC:-none}" 0
 t_check "  ... leaving no mounts or scratch" \
   sh -c "! grep -F '$S2I_CACHE_DIR' /proc/self/mountinfo && [ -z \"\$(ls -A '$S2I_CACHE_DIR/tmp' 2>/dev/null)\" ]"
+# As after a reboot: nginx and the container gone; the next start brings
+# the deployed version back.
+ngpid=$(cat "$W/state/apps/$APP/nginx/nginx.pid")
+kill "$ngpid"
+podman stop -t 0 "s2i-serve-$APP-$next" > /dev/null 2>&1
+t_wait 10 t_gone "$ngpid"
 sv_start "$W/serve.json"
+t_wait 30 t_wait_http "$PUBURL" 1
+t_eq "a restart brings the deployed version back up" "$(served_build)" "$next"
 t_eq "  ... the build is recorded cancelled" "$(sv_build_field "$ID" status)" cancelled
 sv_stop
