@@ -15,6 +15,7 @@
 #include "xalloc.h"
 
 #define SHUTDOWN_GRACE_MS (120 * 1000)
+#define KEEP_BUILD_DIRS 5 /* per app: image tarballs of older builds go */
 
 void hooks_sched_wake(struct hooks_server *srv)
 {
@@ -121,6 +122,26 @@ static void record(struct hooks_server *srv, struct hooks_app_rt *rt, json_t *r)
                    : "");
 }
 
+/* Build dirs (image tarballs) beyond the app's newest KEEP_BUILD_DIRS
+ * are removed; logs and records stay. */
+static void prune(struct hooks_server *srv, const struct hooks_app *app)
+{
+  cleanup_json json_t *list = NULL;
+
+  if (hooks_state_list(srv->st, app->name, KEEP_BUILD_DIRS + 20, &list, NULL) <
+      0)
+    return;
+  for (size_t i = KEEP_BUILD_DIRS; i < json_array_size(list); i++) {
+    json_int_t id =
+        json_integer_value(json_object_get(json_array_get(list, i), "id"));
+    cleanup_free char *dir = hooks_state_build_dir(srv->st, id);
+    cleanup_error struct s2i_error *err = NULL;
+
+    if (s2i_fs_exists(dir))
+      s2i_fs_rm_rf(dir, &err);
+  }
+}
+
 static void finished(struct hooks_server *srv, struct hooks_app_rt *rt,
                      int wait_status)
 {
@@ -139,6 +160,7 @@ static void finished(struct hooks_server *srv, struct hooks_app_rt *rt,
     cleanup_free char *tar = s2i_fs_join(dir, "image.tar");
     unlink(tar); /* loaded into podman's storage */
   }
+  prune(srv, rt->app);
   rt->pid = 0;
   rt->running_id = 0;
   rt->timed_out = 0;

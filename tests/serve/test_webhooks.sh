@@ -2,7 +2,7 @@
 # Webhooks as the Git hosts send them, against a running s2i serve with a
 # `command` deploy: answers, signatures, redelivery, coalescing, logs.
 . "$(dirname "$0")/common.sh"
-t_plan 32
+t_plan 33
 t_need curl jq openssl git
 fx_busybox_builder
 sv_repo
@@ -114,6 +114,17 @@ t_check "20 pushes in $fms ms: at most 2 builds (got $distinct)" test "$distinct
 lastid=$(echo "$ids" | tr ' ' '\n' | sort -n | tail -n 1)
 t_wait 90 sv_build_done "$lastid"
 t_eq "the follow-up build built the newest commit" "$(sv_build_field "$lastid" commit)" "$last"
+
+# Old build dirs (image tarballs) go: the newest 5 per app stay.
+rm -f "$W/work/.s2i/action"
+fx_commit "$W/work" fast
+git -C "$W/work" push -q "$W/site.git" main
+for i in 1 2; do
+  curl -sS -o "$W/answer" -X POST "$SV_URL/apps/$APP/webhooks/$SECRET/generic"
+  t_wait 60 sv_build_done "$(sv_answer_id)"
+done
+t_check "older build dirs are pruned to 5 ($(ls "$W/state/builds" | wc -l) of $(sv_answer_id) builds)" \
+  sh -c "[ $(ls "$W/state/builds" | wc -l) -eq 5 ] && [ -s '$W/state/builds/$(sv_answer_id)/image.tar' ]"
 
 curl -sS "$SV_URL/metrics" > "$W/metrics"
 t_grep "metrics: webhook answers by code" 's2i_serve_webhook_answers_total\{code="401"\} 3' "$W/metrics"
