@@ -2,7 +2,7 @@
 # Webhooks as the Git hosts send them, against a running s2i serve with a
 # `command` deploy: answers, signatures, redelivery, coalescing, logs.
 . "$(dirname "$0")/common.sh"
-t_plan 33
+t_plan 32
 t_need curl jq openssl git
 fx_busybox_builder
 sv_repo
