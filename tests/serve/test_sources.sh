@@ -2,7 +2,7 @@
 # A source served by `git daemon` on loopback, and the server's defences:
 # a per-source rate limit and a time-out for a client that stops sending.
 . "$(dirname "$0")/common.sh"
-t_plan 7
+t_plan 8
 t_need curl jq openssl git
 fx_busybox_builder
 sv_repo
@@ -28,6 +28,18 @@ t_wait 60 sv_build_done "$id"
 t_eq "the build from git://127.0.0.1:$gport succeeded" "$(sv_build_field "$id" status)" succeeded
 t_grep "  ... cloning through git daemon" "Copying sources from git://127.0.0.1:$gport/site.git" "$W/state/logs/$id.log"
 t_check "  ... with no deploy target the image tarball is kept" test -s "$W/state/builds/$id/image.tar"
+
+# Without allow_generic_env, a generic webhook's env is not used.
+mkdir -p "$W/work/.s2i"
+printf '#!/bin/sh\necho "hook env: ${FROM_HOOK:-unset}"\n' > "$W/work/.s2i/action"
+chmod +x "$W/work/.s2i/action"
+sv_push
+curl -sS -o "$W/answer" --data-binary '{"env":[{"name":"FROM_HOOK","value":"yes"}]}' \
+  "$SV_URL/apps/$APP/webhooks/$SECRET/generic"
+id=$(sv_answer_id)
+t_wait 60 sv_build_done "$id"
+t_grep "a generic webhook's env is ignored unless the app allows it" \
+  "hook env: unset" "$W/state/logs/$id.log"
 
 # 30 requests at once from one address: the bucket (10, 2/s) runs dry.
 for i in $(seq 1 30); do

@@ -2,7 +2,7 @@
 # Webhooks as the Git hosts send them, against a running s2i serve with a
 # `command` deploy: answers, signatures, redelivery, coalescing, logs.
 . "$(dirname "$0")/common.sh"
-t_plan 32
+t_plan 33
 t_need curl jq openssl git
 fx_busybox_builder
 sv_repo
@@ -116,13 +116,17 @@ t_wait 90 sv_build_done "$lastid"
 t_eq "the follow-up build built the newest commit" "$(sv_build_field "$lastid" commit)" "$last"
 
 # Old build dirs (image tarballs) go: the newest 5 per app stay.
-rm -f "$W/work/.s2i/action"
+printf '#!/bin/sh\necho "hook env: ${FROM_HOOK:-unset}"\n' > "$W/work/.s2i/action"
 fx_commit "$W/work" fast
 git -C "$W/work" push -q "$W/site.git" main
 for i in 1 2; do
-  curl -sS -o "$W/answer" -X POST "$SV_URL/apps/$APP/webhooks/$SECRET/generic"
+  curl -sS -o "$W/answer" -H 'Content-Type: application/json' \
+    --data-binary '{"type":"Generic","git":{"ref":"main"},"env":[{"name":"FROM_HOOK","value":"yes"}]}' \
+    "$SV_URL/apps/$APP/webhooks/$SECRET/generic"
   t_wait 60 sv_build_done "$(sv_answer_id)"
 done
+t_grep "the generic webhook's env reaches the build (allow_generic_env)" \
+  "hook env: yes" "$W/state/logs/$(sv_answer_id).log"
 t_check "older build dirs are pruned to 5 ($(ls "$W/state/builds" | wc -l) of $(sv_answer_id) builds)" \
   sh -c "[ $(ls "$W/state/builds" | wc -l) -eq 5 ] && [ -s '$W/state/builds/$(sv_answer_id)/image.tar' ]"
 
