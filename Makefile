@@ -10,7 +10,7 @@
 B       ?= build
 BIN     ?= bin
 CC      ?= cc
-PKGS    := libgit2 libarchive libcurl jansson libcrypto
+PKGS    := libgit2 libarchive libcurl jansson libcrypto libmicrohttpd sqlite3
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -34,7 +34,9 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/check_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-# Fragments append to these.
+# Fragments append to these (CLI_EXTRA_LIBS: libraries bin/s2i links
+# before libs2i, e.g. hooks/'s).
+CLI_EXTRA_LIBS :=
 ALL_TARGETS   := $(BIN)/s2i
 CHECK_SUITES  := lint unit cli e2e fresh
 
@@ -84,7 +86,7 @@ $(CLI_OBJ) $(ENGINE_OBJ): ALL_CFLAGS += -iquote s2i/engine
 
 $(BIN)/s2i: $(CLI_OBJ) $(B)/libs2i-engine.a $(B)/libs2i.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libs2i-engine.a \
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(CLI_EXTRA_LIBS) $(B)/libs2i-engine.a \
 	  $(B)/libs2i.a $(LDLIBS_S2I)
 
 $(B)/tests/check_%: tests/unit/check_%.c $(B)/libs2i-engine.a $(B)/libs2i.a tests/unit/testutil.h
@@ -170,7 +172,7 @@ install: all man
 	$(BIN)/s2i completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_s2i
 
 format:
-	clang-format -i s2i/*/*.[ch] builders/runtime/*.[ch] builders/python/src/*.[ch] tests/unit/*.[ch]
+	clang-format -i s2i/*/*.[ch] hooks/*.[ch] hooks/tests/*.[ch] builders/runtime/*.[ch] builders/python/src/*.[ch] tests/unit/*.[ch]
 
 bench: all builders fixtures
 	bench/run.sh

@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-C_DIRS="s2i builders/runtime builders/python/src"
+C_DIRS="s2i hooks builders/runtime builders/python/src"
 C_FILES=$(find $C_DIRS tests/unit -name '*.[ch]' | sort)
 
 need() {
@@ -21,7 +21,7 @@ lint_cppcheck() {
   need cppcheck
   # shellcheck disable=SC2086
   cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-    --suppress=missingIncludeSystem -Is2i/lib -Is2i/engine $C_DIRS
+    --suppress=missingIncludeSystem -Is2i/lib -Is2i/engine -Ihooks $C_DIRS
 }
 
 lint_length() {

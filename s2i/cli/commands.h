@@ -10,6 +10,7 @@ int cmd_usage(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_generate(int argc, char **argv);

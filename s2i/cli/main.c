@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"usage", cmd_usage, "show a builder image's usage script output"},
     {"verify", cmd_verify, "run an image as OpenShift would and check it"},
     {"mkimage", cmd_mkimage, "make an image from directories (for builders)"},
+    {"serve", cmd_serve, "rebuild and redeploy on Git webhooks"},
     {"generate", cmd_generate, "write a Dockerfile that builds with a builder"},
     {"create", cmd_create, "write the skeleton of a new builder image"},
     {"completion", cmd_completion, "print a bash or zsh completion script"},
