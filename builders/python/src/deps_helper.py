@@ -122,4 +122,6 @@ def main():
 try:
     main()
 except (OSError, ValueError, tomllib.TOMLDecodeError, AttributeError, TypeError) as e:
-    sys.exit("%s: %s" % (sys.argv[1], e))
+    files = {"pipfile-lock": "Pipfile.lock", "pipfile": "Pipfile",
+             "poetry-lock": "poetry.lock"}
+    sys.exit("%s: %s" % (files.get(sys.argv[1], sys.argv[1]), e))
