@@ -3,6 +3,7 @@
  * the server so the image's init supervises it directly. */
 #include "appfind.h"
 #include "paths.h"
+#include "proc.h"
 #include "server_args.h"
 #include "util.h"
 #include "webconf.h"
@@ -268,6 +269,58 @@ static int run_server_args(const struct paths *p, char **words,
   return serve(p, &o, home);
 }
 
+/* sclorg: Django's migrate before a Django app is served, unless
+ * DISABLE_MIGRATE; a failure stops the start, as there. */
+static int django_migrate(const struct paths *p, const char *home)
+{
+  const char *off = getenv("DISABLE_MIGRATE");
+  char *manage = xasprintf("%s/manage.py", home);
+  char *py = (char *)paths_python(p);
+  char *probe[] = {py, "-c", "import django", NULL};
+  int rc = 0;
+  if (!(off && *off) && util_is_file(manage) && !getenv("S2I_RUN_DRY_RUN") &&
+      proc_run_quiet(probe, home) == 0) {
+    util_step("Migrating the database (manage.py migrate; DISABLE_MIGRATE=1 "
+              "skips it)");
+    char *argv[] = {py, manage, "migrate", "--noinput", NULL};
+    int st = proc_run(argv, home);
+    if (st != 0) {
+      char how[96];
+      util_err("manage.py migrate failed with %s",
+               st < 0 ? "no exit status" : proc_describe(st, how, sizeof how));
+      rc = -1;
+    }
+  }
+  free(manage);
+  return rc;
+}
+
+/* APP_CONFIG (sclorg): the app is served by gunicorn with that config
+ * file, which the app installs (requirements.txt etc.). */
+static int serve_gunicorn(const struct paths *p, const struct app_choice *c,
+                          const char *config)
+{
+  int port = listen_port(NULL);
+  char *gunicorn = xasprintf("%s/bin/gunicorn", p->venv);
+  if (port < 0)
+    return 1;
+  if (!util_is_exec(gunicorn)) {
+    util_err("APP_CONFIG=%s is a gunicorn configuration, but gunicorn is not "
+             "installed in %s (add gunicorn to the app's dependencies, or "
+             "unset APP_CONFIG to serve with Apache httpd + mod_wsgi)",
+             config, p->venv);
+    return 1;
+  }
+  char *app = c->kind == APP_WSGI_SCRIPT ? xstrdup("wsgi")
+              : c->callable ? xasprintf("%s:%s", c->module, c->callable)
+                            : xstrdup(c->module);
+  char *bind = xasprintf("--bind=0.0.0.0:%d", port);
+  char *conf = xasprintf("--config=%s", config);
+  util_step("Serving %s with gunicorn (APP_CONFIG=%s)", app, config);
+  char *argv[] = {gunicorn, app, bind, "--access-logfile=-", conf, NULL};
+  return exec_argv(argv);
+}
+
 static int run_detected(const struct paths *p, const char *home)
 {
   struct app_choice c;
@@ -288,6 +341,11 @@ static int run_detected(const struct paths *p, const char *home)
   }
   case APP_WSGI_MODULE:
   case APP_WSGI_SCRIPT: {
+    const char *config = getenv("APP_CONFIG");
+    if (django_migrate(p, home) < 0)
+      return 1;
+    if (config && *config)
+      return serve_gunicorn(p, &c, config);
     char *words[] = {NULL};
     return run_server_args(p, words, home);
   }
