@@ -221,6 +221,25 @@ static void check_data_dir(const struct paths *p)
     util_warn("data directory %s is not writable by this user", p->data);
 }
 
+/* The steps after the source is in place; the exit code. */
+static int build(const struct paths *p)
+{
+  int st = whiskey_run_hook(p, "pre-build");
+  if (st)
+    return proc_exit_code(st);
+  if (install_deps(p))
+    return 1;
+  st = whiskey_run_hook(p, "build");
+  if (st)
+    return proc_exit_code(st);
+  collectstatic(p);
+  if (check_runnable(p) < 0)
+    return 1;
+  byte_compile(p);
+  util_step("Application installed in %s", p->src);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   (void)argc;
@@ -238,18 +257,12 @@ int main(int argc, char **argv)
     return 1;
   }
   check_data_dir(&p);
-  int st = whiskey_run_hook(&p, "pre-build");
-  if (st)
-    return proc_exit_code(st);
-  if (install_deps(&p))
-    return 1;
-  st = whiskey_run_hook(&p, "build");
-  if (st)
-    return proc_exit_code(st);
-  collectstatic(&p);
-  if (check_runnable(&p) < 0)
-    return 1;
-  byte_compile(&p);
-  util_step("Application installed in %s", p.src);
-  return 0;
+  /* The builder's TMPDIR (/tmp/s2i) is made by the init at run time; pip
+   * and the hooks need it now.  Removed afterwards: left in the image, a
+   * directory of uid 1001 there would be refused by the init. */
+  int made_tmp = !util_is_dir(p.tmp) && util_mkdir_p(p.tmp, 0700) == 0;
+  int rc = build(&p);
+  if (made_tmp)
+    util_rm_tree(p.tmp);
+  return rc;
 }
