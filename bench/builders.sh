@@ -6,7 +6,9 @@
 #     and the same kind of container (target >= 0.9x);
 #  2. requests/s, a WSGI hello world served by our python image (Apache
 #     + mod_wsgi as `run` configures it) vs gunicorn run the way sclorg's
-#     s2i-python-container runs it, in the same image (target >= 1x);
+#     s2i-python-container runs it, in the same image, like for like:
+#     WEB_CONCURRENCY=4 for both, both logging requests or neither
+#     (target >= 1x);
 #  3. time from `podman run -d` / `podman start` to the first 200
 #     (median of 5; target < 1 s).
 # Every container: arbitrary UID, read-only root, an emptyDir-like 0777
@@ -25,7 +27,7 @@ PORT=${BENCH_PORT:-18380}
 UID_RUN=1000650000
 LEKTOR_IMG=localhost/bench-lektor:1
 WSGI_IMG=localhost/bench-wsgi:1
-NAMES=(bench-b-ours bench-b-base bench-b-base2 bench-b-start)
+NAMES=(bench-b-ours bench-b-base bench-b-w0 bench-b-w1 bench-b-w2 bench-b-w3 bench-b-start)
 
 for t in wrk podman curl lektor python3 git; do
   command -v "$t" >/dev/null || { echo "builders.sh: needs $t" >&2; exit 1; }
@@ -176,13 +178,17 @@ start_lektor() {
 # sclorg's run: `gunicorn "$APP_MODULE" --bind=0.0.0.0:8080
 # --access-logfile=- --config "$APP_CONFIG"` with WEB_CONCURRENCY from
 # get_default_web_concurrency: min(2 x cores, (memory MiB - 43) / 40, 12)
-# = 4 on 2 cores without a memory limit.  Sync workers.  "nolog" is the
-# same without the access log (our Apache logs no requests by default).
-# start_wsgi ours|gunicorn|gunicorn-nolog NAME HOSTPORT
+# = 4 on 2 cores without a memory limit.  Sync workers.  Like for like,
+# ours gets the same WEB_CONCURRENCY=4 (4 mod_wsgi daemon processes),
+# and each logs requests to stdout or neither does: "log" pairs
+# ACCESS_LOG=on with gunicorn's --access-logfile=-, "nolog" neither.
+# start_wsgi ours-log|ours-nolog|gunicorn-log|gunicorn-nolog NAME HOSTPORT
 start_wsgi() {
-  local log=(--access-logfile=-)
+  local log=(--access-logfile=-) acc=on
   case $1 in
-  ours) run "$2" "$3" "$(newtmp)" "$WSGI_IMG" ;;
+  ours*)
+    [ "$1" = ours-nolog ] && acc=off
+    run "$2" "$3" "$(newtmp)" -e WEB_CONCURRENCY=4 -e ACCESS_LOG=$acc "$WSGI_IMG" ;;
   gunicorn*)
     [ "$1" = gunicorn-nolog ] && log=()
     run "$2" "$3" "$(newtmp)" -v "$GUNICORN_PKG:$GUNICORN_PKG:ro" -e WEB_CONCURRENCY=4 \
@@ -220,24 +226,24 @@ stop bench-b-ours
 stop bench-b-base
 
 # ------------------------------------------------------------ 2. WSGI
-start_wsgi ours bench-b-ours "$P0"
-start_wsgi gunicorn bench-b-base "$P1"
-start_wsgi gunicorn-nolog bench-b-base2 "$P2"
-for q in "$P0" "$P1" "$P2"; do
-  [ "$(curl -s "http://127.0.0.1:$q/")" = "Hello World!" ] || { log "port $q: wrong body"; exit 1; }
+WSGI_SERVERS=(ours-log gunicorn-log ours-nolog gunicorn-nolog)
+declare -A WP
+for k in 0 1 2 3; do
+  WP[${WSGI_SERVERS[$k]}]=$((PORT + k))
+  start_wsgi "${WSGI_SERVERS[$k]}" "bench-b-w$k" "$((PORT + k))"
+  [ "$(curl -s "http://127.0.0.1:$((PORT + k))/")" = "Hello World!" ] ||
+    { log "${WSGI_SERVERS[$k]}: wrong body"; exit 1; }
 done
-log "WSGI hello world: $RUNS runs x 3 servers x $DURATION"
+log "WSGI hello world: $RUNS runs x 4 servers x $DURATION"
 for i in $(seq 1 "$RUNS"); do
-  order="ours:$P0 gunicorn:$P1 gunicorn-nolog:$P2"
-  [ $((i % 2)) = 0 ] && order="gunicorn-nolog:$P2 gunicorn:$P1 ours:$P0"
-  for w in $order; do R[${w%:*}]+="$(rps "http://127.0.0.1:${w#*:}/") "; done
-  for g in gunicorn gunicorn-nolog; do
-    R[ratio-$g]+="$(ratio "$(lastof "${R[ours]}")" "$(lastof "${R[$g]}")") "
+  order="${WSGI_SERVERS[*]}"
+  [ $((i % 2)) = 0 ] && order="gunicorn-nolog ours-nolog gunicorn-log ours-log"
+  for w in $order; do R[$w]+="$(rps "http://127.0.0.1:${WP[$w]}/") "; done
+  for v in log nolog; do
+    R[ratio-$v]+="$(ratio "$(lastof "${R[ours-$v]}")" "$(lastof "${R[gunicorn-$v]}")") "
   done
 done
-stop bench-b-ours
-stop bench-b-base
-stop bench-b-base2
+for k in 0 1 2 3; do stop "bench-b-w$k"; done
 
 # ------------------------------------------------------- 3. first 200
 # Python keeps the clock: t0 just before `podman run -d` (or `podman
@@ -297,14 +303,13 @@ done
 echo
 echo "### WSGI hello world"
 echo
-echo "| server | req/s | ours / it: of medians, median of per-run (runs) | target | verdict |"
-echo "|---|---|---|---|---|"
-echo "| ours: Apache 2.4 event + mod_wsgi 4.9, 1 daemon process x 5 threads (defaults) | $(m ours) (${R[ours]% }) | | | |"
-for g in gunicorn gunicorn-nolog; do
-  label="gunicorn 20.1, 4 sync workers, as sclorg runs it (access log to stdout)"
-  [ $g = gunicorn-nolog ] && label="gunicorn 20.1, 4 sync workers, no access log"
-  r=$(ratio "$(m ours)" "$(m $g)")
-  echo "| $label | $(m $g) (${R[$g]% }) | $r, $(m ratio-$g) (${R[ratio-$g]% }) | >= 1 | $(verdict "$(m ratio-$g)" 1) |"
+echo "| pair (WEB_CONCURRENCY=4 for both) | ours: Apache 2.4 event + mod_wsgi 4.9, 4 daemon processes x 5 threads, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
+echo "|---|---|---|---|---|---|"
+for v in log nolog; do
+  label="access log to stdout (ACCESS_LOG=on / --access-logfile=-, as sclorg)"
+  [ $v = nolog ] && label="no access log (ACCESS_LOG=off / none)"
+  r=$(ratio "$(m ours-$v)" "$(m gunicorn-$v)")
+  echo "| $label | $(m ours-$v) (${R[ours-$v]% }) | $(m gunicorn-$v) (${R[gunicorn-$v]% }) | $r, $(m ratio-$v) (${R[ratio-$v]% }) | >= 1 | $(verdict "$(m ratio-$v)" 1) |"
 done
 echo
 echo "### Time to the first 200"

@@ -4,7 +4,7 @@
 # setup.cfg, APP_CONFIG (gunicorn), and assemble failing when they
 # point at nothing.
 source "$(dirname "$0")/common.sh"
-t_plan 17
+t_plan 20
 
 dry() { S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/out" 2>&1; }
 
@@ -74,3 +74,13 @@ t_eq "APP_CONFIG with gunicorn: run starts" "$?" 0
 t_grep "APP_CONFIG: gunicorn with the config, sclorg's arguments" "would exec: $APP_ROOT/venv/bin/gunicorn wsgi --bind=0.0.0.0:9099 --access-logfile=- --config=gunicorn.conf.py" "$T_DIR/out"
 APP_MODULE=pkg.web:make APP_CONFIG=g.py dry
 t_grep "APP_CONFIG with APP_MODULE: module:callable for gunicorn" "gunicorn pkg.web:make --bind" "$T_DIR/out"
+
+b_env web-concurrency
+S=$APP_ROOT/src; mkdir -p "$S"
+echo 'application = None' > "$S/wsgi.py"
+b_own
+WEB_CONCURRENCY=4 dry
+t_grep "WEB_CONCURRENCY=4: four mod_wsgi daemon processes" 'processes=4' "$TMPDIR/httpd/httpd.conf"
+WEB_CONCURRENCY=lots dry
+t_eq "WEB_CONCURRENCY not a number: run fails" "$?" 1
+t_grep "WEB_CONCURRENCY not a number: the error names it" 'WEB_CONCURRENCY=lots is not a number' "$T_DIR/out"

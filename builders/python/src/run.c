@@ -233,10 +233,27 @@ static int access_log_env(struct server_opts *o, int is_static)
 /* What the environment adds to server_args: APPLICATION_TYPE=static
  * when the file names no type, DOCUMENT_ROOT (or the app home) when a
  * static site names no root, and ACCESS_LOG. */
+/* WEB_CONCURRENCY (sclorg's gunicorn worker count) sets the mod_wsgi
+ * daemon processes when server_args gives no --processes. */
+static int web_concurrency(struct server_opts *o)
+{
+  const char *v = getenv("WEB_CONCURRENCY");
+  if (o->processes || !v || !*v)
+    return 0;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (*end || n < 1 || n > 1000) {
+    util_err("WEB_CONCURRENCY=%s is not a number of processes (1-1000)", v);
+    return -1;
+  }
+  o->processes = (int)n;
+  return 0;
+}
+
 static int apply_env(struct server_opts *o, const char *home)
 {
   int st = appfind_static_env();
-  if (st < 0)
+  if (st < 0 || web_concurrency(o) < 0)
     return -1;
   if (st && !o->application_type)
     o->application_type = xstrdup("static");
