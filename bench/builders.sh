@@ -7,7 +7,7 @@
 #  2. requests/s, a WSGI hello world served by our python image (Apache
 #     + mod_wsgi as `run` configures it) vs gunicorn run the way sclorg's
 #     s2i-python-container runs it, in the same image, like for like:
-#     WEB_CONCURRENCY=4 for both, both logging requests or neither
+#     both logging requests or neither
 #     (target >= 1x);
 #  3. time from `podman run -d` / `podman start` to the first 200
 #     (median of 5; target < 1 s).
@@ -178,17 +178,19 @@ start_lektor() {
 # sclorg's run: `gunicorn "$APP_MODULE" --bind=0.0.0.0:8080
 # --access-logfile=- --config "$APP_CONFIG"` with WEB_CONCURRENCY from
 # get_default_web_concurrency: min(2 x cores, (memory MiB - 43) / 40, 12)
-# = 4 on 2 cores without a memory limit.  Sync workers.  Like for like,
-# ours gets the same WEB_CONCURRENCY=4 (4 mod_wsgi daemon processes),
-# and each logs requests to stdout or neither does: "log" pairs
-# ACCESS_LOG=on with gunicorn's --access-logfile=-, "nolog" neither.
+# = 4 on 2 cores without a memory limit.  Sync workers.  Ours runs with
+# its defaults (1 mod_wsgi daemon process x 5 threads; OURS_ENV adds
+# variables, e.g. WEB_CONCURRENCY=4).  Like for like, each logs requests
+# to stdout or neither does: "log" pairs ACCESS_LOG=on with gunicorn's
+# --access-logfile=-, "nolog" neither.
 # start_wsgi ours-log|ours-nolog|gunicorn-log|gunicorn-nolog NAME HOSTPORT
 start_wsgi() {
   local log=(--access-logfile=-) acc=on
   case $1 in
   ours*)
     [ "$1" = ours-nolog ] && acc=off
-    run "$2" "$3" "$(newtmp)" -e WEB_CONCURRENCY=4 -e ACCESS_LOG=$acc "$WSGI_IMG" ;;
+    # shellcheck disable=SC2086
+    run "$2" "$3" "$(newtmp)" ${OURS_ENV:+-e $OURS_ENV} -e ACCESS_LOG=$acc "$WSGI_IMG" ;;
   gunicorn*)
     [ "$1" = gunicorn-nolog ] && log=()
     run "$2" "$3" "$(newtmp)" -v "$GUNICORN_PKG:$GUNICORN_PKG:ro" -e WEB_CONCURRENCY=4 \
@@ -303,7 +305,7 @@ done
 echo
 echo "### WSGI hello world"
 echo
-echo "| pair (WEB_CONCURRENCY=4 for both) | ours: Apache 2.4 event + mod_wsgi 4.9, 4 daemon processes x 5 threads, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
+echo "| pair | ours: Apache 2.4 event + mod_wsgi 4.9${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
 echo "|---|---|---|---|---|---|"
 for v in log nolog; do
   label="access log to stdout (ACCESS_LOG=on / --access-logfile=-, as sclorg)"
