@@ -4,7 +4,7 @@
 # setup.cfg, APP_CONFIG (gunicorn), and assemble failing when they
 # point at nothing.
 source "$(dirname "$0")/common.sh"
-t_plan 20
+t_plan 19
 
 dry() { S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/out" 2>&1; }
 

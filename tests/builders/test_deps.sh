@@ -5,7 +5,7 @@
 # index in a directory (tests/fixtures/pyindex.py), the venv reused by an
 # incremental build, pip.conf, and the errors a user can cause.
 source "$(dirname "$0")/common.sh"
-t_plan 44
+t_plan 46
 t_need /usr/bin/python3
 /usr/bin/python3 -c 'import tomllib, pip' 2>/dev/null || t_skip_all "needs Python 3.11 with pip"
 python3_has() { /usr/bin/python3 -c "import importlib.metadata as m; m.distribution('$1')" 2>/dev/null; }
