@@ -15,7 +15,9 @@
 # /tmp, --cap-drop ALL, published on 127.0.0.1.  wrk runs on the same
 # machine as the servers.  Prints Markdown for docs/PERFORMANCE.md.
 #
-# Knobs: RUNS (3), DURATION (10s), STARTS (5), BENCH_PORT (18380).
+# Knobs: RUNS (3), DURATION (10s), STARTS (5), BENCH_PORT (18380),
+# PARTS ("static wsgi start": which of 1-3 to run), OURS_ENV (a NAME=VALUE
+# for our WSGI containers, e.g. WEB_CONCURRENCY=4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/tests/containers.conf
@@ -24,6 +26,8 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 STARTS=${STARTS:-5}
 PORT=${BENCH_PORT:-18380}
+PARTS=${PARTS:-static wsgi start}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 UID_RUN=1000650000
 LEKTOR_IMG=localhost/bench-lektor:1
 WSGI_IMG=localhost/bench-wsgi:1
@@ -208,6 +212,7 @@ start_wsgi() {
 declare -A R
 P0=$PORT P1=$((PORT + 1)) P2=$((PORT + 2))
 
+if part static; then
 # ------------------------------------------------------- 1. static site
 start_lektor ours bench-b-ours "$P0"
 start_lektor stock bench-b-base "$P1"
@@ -226,7 +231,9 @@ for i in $(seq 1 "$RUNS"); do
 done
 stop bench-b-ours
 stop bench-b-base
+fi
 
+if part wsgi; then
 # ------------------------------------------------------------ 2. WSGI
 WSGI_SERVERS=(ours-log gunicorn-log ours-nolog gunicorn-nolog)
 declare -A WP
@@ -246,7 +253,9 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 for k in 0 1 2 3; do stop "bench-b-w$k"; done
+fi
 
+if part start; then
 # ------------------------------------------------------- 3. first 200
 # Python keeps the clock: t0 just before `podman run -d` (or `podman
 # start` of a container made by `podman create`), t1 at the first 200,
@@ -287,12 +296,14 @@ for _ in $(seq 1 "$STARTS"); do
     stop bench-b-start
   done
 done
+fi
 
 # -------------------------------------------------------------- report
 # shellcheck disable=SC2086
 m() { median ${R[$1]}; }
 echo "Date: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "wrk -t2 -c50 -d$DURATION on the same machine as the servers; median of $RUNS runs (all runs in brackets)."
+if part static; then
 echo
 echo "### Static: the Lektor quickstart site"
 echo
@@ -302,6 +313,8 @@ for p in / /static/style.css; do
   r=$(ratio "$(m "ours$p")" "$(m "stock$p")")
   echo "| \`$p\` | $(m "ours$p") (${R[ours$p]% }) | $(m "stock$p") (${R[stock$p]% }) | $r, $(m "ratio$p") (${R[ratio$p]% }) | >= 0.9 | $(verdict "$(m "ratio$p")" 0.9) |"
 done
+fi
+if part wsgi; then
 echo
 echo "### WSGI hello world"
 echo
@@ -313,6 +326,8 @@ for v in log nolog; do
   r=$(ratio "$(m ours-$v)" "$(m gunicorn-$v)")
   echo "| $label | $(m ours-$v) (${R[ours-$v]% }) | $(m gunicorn-$v) (${R[gunicorn-$v]% }) | $r, $(m ratio-$v) (${R[ratio-$v]% }) | >= 1 | $(verdict "$(m ratio-$v)" 1) |"
 done
+fi
+if part start; then
 echo
 echo "### Time to the first 200"
 echo
@@ -322,3 +337,4 @@ for img in lektor wsgi; do
   v=$(awk -v a="$(m run-$img)" 'BEGIN { print (a < 1 ? "met" : "MISSED") }')
   echo "| $img | $(m run-$img) (${R[run-$img]% }) | $(m start-$img) (${R[start-$img]% }) | < 1 | $v |"
 done
+fi
