@@ -6,14 +6,18 @@
 #     and the same kind of container (target >= 0.9x);
 #  2. requests/s, a WSGI hello world served by our python image (Apache
 #     + mod_wsgi as `run` configures it) vs gunicorn run the way sclorg's
-#     s2i-python-container runs it, in the same image (target >= 1x);
+#     s2i-python-container runs it, in the same image, like for like:
+#     both logging requests or neither
+#     (target >= 1x);
 #  3. time from `podman run -d` / `podman start` to the first 200
 #     (median of 5; target < 1 s).
 # Every container: arbitrary UID, read-only root, an emptyDir-like 0777
 # /tmp, --cap-drop ALL, published on 127.0.0.1.  wrk runs on the same
 # machine as the servers.  Prints Markdown for docs/PERFORMANCE.md.
 #
-# Knobs: RUNS (3), DURATION (10s), STARTS (5), BENCH_PORT (18380).
+# Knobs: RUNS (3), DURATION (10s), STARTS (5), BENCH_PORT (18380),
+# PARTS ("static wsgi start": which of 1-3 to run), OURS_ENV (a NAME=VALUE
+# for our WSGI containers, e.g. WEB_CONCURRENCY=4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/tests/containers.conf
@@ -22,10 +26,12 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 STARTS=${STARTS:-5}
 PORT=${BENCH_PORT:-18380}
+PARTS=${PARTS:-static wsgi start}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 UID_RUN=1000650000
 LEKTOR_IMG=localhost/bench-lektor:1
 WSGI_IMG=localhost/bench-wsgi:1
-NAMES=(bench-b-ours bench-b-base bench-b-base2 bench-b-start)
+NAMES=(bench-b-ours bench-b-base bench-b-w0 bench-b-w1 bench-b-w2 bench-b-w3 bench-b-start)
 
 for t in wrk podman curl lektor python3 git; do
   command -v "$t" >/dev/null || { echo "builders.sh: needs $t" >&2; exit 1; }
@@ -176,13 +182,19 @@ start_lektor() {
 # sclorg's run: `gunicorn "$APP_MODULE" --bind=0.0.0.0:8080
 # --access-logfile=- --config "$APP_CONFIG"` with WEB_CONCURRENCY from
 # get_default_web_concurrency: min(2 x cores, (memory MiB - 43) / 40, 12)
-# = 4 on 2 cores without a memory limit.  Sync workers.  "nolog" is the
-# same without the access log (our Apache logs no requests by default).
-# start_wsgi ours|gunicorn|gunicorn-nolog NAME HOSTPORT
+# = 4 on 2 cores without a memory limit.  Sync workers.  Ours runs with
+# its defaults (1 mod_wsgi daemon process x 5 threads; OURS_ENV adds
+# variables, e.g. WEB_CONCURRENCY=4).  Like for like, each logs requests
+# to stdout or neither does: "log" pairs ACCESS_LOG=on with gunicorn's
+# --access-logfile=-, "nolog" neither.
+# start_wsgi ours-log|ours-nolog|gunicorn-log|gunicorn-nolog NAME HOSTPORT
 start_wsgi() {
-  local log=(--access-logfile=-)
+  local log=(--access-logfile=-) acc=on
   case $1 in
-  ours) run "$2" "$3" "$(newtmp)" "$WSGI_IMG" ;;
+  ours*)
+    [ "$1" = ours-nolog ] && acc=off
+    # shellcheck disable=SC2086
+    run "$2" "$3" "$(newtmp)" ${OURS_ENV:+-e $OURS_ENV} -e ACCESS_LOG=$acc "$WSGI_IMG" ;;
   gunicorn*)
     [ "$1" = gunicorn-nolog ] && log=()
     run "$2" "$3" "$(newtmp)" -v "$GUNICORN_PKG:$GUNICORN_PKG:ro" -e WEB_CONCURRENCY=4 \
@@ -200,6 +212,7 @@ start_wsgi() {
 declare -A R
 P0=$PORT P1=$((PORT + 1)) P2=$((PORT + 2))
 
+if part static; then
 # ------------------------------------------------------- 1. static site
 start_lektor ours bench-b-ours "$P0"
 start_lektor stock bench-b-base "$P1"
@@ -218,27 +231,31 @@ for i in $(seq 1 "$RUNS"); do
 done
 stop bench-b-ours
 stop bench-b-base
+fi
 
+if part wsgi; then
 # ------------------------------------------------------------ 2. WSGI
-start_wsgi ours bench-b-ours "$P0"
-start_wsgi gunicorn bench-b-base "$P1"
-start_wsgi gunicorn-nolog bench-b-base2 "$P2"
-for q in "$P0" "$P1" "$P2"; do
-  [ "$(curl -s "http://127.0.0.1:$q/")" = "Hello World!" ] || { log "port $q: wrong body"; exit 1; }
+WSGI_SERVERS=(ours-log gunicorn-log ours-nolog gunicorn-nolog)
+declare -A WP
+for k in 0 1 2 3; do
+  WP[${WSGI_SERVERS[$k]}]=$((PORT + k))
+  start_wsgi "${WSGI_SERVERS[$k]}" "bench-b-w$k" "$((PORT + k))"
+  [ "$(curl -s "http://127.0.0.1:$((PORT + k))/")" = "Hello World!" ] ||
+    { log "${WSGI_SERVERS[$k]}: wrong body"; exit 1; }
 done
-log "WSGI hello world: $RUNS runs x 3 servers x $DURATION"
+log "WSGI hello world: $RUNS runs x 4 servers x $DURATION"
 for i in $(seq 1 "$RUNS"); do
-  order="ours:$P0 gunicorn:$P1 gunicorn-nolog:$P2"
-  [ $((i % 2)) = 0 ] && order="gunicorn-nolog:$P2 gunicorn:$P1 ours:$P0"
-  for w in $order; do R[${w%:*}]+="$(rps "http://127.0.0.1:${w#*:}/") "; done
-  for g in gunicorn gunicorn-nolog; do
-    R[ratio-$g]+="$(ratio "$(lastof "${R[ours]}")" "$(lastof "${R[$g]}")") "
+  order="${WSGI_SERVERS[*]}"
+  [ $((i % 2)) = 0 ] && order="gunicorn-nolog ours-nolog gunicorn-log ours-log"
+  for w in $order; do R[$w]+="$(rps "http://127.0.0.1:${WP[$w]}/") "; done
+  for v in log nolog; do
+    R[ratio-$v]+="$(ratio "$(lastof "${R[ours-$v]}")" "$(lastof "${R[gunicorn-$v]}")") "
   done
 done
-stop bench-b-ours
-stop bench-b-base
-stop bench-b-base2
+for k in 0 1 2 3; do stop "bench-b-w$k"; done
+fi
 
+if part start; then
 # ------------------------------------------------------- 3. first 200
 # Python keeps the clock: t0 just before `podman run -d` (or `podman
 # start` of a container made by `podman create`), t1 at the first 200,
@@ -279,12 +296,14 @@ for _ in $(seq 1 "$STARTS"); do
     stop bench-b-start
   done
 done
+fi
 
 # -------------------------------------------------------------- report
 # shellcheck disable=SC2086
 m() { median ${R[$1]}; }
 echo "Date: $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "wrk -t2 -c50 -d$DURATION on the same machine as the servers; median of $RUNS runs (all runs in brackets)."
+if part static; then
 echo
 echo "### Static: the Lektor quickstart site"
 echo
@@ -294,18 +313,21 @@ for p in / /static/style.css; do
   r=$(ratio "$(m "ours$p")" "$(m "stock$p")")
   echo "| \`$p\` | $(m "ours$p") (${R[ours$p]% }) | $(m "stock$p") (${R[stock$p]% }) | $r, $(m "ratio$p") (${R[ratio$p]% }) | >= 0.9 | $(verdict "$(m "ratio$p")" 0.9) |"
 done
+fi
+if part wsgi; then
 echo
 echo "### WSGI hello world"
 echo
-echo "| server | req/s | ours / it: of medians, median of per-run (runs) | target | verdict |"
-echo "|---|---|---|---|---|"
-echo "| ours: Apache 2.4 event + mod_wsgi 4.9, 1 daemon process x 5 threads (defaults) | $(m ours) (${R[ours]% }) | | | |"
-for g in gunicorn gunicorn-nolog; do
-  label="gunicorn 20.1, 4 sync workers, as sclorg runs it (access log to stdout)"
-  [ $g = gunicorn-nolog ] && label="gunicorn 20.1, 4 sync workers, no access log"
-  r=$(ratio "$(m ours)" "$(m $g)")
-  echo "| $label | $(m $g) (${R[$g]% }) | $r, $(m ratio-$g) (${R[ratio-$g]% }) | >= 1 | $(verdict "$(m ratio-$g)" 1) |"
+echo "| pair | ours: Apache 2.4 event + mod_wsgi 4.9${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
+echo "|---|---|---|---|---|---|"
+for v in log nolog; do
+  label="access log to stdout (ACCESS_LOG=on / --access-logfile=-, as sclorg)"
+  [ $v = nolog ] && label="no access log (ACCESS_LOG=off / none)"
+  r=$(ratio "$(m ours-$v)" "$(m gunicorn-$v)")
+  echo "| $label | $(m ours-$v) (${R[ours-$v]% }) | $(m gunicorn-$v) (${R[gunicorn-$v]% }) | $r, $(m ratio-$v) (${R[ratio-$v]% }) | >= 1 | $(verdict "$(m ratio-$v)" 1) |"
 done
+fi
+if part start; then
 echo
 echo "### Time to the first 200"
 echo
@@ -315,3 +337,4 @@ for img in lektor wsgi; do
   v=$(awk -v a="$(m run-$img)" 'BEGIN { print (a < 1 ? "met" : "MISSED") }')
   echo "| $img | $(m run-$img) (${R[run-$img]% }) | $(m start-$img) (${R[start-$img]% }) | < 1 | $v |"
 done
+fi

@@ -17,6 +17,7 @@ PACKAGES="
   python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit
   nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
   hyperfine wrk chromium gunicorn zsh groff-base man-db
+  python3-pip python3-pip-whl python3-poetry-core python3-flask python3-wheel
 "
 
 missing=""

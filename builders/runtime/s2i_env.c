@@ -174,9 +174,16 @@ static int set_home(const struct env_ctx *c)
 {
   const char *home = getenv("HOME");
 
+  const char *orig = getenv("S2I_HOME_ORIG");
+
   /* ':' or a newline would corrupt the passwd line that carries HOME */
   if (dir_writable(home) && strpbrk(home, ":\n") == NULL)
     return 0;
+  /* s2i build sets HOME=TMPDIR/home in the image, so that exec'd shells
+   * share it, and keeps the builder's HOME as S2I_HOME_ORIG: where that
+   * is writable (a writable root), TMPDIR/home leads to it. */
+  if (dir_writable(orig) && strpbrk(orig, ":\n") == NULL)
+    (void)symlinkat(orig, c->tmpfd, "home");
   return set_private_dir(c, "HOME", "home");
 }
 

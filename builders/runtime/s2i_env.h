@@ -11,7 +11,8 @@
  *     mode 0700, owned by the UID.  A fixed path, so the image's ENV
  *     TMPDIR=/tmp/s2i also holds for `podman exec` shells.  Reused when it
  *     exists and is ours; refused when it is a symlink or someone else's.
- *   - HOME, XDG_CACHE_HOME: kept when writable, else TMPDIR/home and
+ *   - HOME, XDG_CACHE_HOME: kept when writable, else TMPDIR/home (a
+ *     symlink to $S2I_HOME_ORIG when that is writable) and
  *     $HOME/.cache when writable, else TMPDIR/cache.
  *   - USER, LOGNAME: the UID's name from /etc/passwd.s2i-orig (images whose
  *     /etc/passwd leads to /tmp/s2i-id/passwd) or /etc/passwd; for a UID

@@ -493,8 +493,11 @@ static int add_runtime(struct build *b, struct s2i_error **err)
 {
   if (b->o->no_runtime)
     return 0;
-  return s2i_runtime_add(b->ctx, b->img, &b->lowers, b->o->runtime_dir, b->sde,
-                         b->store, err);
+  if (s2i_runtime_add(b->ctx, b->img, &b->lowers, b->o->runtime_dir, b->sde,
+                      b->store, err) < 0)
+    return -1;
+  s2i_runtime_exec_env(b->img);
+  return 0;
 }
 
 static void configure_image(struct build *b)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "env.h"
 #include "fs.h"
 #include "layer_writer.h"
 #include "log.h"
@@ -413,6 +414,37 @@ void s2i_runtime_configure(struct s2i_image *img)
       s2i_strv_add(&argv, json_string_value(v));
   }
   s2i_image_set_entrypoint(img, (const char *const *)argv.v);
+}
+
+/* The init's rule (builders/runtime/s2i_identity.h): $S2I_USER_NAME when
+ * it is [A-Za-z0-9._-]{1,32} not starting with '-', else "default". */
+static const char *exec_user(const struct s2i_strv *env)
+{
+  const char *n = s2i_env_get(env, "S2I_USER_NAME");
+  size_t len = n ? strlen(n) : 0;
+
+  if (len == 0 || len > 32 || n[0] == '-' ||
+      strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "0123456789._-") != len)
+    return "default";
+  return n;
+}
+
+void s2i_runtime_exec_env(struct s2i_image *img)
+{
+  cleanup_strv struct s2i_strv env = S2I_STRV_INIT;
+  const char *home;
+  cleanup_free char *orig = NULL, *user = NULL;
+
+  s2i_image_env(img, &env);
+  home = s2i_env_get(&env, "HOME");
+  if (home != NULL && home[0] == '/' && strcmp(home, S2I_RUNTIME_HOME) != 0) {
+    orig = xasprintf("S2I_HOME_ORIG=%s", home);
+    s2i_image_set_env(img, orig);
+  }
+  s2i_image_set_env(img, "HOME=" S2I_RUNTIME_HOME);
+  user = xasprintf("USER=%s", exec_user(&env));
+  s2i_image_set_env(img, user);
 }
 
 /* ---- where the runtime files are ------------------------------------------

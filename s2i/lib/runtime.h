@@ -40,6 +40,15 @@ int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
  * is when it already starts with the init) and Env TMPDIR=/tmp/s2i. */
 void s2i_runtime_configure(struct s2i_image *img);
 
+/* For the app image only (s2i build, not mkimage: a builder keeps its
+ * HOME for assemble): HOME=/tmp/s2i/home and USER, the values the init
+ * gives the app for an unlisted UID, so that `podman exec` / `kubectl
+ * exec` shells, which do not go through the init, get the same ones.
+ * The image's own HOME moves to S2I_HOME_ORIG; the init links
+ * /tmp/s2i/home to it when it is writable (a writable root). */
+#define S2I_RUNTIME_HOME S2I_RUNTIME_TMPDIR "/home"
+void s2i_runtime_exec_env(struct s2i_image *img);
+
 /* 1 when the image already carries the runtime (a builder made with
  * `s2i mkimage --runtime`): its Entrypoint starts with the init and the
  * init is in its layers.  s2i build then adds no second runtime layer. */

@@ -2,7 +2,7 @@
 # prepare_environment() as the init runs it, outside containers: an
 # arbitrary UID in group 0, a temp root standing in for /tmp (S2I_TMP_ROOT).
 . "$(dirname "$0")/../lib.sh"
-t_plan 56
+t_plan 60
 
 INIT=$BUILD/runtime/rootfs/usr/libexec/s2i-runtime/init
 UID_=123456
@@ -60,6 +60,20 @@ t_eq "S2I_USER_NAME and a writable HOME" "$(cat "$T_DIR/out")" "app app $H"
 t_grep "passwd line uses S2I_USER_NAME" "^app:x:$UID_:0:.*:$H:/bin/sh\$" "$R/s2i/passwd"
 EXTRA_ENV="S2I_USER_NAME=bad:name" as_uid "$R" sh -c 'echo "$USER"' > "$T_DIR/out" 2>&1
 t_eq "an invalid S2I_USER_NAME falls back to default" "$(cat "$T_DIR/out")" default
+
+# s2i build's image env: HOME=TMPDIR/home, the builder's HOME in
+# S2I_HOME_ORIG.  Writable (a writable root): TMPDIR/home leads there.
+R=$T_DIR/tmp5; empty_dir "$R"; H=$T_DIR/home5; empty_dir "$H"; echo built > "$H/from-build"
+EXTRA_ENV="HOME=$R/s2i/home S2I_HOME_ORIG=$H" as_uid "$R" sh -c 'echo "$HOME $(cat "$HOME/from-build")"' \
+  > "$T_DIR/out" 2>&1
+t_eq "S2I_HOME_ORIG writable: HOME is TMPDIR/home and shows the image's HOME" "$(cat "$T_DIR/out")" "$R/s2i/home built"
+t_eq "S2I_HOME_ORIG writable: TMPDIR/home is a symlink to it" "$(readlink "$R/s2i/home")" "$H"
+# Not writable (a read-only root): a private directory, as before.
+R=$T_DIR/tmp6; empty_dir "$R"
+EXTRA_ENV="HOME=$R/s2i/home S2I_HOME_ORIG=/proc" as_uid "$R" sh -c 'touch "$HOME/x" && echo "$HOME"' \
+  > "$T_DIR/out" 2>&1
+t_eq "S2I_HOME_ORIG read-only: HOME is a writable TMPDIR/home" "$(cat "$T_DIR/out")" "$R/s2i/home"
+t_check "S2I_HOME_ORIG read-only: TMPDIR/home is a real directory" test -d "$R/s2i/home" -a ! -L "$R/s2i/home"
 
 # A UID with a passwd line keeps its name (root here).
 R=$T_DIR/tmp3; empty_dir "$R"

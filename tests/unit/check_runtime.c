@@ -371,6 +371,32 @@ START_TEST(configure_keeps_builder_entrypoint)
 }
 END_TEST
 
+START_TEST(exec_env_moves_home)
+{
+  struct s2i_image *img = s2i_image_new_scratch();
+  struct s2i_strv env = S2I_STRV_INIT;
+
+  s2i_image_set_env(img, "HOME=/opt/app-root/src");
+  s2i_image_set_env(img, "S2I_USER_NAME=web");
+  s2i_runtime_exec_env(img);
+  s2i_image_env(img, &env);
+  ck_assert(s2i_strv_contains(&env, "HOME=/tmp/s2i/home"));
+  ck_assert(s2i_strv_contains(&env, "S2I_HOME_ORIG=/opt/app-root/src"));
+  ck_assert(s2i_strv_contains(&env, "USER=web"));
+  s2i_strv_free(&env);
+  s2i_runtime_exec_env(img); /* again (a rebuild): the original stays */
+  s2i_image_env(img, &env);
+  ck_assert(s2i_strv_contains(&env, "S2I_HOME_ORIG=/opt/app-root/src"));
+  s2i_strv_free(&env);
+  s2i_image_set_env(img, "S2I_USER_NAME=-bad");
+  s2i_runtime_exec_env(img);
+  s2i_image_env(img, &env);
+  ck_assert(s2i_strv_contains(&env, "USER=default"));
+  s2i_strv_free(&env);
+  s2i_image_free(img);
+}
+END_TEST
+
 START_TEST(default_root)
 {
   char *r;
@@ -398,7 +424,8 @@ static Suite *runtime_suite(void)
                            compose_without_runtime_files_names_path,
                            compose_refuses_file_where_dir_needed,
                            layer_in_store, configure_sets_entrypoint_and_tmpdir,
-                           configure_keeps_builder_entrypoint, default_root));
+                           configure_keeps_builder_entrypoint,
+                           exec_env_moves_home, default_root));
 }
 
 TU_MAIN(runtime_suite)

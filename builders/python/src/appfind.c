@@ -4,6 +4,8 @@
 #include "util.h"
 #include "webconf.h"
 
+#include <ctype.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,6 +132,134 @@ static int find_static(const char *home, struct app_choice *c)
   return 1;
 }
 
+/* module (file or package) importable from home, home/src or the venv. */
+static int module_exists(const char *home, const char *mod)
+{
+  const char *venv = util_env("VIRTUAL_ENV", "");
+  char *pat[] = {
+      xasprintf("%s/%s.py", home, mod),
+      xasprintf("%s/%s/__init__.py", home, mod),
+      xasprintf("%s/src/%s/__init__.py", home, mod),
+      xasprintf("%s/lib/python3*/site-packages/%s.py", venv, mod),
+      xasprintf("%s/lib/python3*/site-packages/%s/__init__.py", venv, mod),
+  };
+  int found = 0;
+  for (size_t i = 0; i < sizeof pat / sizeof *pat; i++) {
+    glob_t g;
+    if (!found && glob(pat[i], 0, NULL, &g) == 0) {
+      found = 1;
+      globfree(&g);
+    }
+    free(pat[i]);
+  }
+  return found;
+}
+
+/* The quoted value after KEY ('name=' in setup.py) in TEXT, or NULL. */
+static char *quoted_after(const char *text, const char *key)
+{
+  for (const char *k = strstr(text, key); k; k = strstr(k + 1, key)) {
+    const char *v = k + strlen(key);
+    while (*v == ' ' || *v == '\t' || *v == '=')
+      v++;
+    if ((*v == '"' || *v == '\'') &&
+        (k == text || !(isalnum((unsigned char)k[-1]) || k[-1] == '_'))) {
+      size_t n = strcspn(v + 1, "\"'\n");
+      return xasprintf("%.*s", (int)n, v + 1);
+    }
+  }
+  return NULL;
+}
+
+/* setup.cfg's "name = x" under [metadata], unquoted. */
+static char *cfg_name(const char *text)
+{
+  const char *m = strstr(text, "[metadata]");
+  for (const char *l = m; l && (l = strchr(l, '\n')) && l[1] != '[';) {
+    l++;
+    if (strncmp(l, "name", 4) || !strchr(" \t=", l[4]))
+      continue;
+    const char *v = l + 4 + strspn(l + 4, " \t=");
+    return xasprintf("%.*s", (int)strcspn(v, " \t\r\n"), v);
+  }
+  return NULL;
+}
+
+/* sclorg: APP_MODULE from setup.py's name ("my-app" -> my_app), when
+ * that module exists; callable "application". */
+static int find_setup_name(const char *home, struct app_choice *c)
+{
+  char *py = xasprintf("%s/setup.py", home),
+       *cfg = xasprintf("%s/setup.cfg", home);
+  char *t = util_is_file(py) ? util_read_file(py, NULL) : NULL;
+  char *name = t ? quoted_after(t, "name") : NULL;
+  free(t);
+  t = !name && util_is_file(cfg) ? util_read_file(cfg, NULL) : NULL;
+  if (t)
+    name = cfg_name(t);
+  free(t);
+  free(py);
+  free(cfg);
+  for (char *q = name; q && *q; q++)
+    if (*q == '-' || *q == '.')
+      *q = '_';
+  if (name && sa_is_module(name) && module_exists(home, name)) {
+    c->kind = APP_WSGI_MODULE;
+    c->module = name;
+    return 1;
+  }
+  free(name);
+  return 0;
+}
+
+/* The project of a Django tree: the package of manage.py's
+ * DJANGO_SETTINGS_MODULE, else the directory of the only wsgi.py one
+ * level down. */
+static char *django_project(const char *home, const char *manage_text)
+{
+  char *proj = quoted_after(manage_text, "'DJANGO_SETTINGS_MODULE',");
+  if (!proj)
+    proj = quoted_after(manage_text, "\"DJANGO_SETTINGS_MODULE\",");
+  char *dot = proj ? strrchr(proj, '.') : NULL;
+  if (dot)
+    *dot = '\0';
+  if (proj)
+    return proj;
+  glob_t g;
+  char *pat = xasprintf("%s/*/wsgi.py", home);
+  if (glob(pat, 0, NULL, &g) == 0) {
+    if (g.gl_pathc == 1) {
+      proj = xstrdup(g.gl_pathv[0] + strlen(home) + 1);
+      *strchr(proj, '/') = '\0';
+    }
+    globfree(&g);
+  }
+  free(pat);
+  return proj;
+}
+
+/* Django (sclorg): manage.py and <project>/wsgi.py under Apache. */
+static int find_django(const char *home, struct app_choice *c)
+{
+  char *manage = xasprintf("%s/manage.py", home);
+  char *t = util_is_file(manage) ? util_read_file(manage, NULL) : NULL;
+  char *proj = t ? django_project(home, t) : NULL;
+  char *mod = proj ? xasprintf("%s.wsgi", proj) : NULL;
+  char *file = proj ? xasprintf("%s/%s/wsgi.py", home, proj) : NULL;
+  int ok = mod && sa_is_module(mod) && util_is_file(file);
+  free(file);
+  free(proj);
+  free(t);
+  free(manage);
+  if (ok) {
+    c->kind = APP_WSGI_MODULE;
+    c->module = mod;
+    return 1;
+  }
+  free(mod);
+  return 0;
+}
+
 static void report_none(const char *home, int wsgi_only)
 {
   if (wsgi_only) {
@@ -143,7 +273,9 @@ static void report_none(const char *home, int wsgi_only)
            ".whiskey/action_hooks/start (executable), .whiskey/server_args, "
            "$APPLICATION_TYPE=static, $APP_SCRIPT=%s (executable), "
            "$APP_MODULE (module:callable), $APP_FILE=%s, wsgi.py (WSGI "
-           "callable 'application'), and a static site (index.html or "
+           "callable 'application'), a Django project (manage.py and "
+           "<project>/wsgi.py), the module named by setup.py or setup.cfg, "
+           "and a static site (index.html or "
            "index.htm and no *.py files)",
            home, util_env("APP_SCRIPT", "app.sh"),
            util_env("APP_FILE", "app.py"));
@@ -172,7 +304,8 @@ enum app_kind appfind(const char *home, int wsgi_only, struct app_choice *c)
   if (!wsgi_only &&
       find_file(home, util_env("APP_FILE", "app.py"), APP_PYTHON, c))
     return c->kind;
-  if (find_file(home, "wsgi.py", APP_WSGI_SCRIPT, c))
+  if (find_file(home, "wsgi.py", APP_WSGI_SCRIPT, c) || find_django(home, c) ||
+      find_setup_name(home, c))
     return c->kind;
   if (!wsgi_only && find_static(home, c))
     return c->kind;

@@ -1,9 +1,11 @@
 /* assemble: the s2i assemble script of the python and lektor builders.
  * Installs the source into the app root, restores the pip cache, runs
- * the pre-build hook, pip install -r requirements.txt into the venv,
- * the build hook and byte-compiles.  s2i fixes group-0 permissions
- * after this (issue 3); /data is made group-writable in the image. */
+ * the pre-build hook, installs the dependencies into the venv (deps.c),
+ * the build hook, Django's collectstatic, and byte-compiles.  s2i fixes group-0
+ * permissions after this (issue 3); /data is made group-writable in the image.
+ */
 #include "appfind.h"
+#include "deps.h"
 #include "paths.h"
 #include "proc.h"
 #include "server_args.h"
@@ -52,44 +54,36 @@ static int restore_artifacts(const struct paths *p)
   return 0;
 }
 
-static int failed(const char *what, int st)
+static int install_deps(const struct paths *p)
 {
-  char how[96];
-  util_err("%s failed with %s", what,
-           st < 0 ? "no exit status" : proc_describe(st, how, sizeof how));
-  return 1;
+  struct deps_plan plan;
+  if (deps_plan(p->src, &plan) < 0)
+    return 1;
+  return deps_install(p, &plan);
 }
 
-static int pip_install(const struct paths *p)
+/* Django (sclorg): manage.py collectstatic at build time, unless
+ * DISABLE_COLLECTSTATIC; a failure is a warning, as there. */
+static void collectstatic(const struct paths *p)
 {
-  char *req = xasprintf("%s/requirements.txt", p->src);
-  int rc = 0;
-  if (!util_is_file(req))
-    goto out;
-  char *pip = xasprintf("%s/bin/pip", p->venv);
-  if (!util_is_exec(pip)) {
-    util_err("requirements.txt found but no pip in the virtual environment %s",
-             p->venv);
-    free(pip);
-    rc = 1;
-    goto out;
+  const char *off = getenv("DISABLE_COLLECTSTATIC");
+  const char *sub = getenv("APP_HOME");
+  char *home = sub && *sub ? webconf_abs(p->src, sub) : xstrdup(p->src);
+  char *manage = xasprintf("%s/manage.py", home);
+  char *py = (char *)paths_python(p);
+  char *probe[] = {py, "-c", "import django", NULL};
+  if (!(off && *off) && util_is_file(manage) &&
+      proc_run_quiet(probe, home) == 0) {
+    util_step("Collecting Django static files (manage.py collectstatic; "
+              "DISABLE_COLLECTSTATIC=1 skips it)");
+    char *argv[] = {py, manage, "collectstatic", "--noinput", NULL};
+    int st = proc_run(argv, home);
+    if (st != 0)
+      util_warn("manage.py collectstatic failed; to see why, run: python "
+                "manage.py collectstatic --noinput");
   }
-  util_step("Installing dependencies with pip from requirements.txt");
-  char *argv[] = {pip,
-                  "install",
-                  "--disable-pip-version-check",
-                  "--progress-bar",
-                  "off",
-                  "-r",
-                  req,
-                  NULL};
-  int st = proc_run(argv, p->src);
-  if (st != 0)
-    rc = failed("pip install -r requirements.txt", st);
-  free(pip);
-out:
-  free(req);
-  return rc;
+  free(manage);
+  free(home);
 }
 
 static void byte_compile(const struct paths *p)
@@ -227,6 +221,25 @@ static void check_data_dir(const struct paths *p)
     util_warn("data directory %s is not writable by this user", p->data);
 }
 
+/* The steps after the source is in place; the exit code. */
+static int build(const struct paths *p)
+{
+  int st = whiskey_run_hook(p, "pre-build");
+  if (st)
+    return proc_exit_code(st);
+  if (install_deps(p))
+    return 1;
+  st = whiskey_run_hook(p, "build");
+  if (st)
+    return proc_exit_code(st);
+  collectstatic(p);
+  if (check_runnable(p) < 0)
+    return 1;
+  byte_compile(p);
+  util_step("Application installed in %s", p->src);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   (void)argc;
@@ -244,17 +257,12 @@ int main(int argc, char **argv)
     return 1;
   }
   check_data_dir(&p);
-  int st = whiskey_run_hook(&p, "pre-build");
-  if (st)
-    return proc_exit_code(st);
-  if (pip_install(&p))
-    return 1;
-  st = whiskey_run_hook(&p, "build");
-  if (st)
-    return proc_exit_code(st);
-  if (check_runnable(&p) < 0)
-    return 1;
-  byte_compile(&p);
-  util_step("Application installed in %s", p.src);
-  return 0;
+  /* The builder's TMPDIR (/tmp/s2i) is made by the init at run time; pip
+   * and the hooks need it now.  Removed afterwards: left in the image, a
+   * directory of uid 1001 there would be refused by the init. */
+  int made_tmp = !util_is_dir(p.tmp) && util_mkdir_p(p.tmp, 0700) == 0;
+  int rc = build(&p);
+  if (made_tmp)
+    util_rm_tree(p.tmp);
+  return rc;
 }

@@ -3,12 +3,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-int proc_run(char *const argv[], const char *cwd)
+static int run(char *const argv[], const char *cwd, int quiet)
 {
   fflush(stdout);
   fflush(stderr);
@@ -18,6 +19,11 @@ int proc_run(char *const argv[], const char *cwd)
     return -1;
   }
   if (pid == 0) {
+    int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+    if (null >= 0) {
+      dup2(null, 1);
+      dup2(null, 2);
+    }
     if (cwd && chdir(cwd) < 0) {
       util_err("cannot enter %s: %s", cwd, strerror(errno));
       _exit(126);
@@ -35,6 +41,16 @@ int proc_run(char *const argv[], const char *cwd)
     }
   }
   return st;
+}
+
+int proc_run(char *const argv[], const char *cwd)
+{
+  return run(argv, cwd, 0);
+}
+
+int proc_run_quiet(char *const argv[], const char *cwd)
+{
+  return run(argv, cwd, 1);
 }
 
 const char *proc_describe(int status, char *buf, unsigned len)

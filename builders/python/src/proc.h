@@ -6,6 +6,8 @@
  * wait status, or -1 when fork failed (error printed).  A program that
  * cannot be executed exits 127 (missing) or 126 (other), as a shell does. */
 int proc_run(char *const argv[], const char *cwd);
+/* proc_run with stdout and stderr to /dev/null (probes). */
+int proc_run_quiet(char *const argv[], const char *cwd);
 
 /* "exit status 3" or "signal 9 (Killed)" for a wait status, in BUF. */
 const char *proc_describe(int status, char *buf, unsigned len);

@@ -3,6 +3,7 @@
  * the server so the image's init supervises it directly. */
 #include "appfind.h"
 #include "paths.h"
+#include "proc.h"
 #include "server_args.h"
 #include "util.h"
 #include "webconf.h"
@@ -232,10 +233,27 @@ static int access_log_env(struct server_opts *o, int is_static)
 /* What the environment adds to server_args: APPLICATION_TYPE=static
  * when the file names no type, DOCUMENT_ROOT (or the app home) when a
  * static site names no root, and ACCESS_LOG. */
+/* WEB_CONCURRENCY (sclorg's gunicorn worker count) sets the mod_wsgi
+ * daemon processes when server_args gives no --processes. */
+static int web_concurrency(struct server_opts *o)
+{
+  const char *v = getenv("WEB_CONCURRENCY");
+  if (o->processes || !v || !*v)
+    return 0;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (*end || n < 1 || n > 1000) {
+    util_err("WEB_CONCURRENCY=%s is not a number of processes (1-1000)", v);
+    return -1;
+  }
+  o->processes = (int)n;
+  return 0;
+}
+
 static int apply_env(struct server_opts *o, const char *home)
 {
   int st = appfind_static_env();
-  if (st < 0)
+  if (st < 0 || web_concurrency(o) < 0)
     return -1;
   if (st && !o->application_type)
     o->application_type = xstrdup("static");
@@ -268,6 +286,58 @@ static int run_server_args(const struct paths *p, char **words,
   return serve(p, &o, home);
 }
 
+/* sclorg: Django's migrate before a Django app is served, unless
+ * DISABLE_MIGRATE; a failure stops the start, as there. */
+static int django_migrate(const struct paths *p, const char *home)
+{
+  const char *off = getenv("DISABLE_MIGRATE");
+  char *manage = xasprintf("%s/manage.py", home);
+  char *py = (char *)paths_python(p);
+  char *probe[] = {py, "-c", "import django", NULL};
+  int rc = 0;
+  if (!(off && *off) && util_is_file(manage) && !getenv("S2I_RUN_DRY_RUN") &&
+      proc_run_quiet(probe, home) == 0) {
+    util_step("Migrating the database (manage.py migrate; DISABLE_MIGRATE=1 "
+              "skips it)");
+    char *argv[] = {py, manage, "migrate", "--noinput", NULL};
+    int st = proc_run(argv, home);
+    if (st != 0) {
+      char how[96];
+      util_err("manage.py migrate failed with %s",
+               st < 0 ? "no exit status" : proc_describe(st, how, sizeof how));
+      rc = -1;
+    }
+  }
+  free(manage);
+  return rc;
+}
+
+/* APP_CONFIG (sclorg): the app is served by gunicorn with that config
+ * file, which the app installs (requirements.txt etc.). */
+static int serve_gunicorn(const struct paths *p, const struct app_choice *c,
+                          const char *config)
+{
+  int port = listen_port(NULL);
+  char *gunicorn = xasprintf("%s/bin/gunicorn", p->venv);
+  if (port < 0)
+    return 1;
+  if (!util_is_exec(gunicorn)) {
+    util_err("APP_CONFIG=%s is a gunicorn configuration, but gunicorn is not "
+             "installed in %s (add gunicorn to the app's dependencies, or "
+             "unset APP_CONFIG to serve with Apache httpd + mod_wsgi)",
+             config, p->venv);
+    return 1;
+  }
+  char *app = c->kind == APP_WSGI_SCRIPT ? xstrdup("wsgi")
+              : c->callable ? xasprintf("%s:%s", c->module, c->callable)
+                            : xstrdup(c->module);
+  char *bind = xasprintf("--bind=0.0.0.0:%d", port);
+  char *conf = xasprintf("--config=%s", config);
+  util_step("Serving %s with gunicorn (APP_CONFIG=%s)", app, config);
+  char *argv[] = {gunicorn, app, bind, "--access-logfile=-", conf, NULL};
+  return exec_argv(argv);
+}
+
 static int run_detected(const struct paths *p, const char *home)
 {
   struct app_choice c;
@@ -288,6 +358,11 @@ static int run_detected(const struct paths *p, const char *home)
   }
   case APP_WSGI_MODULE:
   case APP_WSGI_SCRIPT: {
+    const char *config = getenv("APP_CONFIG");
+    if (django_migrate(p, home) < 0)
+      return 1;
+    if (config && *config)
+      return serve_gunicorn(p, &c, config);
     char *words[] = {NULL};
     return run_server_args(p, words, home);
   }

@@ -297,6 +297,26 @@ int util_copy_tree(const char *src, const char *dst)
   return util_each_entry(src, copy_into, (void *)dst);
 }
 
+static int rm_entry(const char *path, const char *name, void *ctx)
+{
+  (void)name;
+  (void)ctx;
+  util_rm_tree(path);
+  return 0;
+}
+
+void util_rm_tree(const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) < 0)
+    return;
+  if (S_ISDIR(st.st_mode)) {
+    util_each_entry(path, rm_entry, NULL);
+    rmdir(path);
+  } else
+    unlink(path);
+}
+
 char *util_read_file(const char *path, size_t *len)
 {
   FILE *f = fopen(path, "re");

@@ -46,6 +46,8 @@ int util_each_entry(const char *dir,
                     int (*fn)(const char *path, const char *name, void *ctx),
                     void *ctx);
 int util_copy_tree(const char *src, const char *dst);
+/* rm -rf PATH (symlinks removed, not followed); errors ignored. */
+void util_rm_tree(const char *path);
 /* Whole file as a NUL-terminated string, or NULL with error printed. */
 char *util_read_file(const char *path, size_t *len);
 /* Writes TEXT to PATH (created 0644, replaced); <0 with error printed. */
