@@ -105,7 +105,7 @@ static int copy_data(const struct extract *x, const char *name,
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: entry %s: read", name);
-    if (archive_write_data_block(x->aw, buf, len, off) < ARCHIVE_WARN)
+    if (archive_write_data_block(x->aw, buf, len, off) < ARCHIVE_OK)
       return s2i_error_archive(err, x->aw, "artifacts: entry %s: write", name);
   }
 }
@@ -121,14 +121,14 @@ static int extract_entry(struct extract *x, struct archive_entry *e,
   name = xstrdup(archive_entry_pathname(e));
   rewrite_entry(x, e);
   r = archive_write_header(x->aw, e);
-  if (r < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(x->aw, r))
     return s2i_error_archive(err, x->aw, "artifacts: entry %s (refused)", name);
   if (r == ARCHIVE_WARN)
     s2i_log_warn(x->ctx, "artifacts: entry %s: %s", name,
                  archive_error_string(x->aw));
   if (archive_entry_size(e) > 0 && copy_data(x, name, err) < 0)
     return -1;
-  if (archive_write_finish_entry(x->aw) < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(x->aw, archive_write_finish_entry(x->aw)))
     return s2i_error_archive(err, x->aw, "artifacts: entry %s", name);
   return 0;
 }

@@ -142,7 +142,7 @@ static int copy_data(const struct unpack *u, const char *path,
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, u->ar, "layer %s: entry %s: read", u->label,
                                path);
-    if (archive_write_data_block(u->aw, buf, len, off) < ARCHIVE_WARN)
+    if (archive_write_data_block(u->aw, buf, len, off) < ARCHIVE_OK)
       return s2i_error_archive(err, u->aw, "layer %s: entry %s: write",
                                u->label, path);
   }
@@ -187,6 +187,17 @@ static int is_aufs_meta(const char *path)
          strncmp(path, OPAQUE_MARKER, strlen(OPAQUE_MARKER)) != 0;
 }
 
+/* A device node in a layer would be a real device in the cache, opened
+ * by the build as whoever it runs as: a host disk.  Dropped, as rootless
+ * engines drop what they cannot create. */
+static int is_device(struct archive_entry *e)
+{
+  mode_t type = archive_entry_filetype(e);
+
+  return archive_entry_hardlink(e) == NULL &&
+         (type == AE_IFCHR || type == AE_IFBLK);
+}
+
 static int unpack_entry(struct unpack *u, struct archive_entry *e,
                         struct s2i_error **err)
 {
@@ -200,8 +211,13 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e,
     return 0;
   if (is_whiteout_name(path))
     return apply_whiteout(path, u, err);
+  if (is_device(e)) {
+    s2i_log_warn(u->ctx, "layer %s: entry %s: device node dropped", u->label,
+                 path);
+    return 0;
+  }
   r = archive_write_header(u->aw, e);
-  if (r < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(u->aw, r))
     return s2i_error_archive(err, u->aw, "layer %s: entry %s (refused)",
                              u->label, path);
   if (r == ARCHIVE_WARN)
@@ -209,7 +225,7 @@ static int unpack_entry(struct unpack *u, struct archive_entry *e,
                  archive_error_string(u->aw));
   if (archive_entry_size(e) > 0 && copy_data(u, path, err) < 0)
     return -1;
-  if (archive_write_finish_entry(u->aw) < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(u->aw, archive_write_finish_entry(u->aw)))
     return s2i_error_archive(err, u->aw, "layer %s: entry %s", u->label, path);
   return 0;
 }

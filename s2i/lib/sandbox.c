@@ -174,7 +174,7 @@ static int mount_dev(const char *root, struct s2i_error **err)
   cleanup_free char *dev = s2i_fs_join(root, "dev");
 
   if (ensure_dir(dev, err) < 0 ||
-      mount_at("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+      mount_at("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
                "mode=755,size=65536k", err) < 0)
     return -1;
   for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
