@@ -299,7 +299,7 @@ static int read_all_entries(struct source *src, struct archive *a,
     r = archive_read_next_header(a, &ae);
     if (r == ARCHIVE_EOF)
       return 0;
-    if (r < ARCHIVE_WARN)
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) /* RETRY: a bad header */
       return s2i_error_archive(err, a, "%s",
                                src->n ? "corrupt or truncated tar archive"
                                       : "not a tar archive");

@@ -141,7 +141,7 @@ static int extract_entries(struct extract *x, struct s2i_error **err)
     int r = archive_read_next_header(x->ar, &e);
     if (r == ARCHIVE_EOF)
       return 0;
-    if (r < ARCHIVE_WARN)
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: read the tar stream");
     if (s2i_ctx_check_interrupt(x->ctx, err) < 0 ||
         extract_entry(x, e, err) < 0)

@@ -239,7 +239,7 @@ static int unpack_entries(struct unpack *u, struct s2i_error **err)
     int64_t seen;
     if (r == ARCHIVE_EOF)
       return 0;
-    if (r < ARCHIVE_WARN)
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
       return s2i_error_archive(err, u->ar, "layer %s: read", u->label);
     if (s2i_ctx_check_interrupt(u->ctx, err) < 0 || unpack_entry(u, e, err) < 0)
       return -1;

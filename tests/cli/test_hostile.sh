@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 6
+t_plan 11
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -50,3 +50,31 @@ built_file "$out" opt/app-root/src/root-mount.txt > "$T_DIR/root-mount.txt"
 t_grep "the build root is mounted nodev,nosuid" '(nosuid,nodev|nodev,nosuid)' "$T_DIR/root-mount.txt"
 built_file "$out" opt/app-root/src/dev-mount.txt > "$T_DIR/dev-mount.txt"
 t_grep "the sandbox /dev is nodev,nosuid" '(nosuid,nodev|nodev,nosuid)' "$T_DIR/dev-mount.txt"
+
+# --- a tar header with a bad checksum ---------------------------------------
+# In the builder tarball itself, and inside one of its layers: exit 1 with a
+# message naming the tarball / the layer, never a signal.
+python3 - "$BUILDER" "$T_DIR/badsum-outer.tar" "$T_DIR/badsum-layer.tar" <<'PY'
+import io, sys, tarfile
+src, outer, layer = sys.argv[1:]
+data = bytearray(open(src, "rb").read())
+off = tarfile.open(fileobj=io.BytesIO(bytes(data))).getmembers()[1].offset
+data[off + 148:off + 156] = b"0000000\0"
+open(outer, "wb").write(data)
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w") as t:
+    for n in ("a", "b"):
+        t.addfile(tarfile.TarInfo(n))
+d = bytearray(buf.getvalue()); d[512 + 148:512 + 156] = b"0000000\0"
+open(layer, "wb").write(d)
+PY
+rm -f "$out"
+"$S2I" build --copy "$repo" "$T_DIR/badsum-outer.tar" x:1 -o "$out" > "$T_DIR/badsum.log" 2>&1
+t_eq "a bad header checksum in the builder tarball exits 1" "$?" 1
+t_grep "the error names the tarball" 'badsum-outer.tar.*(corrupt|Damaged)' "$T_DIR/badsum.log"
+"$S2I" mkimage --from "$BUILDER" --layer-tar "$T_DIR/badsum-layer.tar" \
+  -o "$T_DIR/badsum-inner.tar" badsum:1 >/dev/null 2>&1
+"$S2I" build --copy "$repo" "$T_DIR/badsum-inner.tar" x:1 -o "$out" > "$T_DIR/badsum.log" 2>&1
+t_eq "a bad header checksum in a layer exits 1" "$?" 1
+t_grep "the error names the layer" 'layer sha256:[0-9a-f]+: read: Damaged' "$T_DIR/badsum.log"
+t_check "nothing at -o" test ! -e "$out"
