@@ -216,11 +216,12 @@ static int collect_env(struct build *b, const char *src_dir,
                        struct s2i_error **err)
 {
   cleanup_free char *text = NULL;
+  size_t len = 0;
 
   /* the repository's file: a symlink in it must not read a host file */
-  if (s2i_fs_read_beneath(&text, NULL, src_dir, ".s2i/environment", 1, err) < 0)
+  if (s2i_fs_read_beneath(&text, &len, src_dir, ".s2i/environment", 1, err) < 0)
     return s2i_error_prefix(err, "source");
-  if (text && s2i_env_parse(&b->env, text, ".s2i/environment", err) < 0)
+  if (text && s2i_env_parse(&b->env, text, len, ".s2i/environment", err) < 0)
     return -1;
   for (size_t i = 0; i < b->o->env_files.n; i++)
     if (s2i_env_load_file(&b->env, b->o->env_files.v[i], 0, err) < 0)

@@ -721,8 +721,12 @@ static int context_tree(git_tree **out, struct stage *st, git_repository *repo,
     return git_object_dup((git_object **)out, (git_object *)root) < 0
                ? s2i_error_git(err, "%s", st->location)
                : 0;
-  if (git_tree_entry_bypath(&e, root, st->context) < 0 ||
-      git_tree_entry_type(e) != GIT_OBJECT_TREE)
+  if (git_tree_entry_bypath(&e, root, st->context) == 0 &&
+      git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+    return s2i_error_make(err, 0,
+                          "context directory '%s' in %s is a symlink (refused)",
+                          st->context, st->location);
+  if (e == NULL || git_tree_entry_type(e) != GIT_OBJECT_TREE)
     return s2i_error_make(err, 0, "context directory '%s' not found in %s",
                           st->context, st->location);
   if (git_tree_lookup(out, repo, git_tree_entry_id(e)) < 0)
@@ -881,6 +885,24 @@ static void note_head(struct stage *st, git_repository *repo)
   s2i_error_free(ignored);
 }
 
+/* A symlink on the way to the context dir, or as the context dir itself,
+ * would copy a host directory into the image. */
+static int check_context_dir(const struct stage *st, const char *root,
+                             struct s2i_error **err)
+{
+  struct stat sb;
+
+  if (st->context == NULL)
+    return 0;
+  if (s2i_fs_check_beneath(st->location, st->context, err) < 0)
+    return s2i_error_prefix(err, "context directory");
+  if (lstat(root, &sb) == 0 && S_ISLNK(sb.st_mode))
+    return s2i_error_make(err, 0,
+                          "context directory '%s' in %s is a symlink (refused)",
+                          st->context, st->location);
+  return 0;
+}
+
 static int stage_copy(struct stage *st, const char *dest,
                       struct s2i_error **err)
 {
@@ -889,6 +911,8 @@ static int stage_copy(struct stage *st, const char *dest,
   cleanup_free char *ignore_path = s2i_fs_join(root, ".s2iignore");
   struct where w = {(char *)dest, (char *)"", root};
 
+  if (check_context_dir(st, root, err) < 0)
+    return -1;
   if (!s2i_fs_is_dir(root))
     return s2i_error_make(err, 0, "context directory '%s' not found in %s",
                           st->context, st->location);

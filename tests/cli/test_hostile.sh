@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 11
+t_plan 23
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -78,3 +78,61 @@ t_grep "the error names the tarball" 'badsum-outer.tar.*(corrupt|Damaged)' "$T_D
 t_eq "a bad header checksum in a layer exits 1" "$?" 1
 t_grep "the error names the layer" 'layer sha256:[0-9a-f]+: read: Damaged' "$T_DIR/badsum.log"
 t_check "nothing at -o" test ! -e "$out"
+
+# --- --context-dir through a symlink ----------------------------------------
+ctx=$T_DIR/ctxrepo
+fx_site_repo "$ctx"
+mkdir -p "$T_DIR/hostdir" && echo HOSTSECRET > "$T_DIR/hostdir/secret.txt"
+ln -s "$T_DIR/hostdir" "$ctx/link"
+mkdir -p "$ctx/sub" && ln -s "$T_DIR" "$ctx/sub/up"
+fx_commit "$ctx" >/dev/null 2>&1
+for c in link link/. sub/up/hostdir; do
+  rm -f "$out"
+  "$S2I" build --copy "$ctx" "$BUILDER" x:1 --context-dir "$c" -o "$out" > "$T_DIR/ctx.log" 2>&1
+  st=$?
+  if [ $st -eq 1 ] && grep -Eq "symlink" "$T_DIR/ctx.log" && [ ! -e "$out" ]; then
+    t_ok "directory source: --context-dir $c is refused"
+  else t_fail "directory source: --context-dir $c (exit $st)"; sed 's/^/    # /' "$T_DIR/ctx.log" | tail -3; fi
+done
+"$S2I" build "$ctx" "$BUILDER" x:1 --context-dir link -o "$out" > "$T_DIR/ctx.log" 2>&1
+t_eq "git source: --context-dir through a symlink is refused" "$?" 1
+
+# --- .s2iignore as a symlink to /dev/zero, and as a FIFO --------------------
+ign=$T_DIR/ignrepo
+fx_site_repo "$ign"
+rm -f "$ign/.s2iignore" && ln -s /dev/zero "$ign/.s2iignore"
+timeout 20 "$S2I" build --copy "$ign" "$BUILDER" x:1 -o "$out" > "$T_DIR/ign.log" 2>&1
+t_eq ".s2iignore -> /dev/zero fails the build at once" "$?" 1
+t_grep "the error names .s2iignore" '\.s2iignore: a symlink \(refused\)' "$T_DIR/ign.log"
+rm "$ign/.s2iignore" && mkfifo "$ign/.s2iignore"
+timeout 20 "$S2I" build --copy "$ign" "$BUILDER" x:1 -o "$out" > "$T_DIR/ign.log" 2>&1
+t_eq ".s2iignore as a FIFO fails the build at once" "$?" 1
+
+# --- an OCI layout whose index.json is a FIFO; a 200 MB config blob ---------
+oci=$T_DIR/oci
+mkdir -p "$oci" && tar -xf "$BUILDER" -C "$oci"
+mv "$oci/index.json" "$T_DIR/index.json.good" && mkfifo "$oci/index.json"
+timeout 20 "$S2I" build --copy "$repo" "oci:$oci" x:1 -o "$out" > "$T_DIR/oci.log" 2>&1
+t_eq "index.json as a FIFO fails at once" "$?" 1
+t_grep "the error names index.json" 'index.json: not a regular file' "$T_DIR/oci.log"
+rm "$oci/index.json"
+python3 - "$oci" "$T_DIR/index.json.good" <<'PY'
+import hashlib, json, os, sys
+oci, good = sys.argv[1:]
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(oci, "blobs/sha256", d), "wb").write(data)
+    return "sha256:" + d, len(data)
+idx = json.load(open(good))
+mdesc = idx["manifests"][0]
+m = json.load(open(os.path.join(oci, "blobs/sha256", mdesc["digest"].split(":")[1])))
+cfg = json.load(open(os.path.join(oci, "blobs/sha256", m["config"]["digest"].split(":")[1])))
+cfg["config"].setdefault("Labels", {})["pad"] = "x" * (200 << 20)
+m["config"]["digest"], m["config"]["size"] = put(json.dumps(cfg).encode())
+mdesc["digest"], mdesc["size"] = put(json.dumps(m).encode())
+json.dump(idx, open(os.path.join(oci, "index.json"), "w"))
+PY
+/usr/bin/time -f '%M' -o "$T_DIR/rss" "$S2I" build --copy "$repo" "oci:$oci" x:1 -o "$out" > "$T_DIR/oci.log" 2>&1
+t_eq "a 200 MB config blob is refused" "$?" 1
+t_grep "the error states the limit" 'config.*more than the limit of 16777216' "$T_DIR/oci.log"
+t_check "memory stayed bounded (max RSS $(tail -n 1 "$T_DIR/rss") KB < 100 MB)" test "$(tail -n 1 "$T_DIR/rss")" -lt 102400
