@@ -10,7 +10,7 @@
 B       ?= build
 BIN     ?= bin
 CC      ?= cc
-PKGS    := libgit2 libarchive libcurl jansson libcrypto
+PKGS    := libgit2 libarchive libcurl jansson libcrypto libseccomp
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g

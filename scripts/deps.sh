@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
   build-essential pkg-config musl-tools cppcheck clang-format file
   libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
-  libmicrohttpd-dev check
+  libmicrohttpd-dev check libseccomp-dev
   git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry

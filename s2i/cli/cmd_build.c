@@ -42,6 +42,8 @@ static const char build_help[] =
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
     "      --network host|none    network for assemble (default host)\n"
+    "      --security-opt seccomp=unconfined\n"
+    "                             run assemble without the seccomp filter\n"
     "      --no-runtime           do not add the runtime layer (init, "
     "identity)\n"
     "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
@@ -62,6 +64,7 @@ enum {
   OPT_LOGLEVEL,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
+  OPT_SECURITY_OPT,
 };
 
 static const struct option build_options[] = {
@@ -79,6 +82,7 @@ static const struct option build_options[] = {
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"incremental-from", required_argument, NULL, OPT_INCREMENTAL_FROM},
     {"network", required_argument, NULL, OPT_NETWORK},
+    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"quiet", no_argument, NULL, 'q'},
@@ -115,6 +119,14 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
       return cli_usage_error(
           "build", "--network must be host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
+    break;
+  case OPT_SECURITY_OPT:
+    if (strcmp(optarg, "seccomp=unconfined") != 0)
+      return cli_usage_error("build",
+                             "--security-opt: only seccomp=unconfined is "
+                             "known, not '%s'",
+                             optarg);
+    o->policy.seccomp_unconfined = 1;
     break;
   case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(build_help, stdout); return 0;

@@ -205,6 +205,7 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
       .dir = dir,
       .uid = b->uid,
       .network_none = b->o->network_none,
+      .policy = &b->o->policy,
   };
 
   if (!b->o->incremental)
@@ -342,6 +343,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .then_failed = &b->fix_failed,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
+      .policy = &b->o->policy,
       .stdin_fd = -1,
       .stdout_fd = -1,
       .on_output = on_output,

@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "sandbox.h"
 #include "strv.h"
 
 struct s2i_build_opts {
@@ -26,9 +27,10 @@ struct s2i_build_opts {
   const char *allowed_uids;  /* -u/--allowed-uids */
   const char *as_dockerfile; /* --as-dockerfile PATH */
   int network_none;          /* --network none */
-  int no_runtime;            /* --no-runtime */
-  const char *cache_dir;     /* --cache-dir; NULL: the store default */
-  const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
+  struct s2i_sandbox_policy policy; /* --security-opt, limits */
+  int no_runtime;                   /* --no-runtime */
+  const char *cache_dir;            /* --cache-dir; NULL: the store default */
+  const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };

@@ -36,6 +36,7 @@
 #include "fs.h"
 #include "log.h"
 #include "overlay.h"
+#include "syscall_filter.h"
 #include "xalloc.h"
 
 /* Exit status of init when the sandbox could not be set up (as podman). */
@@ -375,6 +376,10 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
     s2i_error_make(&err, errno, "chdir %s", cwd);
     child_fail(sb->err_w, err, 126);
   }
+  /* last: the filter also refuses what the set-up above needed */
+  if (!(o->policy && o->policy->seccomp_unconfined) &&
+      s2i_syscall_filter_load(&err) < 0)
+    child_fail(sb->err_w, err, 126);
   if (fn != NULL) {
     code = fn(fn_ctx);
     fflush(NULL); /* _exit skips stdio, and fn may have printed */

@@ -16,6 +16,12 @@
 
 typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
 
+/* What confines a command beyond its namespaces, as the user chose it on
+ * the command line; a zeroed struct is the default: all of it on. */
+struct s2i_sandbox_policy {
+  int seccomp_unconfined; /* --security-opt seccomp=unconfined */
+};
+
 struct s2i_sandbox_opts {
   const struct s2i_strv *lowers; /* layer dirs, bottom first */
   const char *upper;             /* overlay upper dir (kept after the run) */
@@ -35,10 +41,11 @@ struct s2i_sandbox_opts {
   void *then_ctx;
   int *then_failed; /* out (may be NULL): 1 when the status is then_fn's */
   const char *const *envp;
-  const char *cwd;      /* inside the root; NULL: "/" */
-  const char *hostname; /* NULL: "s2i-build" */
-  int network_none;     /* new, empty network namespace */
-  int stdin_fd;         /* -1: /dev/null */
+  const char *cwd;                         /* inside the root; NULL: "/" */
+  const char *hostname;                    /* NULL: "s2i-build" */
+  int network_none;                        /* new, empty network namespace */
+  const struct s2i_sandbox_policy *policy; /* NULL: the default */
+  int stdin_fd;                            /* -1: /dev/null */
   /* The command's stdout only goes to this fd (e.g. a pipe its caller
    * reads a tar stream from); -1 or 0 (a zeroed struct): the default. */
   int stdout_fd;

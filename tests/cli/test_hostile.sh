@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 23
+t_plan 26
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -136,3 +136,17 @@ PY
 t_eq "a 200 MB config blob is refused" "$?" 1
 t_grep "the error states the limit" 'config.*more than the limit of 16777216' "$T_DIR/oci.log"
 t_check "memory stayed bounded (max RSS $(tail -n 1 "$T_DIR/rss") KB < 100 MB)" test "$(tail -n 1 "$T_DIR/rss")" -lt 102400
+
+# --- seccomp: a root assemble cannot make a user namespace -------------------
+sc=$T_DIR/screpo
+fx_site_repo "$sc"
+printf '#!/bin/sh\nif unshare -U true 2>/dev/null; then echo "userns allowed"; else echo "userns refused"; fi > /opt/app-root/src/sc.txt\n' > "$sc/.s2i/action"
+chmod +x "$sc/.s2i/action"
+"$S2I" build -q --copy --assemble-user 0 "$sc" "$BUILDER" x:1 -o "$out" > "$T_DIR/sc.log" 2>&1
+built_file "$out" opt/app-root/src/sc.txt > "$T_DIR/sc.txt"
+t_grep "seccomp: unshare(CLONE_NEWUSER) is refused to a root assemble" '^userns refused' "$T_DIR/sc.txt"
+"$S2I" build -q --copy --assemble-user 0 --security-opt seccomp=unconfined "$sc" "$BUILDER" x:1 -o "$out" > "$T_DIR/sc.log" 2>&1
+built_file "$out" opt/app-root/src/sc.txt > "$T_DIR/sc.txt"
+t_grep "--security-opt seccomp=unconfined turns the filter off" '^userns allowed' "$T_DIR/sc.txt"
+"$S2I" build -q --copy --security-opt apparmor=x "$sc" "$BUILDER" x:1 -o "$out" > "$T_DIR/sc.log" 2>&1
+t_eq "an unknown --security-opt is a usage error" "$?" 2
