@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "limits.h"
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
@@ -44,6 +45,12 @@ static const char build_help[] =
     "      --network host|none    network for assemble (default host)\n"
     "      --security-opt seccomp=unconfined\n"
     "                             run assemble without the seccomp filter\n"
+    "      --memory SIZE          memory limit of assemble (512m, 2g; default\n"
+    "                             half the RAM; -1: none)\n"
+    "      --pids-limit N         process limit of assemble (default 4096;\n"
+    "                             -1: none)\n"
+    "      --cpus N               CPU limit of assemble (1.5: one and a half)\n"
+    "      --timeout SECONDS      kill assemble after SECONDS (default none)\n"
     "      --no-runtime           do not add the runtime layer (init, "
     "identity)\n"
     "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
@@ -65,6 +72,10 @@ enum {
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
   OPT_SECURITY_OPT,
+  OPT_MEMORY,
+  OPT_PIDS_LIMIT,
+  OPT_CPUS,
+  OPT_TIMEOUT,
 };
 
 static const struct option build_options[] = {
@@ -83,6 +94,10 @@ static const struct option build_options[] = {
     {"incremental-from", required_argument, NULL, OPT_INCREMENTAL_FROM},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"quiet", no_argument, NULL, 'q'},
@@ -90,6 +105,40 @@ static const struct option build_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+static const char *limit_flag(int c)
+{
+  return c == OPT_MEMORY       ? "memory"
+         : c == OPT_PIDS_LIMIT ? "pids-limit"
+         : c == OPT_CPUS       ? "cpus"
+                               : "timeout";
+}
+
+/* --memory, --pids-limit, --cpus, --timeout: 0 when parsed, else -1. */
+static int parse_limit(int c, struct s2i_sandbox_policy *p)
+{
+  char *end = NULL;
+  long long n;
+
+  switch (c) {
+  case OPT_MEMORY:
+    if (strcmp(optarg, "-1") == 0)
+      return p->memory = UINT64_MAX, 0;
+    return s2i_limits_parse_size(&p->memory, optarg);
+  case OPT_CPUS:
+    p->cpus = strtod(optarg, &end);
+    return *end == '\0' && p->cpus > 0 && p->cpus <= 4096 ? 0 : -1;
+  default:
+    n = strtoll(optarg, &end, 10);
+    if (*end != '\0' || end == optarg)
+      return -1;
+    if (c == OPT_TIMEOUT)
+      return n > 0 && n < 1000000000 ? (p->timeout = (unsigned)n, 0) : -1;
+    if (n == -1 || n == 0)
+      return p->pids_limit = -1, 0; /* as podman: no limit */
+    return n > 0 ? (p->pids_limit = n, 0) : -1;
+  }
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
@@ -127,6 +176,14 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
                              "known, not '%s'",
                              optarg);
     o->policy.seccomp_unconfined = 1;
+    break;
+  case OPT_MEMORY:
+  case OPT_PIDS_LIMIT:
+  case OPT_CPUS:
+  case OPT_TIMEOUT:
+    if (parse_limit(c, &o->policy) < 0)
+      return cli_usage_error("build", "--%s: invalid value '%s'", limit_flag(c),
+                             optarg);
     break;
   case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(build_help, stdout); return 0;

@@ -30,10 +30,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fs.h"
+#include "limits.h"
 #include "log.h"
 #include "overlay.h"
 #include "syscall_filter.h"
@@ -51,6 +53,8 @@ struct sandbox {
   int out_r, out_w;       /* command output; -1 when inherited */
   int err_r, err_w;       /* {errno, text} from init or the command */
   int status_r, status_w; /* raw wait status; EOF once init is gone */
+  struct s2i_limits *limits;
+  struct timespec deadline; /* --timeout; tv_sec 0: none */
 };
 
 /* What a child sends on the error pipe: one write, so it arrives whole. */
@@ -315,6 +319,8 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
     return -1;
   if (parent_gone(sb->status_w))
     _exit(INIT_SETUP_FAILED); /* died before PDEATHSIG was armed */
+  if (s2i_limits_enter(sb->limits, err) < 0)
+    return -1;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return s2i_error_make(err, errno, "make / private");
   if (build_root(sb, err) < 0)
@@ -555,6 +561,8 @@ static void sandbox_release(struct sandbox *sb)
     s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->root, strerror(errno));
   free(sb->root);
   sb->root = NULL;
+  s2i_limits_free(sb->limits);
+  sb->limits = NULL;
 }
 
 static char *dir_of(const char *path)
@@ -587,6 +595,10 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   /* Next to the work dir: the caller already owns that place. */
   if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
     return -1;
+  if (o->policy && o->policy->timeout) {
+    clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
+    sb->deadline.tv_sec += o->policy->timeout;
+  }
   if (o->on_output && pipe_high(&sb->out_r, &sb->out_w, err) < 0)
     return -1;
   if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
@@ -616,6 +628,28 @@ static void read_status(struct sandbox *sb, char *buf, size_t *have)
     close_fd(&sb->status_r);
 }
 
+static int past_deadline(const struct sandbox *sb)
+{
+  struct timespec now;
+
+  if (sb->deadline.tv_sec == 0)
+    return 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec > sb->deadline.tv_sec ||
+         (now.tv_sec == sb->deadline.tv_sec &&
+          now.tv_nsec >= sb->deadline.tv_nsec);
+}
+
+static int timed_out(struct sandbox *sb, pid_t pid, struct s2i_error **err)
+{
+  kill_init(sb, pid, NULL);
+  s2i_error_make(err, 0,
+                 "run %s: still running after the --timeout of %u s "
+                 "(killed; --timeout raises it)",
+                 command_name(sb->o), sb->o->policy->timeout);
+  return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+}
+
 /* Stream output until init closes the status pipe, i.e. until it exits. */
 static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
                  struct s2i_error **err)
@@ -628,6 +662,8 @@ static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
                           {.fd = sb->out_r, .events = POLLIN}};
     if (s2i_ctx_interrupted(sb->ctx))
       return kill_init(sb, pid, err);
+    if (past_deadline(sb))
+      return timed_out(sb, pid, err);
     if (poll(p, sb->out_r >= 0 ? 2 : 1, POLL_MS) < 0 && errno != EINTR) {
       kill_init(sb, pid, err);
       return s2i_error_make(err, errno, "poll the sandbox");
@@ -671,6 +707,21 @@ static int child_error(struct sandbox *sb, struct s2i_error **err)
   return -1;
 }
 
+/* A command that failed after hitting a limit: say which, and which flag
+ * raises it, rather than leave "killed by signal 9" to guess from. */
+static int explain_failure(const struct sandbox *sb, int status,
+                           struct s2i_error **err)
+{
+  cleanup_free char *what = NULL;
+
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  what = xasprintf("run %s", command_name(sb->o));
+  if (s2i_limits_explain(sb->limits, what, err) < 0)
+    return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+  return 0;
+}
+
 static int finish(struct sandbox *sb, pid_t pid, int *status,
                   struct s2i_error **err)
 {
@@ -689,7 +740,7 @@ static int finish(struct sandbox *sb, pid_t pid, int *status,
                           "run %s: the sandbox init ended (wait status 0x%x) "
                           "without reporting the command's status",
                           command_name(sb->o), (unsigned)init_st);
-  return 0;
+  return explain_failure(sb, *status, err);
 }
 
 int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
@@ -715,7 +766,9 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                           "absolute path inside the image");
   if (s2i_ctx_check_interrupt(ctx, err) < 0)
     return -1;
-  if (sandbox_prepare(&sb, err) == 0 && (pid = spawn_init(&sb, err)) > 0) {
+  if (sandbox_prepare(&sb, err) == 0 &&
+      s2i_limits_create(ctx, &sb.limits, opts->policy, err) == 0 &&
+      (pid = spawn_init(&sb, err)) > 0) {
     close_fd(&sb.out_w);
     close_fd(&sb.err_w);
     close_fd(&sb.status_w);

@@ -8,6 +8,7 @@
 #define S2I_SANDBOX_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ctx.h"
@@ -20,6 +21,11 @@ typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
  * the command line; a zeroed struct is the default: all of it on. */
 struct s2i_sandbox_policy {
   int seccomp_unconfined; /* --security-opt seccomp=unconfined */
+  /* Limits, named as podman names them (limits.h has the defaults). */
+  uint64_t memory;    /* --memory bytes; 0: the default; UINT64_MAX: none */
+  int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */
+  double cpus;        /* --cpus; 0: no limit */
+  unsigned timeout;   /* --timeout seconds per command; 0: none */
 };
 
 struct s2i_sandbox_opts {

@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 26
+t_plan 40
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -150,3 +150,42 @@ built_file "$out" opt/app-root/src/sc.txt > "$T_DIR/sc.txt"
 t_grep "--security-opt seccomp=unconfined turns the filter off" '^userns allowed' "$T_DIR/sc.txt"
 "$S2I" build -q --copy --security-opt apparmor=x "$sc" "$BUILDER" x:1 -o "$out" > "$T_DIR/sc.log" 2>&1
 t_eq "an unknown --security-opt is a usage error" "$?" 2
+
+# --- limits: memory, processes, time, CPU -----------------------------------
+# limit_case NAME ACTION: a repository whose assemble runs ACTION.
+limit_case() {
+  fx_site_repo "$T_DIR/$1"
+  printf '#!/bin/sh\n%s\n' "$2" > "$T_DIR/$1/.s2i/action"
+  chmod +x "$T_DIR/$1/.s2i/action"
+}
+limit_case mem 'dd if=/dev/zero of=/dev/null bs=200M count=1'
+"$S2I" build -q --copy --memory 64m "$T_DIR/mem" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+t_eq "a 200 MB allocation under --memory 64m fails the build (exit 3)" "$?" 3
+t_grep "the error names the memory limit and --memory" 'memory limit of 64 MiB \(--memory raises it\)' "$T_DIR/lim.log"
+t_check "the same build passes under the default memory limit" \
+  "$S2I" build -q --copy "$T_DIR/mem" "$BUILDER" x:1 -o "$out"
+limit_case pids 'i=0; while [ $i -lt 100 ]; do sleep 5 & i=$((i+1)); done; wait'
+"$S2I" build -q --copy --pids-limit 20 "$T_DIR/pids" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+t_eq "100 processes under --pids-limit 20 fail the build" "$?" 3
+t_grep "the error names the process limit and --pids-limit" 'process limit of 20 \(--pids-limit raises it\)' "$T_DIR/lim.log"
+limit_case slow 'sleep 60'
+start=$(date +%s)
+"$S2I" build -q --copy --timeout 2 "$T_DIR/slow" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+st=$? took=$(($(date +%s) - start))
+t_eq "a 60 s assemble under --timeout 2 fails" "$st" 3
+t_check "it ended within 10 s (took ${took}s)" test "$took" -lt 10
+t_grep "the error names --timeout" 'after the --timeout of 2 s' "$T_DIR/lim.log"
+limit_case cpu 's=$(cut -d" " -f1 /proc/uptime); i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; e=$(cut -d" " -f1 /proc/uptime); awk "BEGIN { print int(($e - $s) * 1000) }" > /opt/app-root/src/ms.txt'
+"$S2I" build -q --copy "$T_DIR/cpu" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+free_ms=$(built_file "$out" opt/app-root/src/ms.txt)
+"$S2I" build -q --copy --cpus 0.1 "$T_DIR/cpu" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+slow_ms=$(built_file "$out" opt/app-root/src/ms.txt)
+t_check "--cpus 0.1 slows a busy loop at least 3x (${free_ms:-?} ms -> ${slow_ms:-?} ms)" \
+  test "${slow_ms:-0}" -gt "$((${free_ms:-999999} * 3))"
+for bad in "--memory 12x" "--memory 0" "--pids-limit many" "--cpus -1" "--timeout 0"; do
+  # shellcheck disable=SC2086
+  "$S2I" build -q --copy $bad "$T_DIR/cpu" "$BUILDER" x:1 -o "$out" > "$T_DIR/lim.log" 2>&1
+  st=$?
+  if [ $st -eq 2 ] && grep -q -- "${bad%% *}" "$T_DIR/lim.log"; then t_ok "$bad is a usage error naming the flag"
+  else t_fail "$bad: exit $st"; sed 's/^/    # /' "$T_DIR/lim.log" | tail -3; fi
+done
