@@ -42,7 +42,10 @@ static const char build_help[] =
     "                             previous image: the tarball at the -o path\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
-    "      --network host|none    network for assemble (default host)\n"
+    "      --network MODE         network for assemble: private (default: its\n"
+    "                             own namespace, outbound access through\n"
+    "                             slirp4netns, not the host's loopback), host\n"
+    "                             or none\n"
     "      --security-opt seccomp=unconfined\n"
     "                             run assemble without the seccomp filter\n"
     "      --memory SIZE          memory limit of assemble (512m, 2g; default\n"
@@ -164,10 +167,12 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
   case 'q': ctx->quiet = 1; break;
   case OPT_NETWORK:
-    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0 &&
+        strcmp(optarg, "private") != 0)
       return cli_usage_error(
-          "build", "--network must be host or none, not '%s'", optarg);
+          "build", "--network must be private, host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
+    o->policy.network_host = strcmp(optarg, "host") == 0;
     break;
   case OPT_SECURITY_OPT:
     if (strcmp(optarg, "seccomp=unconfined") != 0)

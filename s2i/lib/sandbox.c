@@ -38,6 +38,7 @@
 #include "limits.h"
 #include "log.h"
 #include "overlay.h"
+#include "slirp.h"
 #include "syscall_filter.h"
 #include "xalloc.h"
 
@@ -54,8 +55,20 @@ struct sandbox {
   int err_r, err_w;       /* {errno, text} from init or the command */
   int status_r, status_w; /* raw wait status; EOF once init is gone */
   struct s2i_limits *limits;
+  int net_r, net_w; /* init -> parent: its network namespace exists */
+  int go_r, go_w;   /* parent -> init: slirp4netns has configured it */
+  struct s2i_slirp slirp;
   struct timespec deadline; /* --timeout; tv_sec 0: none */
 };
+
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
+
+static enum net_mode net_mode(const struct s2i_sandbox_opts *o)
+{
+  if (o->network_none)
+    return NET_NONE;
+  return o->policy && o->policy->network_host ? NET_HOST : NET_SLIRP;
+}
 
 /* What a child sends on the error pipe: one write, so it arrives whole. */
 struct child_report {
@@ -223,7 +236,7 @@ static int build_root(const struct sandbox *sb, struct s2i_error **err)
   if (s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err) < 0 ||
       mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
     return -1;
-  if (o->network_none)
+  if (net_mode(o) == NET_NONE)
     return 0;
   if (bind_host_file(sb->root, "etc/resolv.conf", err) < 0)
     return -1;
@@ -306,6 +319,20 @@ static int parent_gone(int fd)
   return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
+/* Tell the parent our network namespace exists; wait until slirp4netns
+ * has configured it (EOF: the parent gave up). */
+static int await_network(const struct sandbox *sb)
+{
+  char c = 'n';
+
+  if (write(sb->net_w, &c, 1) != 1)
+    return 0;
+  while (read(sb->go_r, &c, 1) < 0)
+    if (errno != EINTR)
+      return 0;
+  return c == 'g';
+}
+
 static int init_setup(const struct sandbox *sb, struct s2i_error **err)
 {
   const char *name = sb->o->hostname ? sb->o->hostname : "s2i-build";
@@ -315,6 +342,8 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
    * all, would make the kernel reap the command before init sees it. */
   reset_signals();
   setsid(); /* the terminal's ^C goes to s2i, which decides */
+  if (net_mode(sb->o) == NET_SLIRP && !await_network(sb))
+    _exit(INIT_SETUP_FAILED); /* the parent reports why */
   if (setup_stdio(sb, err) < 0)
     return -1;
   if (parent_gone(sb->status_w))
@@ -325,7 +354,7 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
     return s2i_error_make(err, errno, "make / private");
   if (build_root(sb, err) < 0)
     return -1;
-  if (sb->o->network_none && loopback_up(err) < 0)
+  if (net_mode(sb->o) != NET_HOST && loopback_up(err) < 0)
     return -1;
   if (sethostname(name, strlen(name)) < 0)
     return s2i_error_make(err, errno, "set host name %s", name);
@@ -484,7 +513,7 @@ static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
   pid_t pid;
   int fork_errno;
 
-  if (sb->o->network_none)
+  if (net_mode(sb->o) != NET_HOST)
     flags |= CLONE_NEWNET;
   if (own_ns < 0)
     return s2i_error_make(err, errno, "open /proc/self/ns/pid");
@@ -549,8 +578,11 @@ static void close_fd(int *fd)
 
 static void sandbox_release(struct sandbox *sb)
 {
-  int *fds[] = {&sb->out_r, &sb->out_w,    &sb->err_r,
-                &sb->err_w, &sb->status_r, &sb->status_w};
+  int *fds[] = {&sb->out_r,    &sb->out_w,    &sb->err_r, &sb->err_w,
+                &sb->status_r, &sb->status_w, &sb->net_r, &sb->net_w,
+                &sb->go_r,     &sb->go_w};
+
+  s2i_slirp_stop(&sb->slirp);
 
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     close_fd(fds[i]);
@@ -602,6 +634,9 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   if (o->on_output && pipe_high(&sb->out_r, &sb->out_w, err) < 0)
     return -1;
   if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
+    return -1;
+  if (net_mode(o) == NET_SLIRP && (pipe_high(&sb->net_r, &sb->net_w, err) < 0 ||
+                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0))
     return -1;
   return pipe_high(&sb->status_r, &sb->status_w, err);
 }
@@ -722,6 +757,28 @@ static int explain_failure(const struct sandbox *sb, int status,
   return 0;
 }
 
+/* Once init has its network namespace: slirp4netns on it, then let init
+ * go on.  On failure init is killed (it sees EOF and exits). */
+static int start_network(struct sandbox *sb, pid_t pid, struct s2i_error **err)
+{
+  char c = 0;
+
+  close_fd(&sb->net_w);
+  close_fd(&sb->go_r);
+  while (read(sb->net_r, &c, 1) < 0 && errno == EINTR)
+    ;
+  if (c == 'n' && s2i_slirp_start(&sb->slirp, pid, err) == 0 &&
+      write(sb->go_w, "g", 1) == 1)
+    return 0;
+  kill_init(sb, pid, NULL);
+  if (c != 'n' && child_error(sb, err) < 0)
+    return -1;
+  if (c != 'n' || sb->slirp.pid > 0)
+    return s2i_error_make(err, 0, "run %s: sandbox setup: network",
+                          command_name(sb->o));
+  return -1;
+}
+
 static int finish(struct sandbox *sb, pid_t pid, int *status,
                   struct s2i_error **err)
 {
@@ -754,7 +811,11 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                        .err_r = -1,
                        .err_w = -1,
                        .status_r = -1,
-                       .status_w = -1};
+                       .status_w = -1,
+                       .net_r = -1,
+                       .net_w = -1,
+                       .go_r = -1,
+                       .go_w = -1};
   pid_t pid;
   int ret = -1;
 
@@ -772,7 +833,8 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
     close_fd(&sb.out_w);
     close_fd(&sb.err_w);
     close_fd(&sb.status_w);
-    ret = finish(&sb, pid, status, err);
+    if (net_mode(opts) != NET_SLIRP || start_network(&sb, pid, err) == 0)
+      ret = finish(&sb, pid, status, err);
   }
   sandbox_release(&sb);
   return ret;

@@ -21,6 +21,10 @@ typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
  * the command line; a zeroed struct is the default: all of it on. */
 struct s2i_sandbox_policy {
   int seccomp_unconfined; /* --security-opt seccomp=unconfined */
+  /* --network host: share s2i's network namespace.  Default (unless the
+   * opts say network_none): a private one with outbound access only
+   * (slirp.h). */
+  int network_host;
   /* Limits, named as podman names them (limits.h has the defaults). */
   uint64_t memory;    /* --memory bytes; 0: the default; UINT64_MAX: none */
   int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */

@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 40
+t_plan 45
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -189,3 +189,53 @@ for bad in "--memory 12x" "--memory 0" "--pids-limit many" "--cpus -1" "--timeou
   if [ $st -eq 2 ] && grep -q -- "${bad%% *}" "$T_DIR/lim.log"; then t_ok "$bad is a usage error naming the flag"
   else t_fail "$bad: exit $st"; sed 's/^/    # /' "$T_DIR/lim.log" | tail -3; fi
 done
+
+# --- network: the default reaches out, not the host's loopback --------------
+mkdir -p "$T_DIR/www" && echo HOST-LOOPBACK > "$T_DIR/www/index.html"
+t_http_server "$T_DIR/www"
+# net_probe NAME HOST:PORT...: a repository whose assemble records, for
+# each address, "reached" or "blocked" in net.txt (busybox nc: its static
+# wget crashes here).
+net_probe() {
+  local name=$1 a; shift
+  fx_site_repo "$T_DIR/$name"
+  {
+    printf '#!/bin/sh\n: > /opt/app-root/src/net.txt\n'
+    for a in "$@"; do
+      printf 'if printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 3 %s %s 2>/dev/null | grep -q "200 OK"; then echo "reached %s"; else echo "blocked %s"; fi >> /opt/app-root/src/net.txt\n' "${a%:*}" "${a##*:}" "$a" "$a"
+    done
+  } > "$T_DIR/$name/.s2i/action"
+  chmod +x "$T_DIR/$name/.s2i/action"
+}
+lo=127.0.0.1:$T_HTTP_PORT gw=10.0.2.2:$T_HTTP_PORT
+net_probe netlo "$lo" "$gw"
+"$S2I" build -q --copy "$T_DIR/netlo" "$BUILDER" x:1 -o "$out" > "$T_DIR/net.log" 2>&1
+built_file "$out" opt/app-root/src/net.txt > "$T_DIR/net.txt"
+t_grep "default network: the host's 127.0.0.1 is out of reach" "^blocked $lo" "$T_DIR/net.txt"
+t_grep "default network: nor through the slirp gateway 10.0.2.2" "^blocked $gw" "$T_DIR/net.txt"
+"$S2I" build -q --copy --network host "$T_DIR/netlo" "$BUILDER" x:1 -o "$out" > "$T_DIR/net.log" 2>&1
+built_file "$out" opt/app-root/src/net.txt > "$T_DIR/net.txt"
+t_grep "--network host still reaches the host's loopback" "^reached $lo" "$T_DIR/net.txt"
+t_check "no slirp4netns left running" test -z "$(pgrep -f 'slirp4netns --configure --mtu=65520 --enable-sandbox')"
+
+# Outbound: a server in a network namespace this test makes (never the
+# internet), reached through the host's routing as pip would reach PyPI.
+ns=s2itest-$$ sub=10.213.$((RANDOM % 250)).
+if ip -o addr 2>/dev/null | grep -q "inet $sub"; then
+  t_skip "outbound through slirp4netns" "$sub.0/24 is in use here"
+else
+  ip netns add "$ns" && t_defer "ip netns del $ns"
+  ip link add "v$$a" type veth peer name "v$$b" netns "$ns"
+  ip addr add "${sub}1/30" dev "v$$a" && ip link set "v$$a" up
+  ip -n "$ns" addr add "${sub}2/30" dev "v$$b" && ip -n "$ns" link set "v$$b" up
+  ip -n "$ns" link set lo up
+  mkdir -p "$T_DIR/nswww" && echo OUTBOUND > "$T_DIR/nswww/index.html"
+  ip netns exec "$ns" python3 -u -m http.server --bind "${sub}2" --directory "$T_DIR/nswww" 0 > "$T_DIR/nshttp.log" 2>&1 &
+  t_defer "kill $!"
+  t_wait 10 grep -q 'port [0-9]' "$T_DIR/nshttp.log"
+  far=${sub}2:$(t_port_of_log "$T_DIR/nshttp.log")
+  net_probe netout "$far"
+  "$S2I" build -q --copy "$T_DIR/netout" "$BUILDER" x:1 -o "$out" > "$T_DIR/net.log" 2>&1
+  built_file "$out" opt/app-root/src/net.txt > "$T_DIR/net.txt"
+  t_grep "default network: an outside server is reached" "^reached $far" "$T_DIR/net.txt"
+fi
