@@ -46,6 +46,9 @@ static const char build_help[] =
     "                             own namespace, outbound access through\n"
     "                             slirp4netns, not the host's loopback), host\n"
     "                             or none\n"
+    "      --userns host          no user namespace: the builder's uid 0 is\n"
+    "                             root on the host (default: ids 0-65535\n"
+    "                             mapped to an unprivileged host range)\n"
     "      --security-opt seccomp=unconfined\n"
     "                             run assemble without the seccomp filter\n"
     "      --memory SIZE          memory limit of assemble (512m, 2g; default\n"
@@ -79,6 +82,7 @@ enum {
   OPT_PIDS_LIMIT,
   OPT_CPUS,
   OPT_TIMEOUT,
+  OPT_USERNS,
 };
 
 static const struct option build_options[] = {
@@ -101,6 +105,7 @@ static const struct option build_options[] = {
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
     {"cpus", required_argument, NULL, OPT_CPUS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"userns", required_argument, NULL, OPT_USERNS},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"quiet", no_argument, NULL, 'q'},
@@ -173,6 +178,12 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
           "build", "--network must be private, host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
     o->policy.network_host = strcmp(optarg, "host") == 0;
+    break;
+  case OPT_USERNS:
+    if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
+      return cli_usage_error(
+          "build", "--userns must be private or host, not '%s'", optarg);
+    o->policy.userns_host = strcmp(optarg, "host") == 0;
     break;
   case OPT_SECURITY_OPT:
     if (strcmp(optarg, "seccomp=unconfined") != 0)

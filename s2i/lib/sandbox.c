@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -40,6 +41,7 @@
 #include "overlay.h"
 #include "slirp.h"
 #include "syscall_filter.h"
+#include "userns.h"
 #include "xalloc.h"
 
 /* Exit status of init when the sandbox could not be set up (as podman). */
@@ -58,6 +60,8 @@ struct sandbox {
   int net_r, net_w; /* init -> parent: its network namespace exists */
   int go_r, go_w;   /* parent -> init: slirp4netns has configured it */
   struct s2i_slirp slirp;
+  struct s2i_userns userns; /* fd -1: --userns host */
+  char *idmap; /* empty host dir for the idmapped layer mounts (in init) */
   struct timespec deadline; /* --timeout; tv_sec 0: none */
 };
 
@@ -229,12 +233,105 @@ static int bind_host_file(const char *root, const char *rel,
   return bind_readonly(host, target, err);
 }
 
+static char *dir_of(const char *path)
+{
+  char *d = xstrdup(path);
+  size_t n = strlen(d);
+  char *slash;
+
+  while (n > 1 && d[n - 1] == '/')
+    d[--n] = '\0';
+  slash = strrchr(d, '/');
+  if (slash == NULL) {
+    free(d);
+    return xstrdup(".");
+  }
+  slash[slash == d ? 1 : 0] = '\0';
+  return d;
+}
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+
+  return slash ? slash + 1 : path;
+}
+
+/* Overlay works on its upper dir with the credentials of whoever mounted
+ * it; through an idmapped mount host uid 0 maps to nothing (EOVERFLOW, and
+ * overlay falls back to read-only).  So mount as fsuid/fsgid = the
+ * namespace's root, which maps to 0 on disk, capabilities kept. */
+static int full_caps(void)
+{
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+
+  if (syscall(SYS_capget, &h, d) < 0)
+    return -1;
+  d[0].effective = d[0].permitted;
+  d[1].effective = d[1].permitted;
+  return (int)syscall(SYS_capset, &h, d);
+}
+
+static int mount_overlay_as(const struct sandbox *sb,
+                            const struct s2i_strv *lowers, const char *upper,
+                            const char *work, struct s2i_error **err)
+{
+  int ret;
+
+  setfsgid(sb->userns.gid);
+  setfsuid(sb->userns.uid);
+  if (full_caps() < 0)
+    return s2i_error_make(err, errno, "keep capabilities for the overlay");
+  ret = s2i_overlay_mount(lowers, upper, work, sb->root, err);
+  setfsuid(0);
+  setfsgid(0);
+  return ret;
+}
+
+/* Each layer dir, and the dir holding upper and work (overlay wants both
+ * on one mount), idmapped below sb->idmap (a tmpfs, gone with init's
+ * mount namespace); the overlay is made of those. */
+static int mount_idmapped_overlay(const struct sandbox *sb,
+                                  struct s2i_error **err)
+{
+  const struct s2i_sandbox_opts *o = sb->o;
+  cleanup_free char *parent = dir_of(o->upper), *wparent = dir_of(o->work);
+  cleanup_free char *u = s2i_fs_join(sb->idmap, "u");
+  cleanup_free char *upper = s2i_fs_join(u, base_name(o->upper));
+  cleanup_free char *work = s2i_fs_join(u, base_name(o->work));
+  struct s2i_strv lowers = S2I_STRV_INIT;
+  int ret = 0;
+
+  if (strcmp(parent, wparent) != 0)
+    return s2i_error_make(err, 0, "overlay: %s and %s are not in one directory",
+                          o->upper, o->work);
+  if (mount_at("tmpfs", sb->idmap, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700",
+               err) < 0 ||
+      mkdir(u, 0700) < 0 || s2i_userns_idmap(&sb->userns, parent, u, err) < 0)
+    return s2i_error_make(err, errno, "idmapped mounts in %s", sb->idmap);
+  for (size_t i = 0; i < o->lowers->n && ret == 0; i++) {
+    char *l = xasprintf("%s/l%zu", sb->idmap, i);
+    s2i_strv_take(&lowers, l);
+    if (mkdir(l, 0700) < 0)
+      ret = s2i_error_make(err, errno, "create %s", l);
+    else
+      ret = s2i_userns_idmap(&sb->userns, o->lowers->v[i], l, err);
+  }
+  if (ret == 0)
+    ret = mount_overlay_as(sb, &lowers, upper, work, err);
+  s2i_strv_free(&lowers);
+  return ret;
+}
+
 static int build_root(const struct sandbox *sb, struct s2i_error **err)
 {
   const struct s2i_sandbox_opts *o = sb->o;
+  int r = sb->userns.fd >= 0
+              ? mount_idmapped_overlay(sb, err)
+              : s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err);
 
-  if (s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err) < 0 ||
-      mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
+  if (r < 0 || mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
     return -1;
   if (net_mode(o) == NET_NONE)
     return 0;
@@ -276,28 +373,45 @@ static int pivot_into(const char *root, struct s2i_error **err)
   return 0;
 }
 
-/* fds >= 3 except two: inherited host fds (directories above all) would be
- * a way out of the pivoted root. */
-static void close_other_fds(int a, int b)
+/* fds >= 3 except those in keep (ascending, -1 ignored): inherited host
+ * fds (directories above all) would be a way out of the pivoted root. */
+static void close_other_fds(const int *keep, size_t n)
 {
-  int lo = a < b ? a : b, hi = a < b ? b : a;
+  unsigned lo = 3;
 
-  if (lo > 3)
-    close_range(3, (unsigned)lo - 1, 0);
-  if (hi > lo + 1)
-    close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-  close_range((unsigned)hi + 1, ~0U, 0);
+  for (size_t i = 0; i < n; i++) {
+    if (keep[i] < (int)lo)
+      continue;
+    if ((unsigned)keep[i] > lo)
+      close_range(lo, (unsigned)keep[i] - 1, 0);
+    lo = (unsigned)keep[i] + 1;
+  }
+  close_range(lo, ~0U, 0);
+}
+
+static void sort3(int *v)
+{
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2 - i; j++)
+      if (v[j] > v[j + 1]) {
+        int t = v[j];
+        v[j] = v[j + 1];
+        v[j + 1] = t;
+      }
 }
 
 static int setup_stdio(const struct sandbox *sb, struct s2i_error **err)
 {
+  int keep[3] = {sb->err_w, sb->status_w, sb->userns.fd};
+
   if (dup2(sb->stdin_fd, 0) < 0)
     return s2i_error_make(err, errno, "set up stdin");
   if (sb->out_w >= 0 && (dup2(sb->out_w, 1) < 0 || dup2(sb->out_w, 2) < 0))
     return s2i_error_make(err, errno, "set up stdout/stderr");
   if (sb->o->stdout_fd > 0 && dup2(sb->o->stdout_fd, 1) < 0)
     return s2i_error_make(err, errno, "set up stdout");
-  close_other_fds(sb->err_w, sb->status_w);
+  sort3(keep);
+  close_other_fds(keep, 3);
   return 0;
 }
 
@@ -358,7 +472,17 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
     return -1;
   if (sethostname(name, strlen(name)) < 0)
     return s2i_error_make(err, errno, "set host name %s", name);
-  return pivot_into(sb->root, err);
+  if (pivot_into(sb->root, err) < 0)
+    return -1;
+  /* last: every mount above needed host root */
+  if (sb->userns.fd < 0)
+    return 0;
+  if (s2i_userns_enter(&sb->userns, err) < 0)
+    return -1;
+  prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id change cleared it */
+  if (parent_gone(sb->status_w))
+    _exit(INIT_SETUP_FAILED);
+  return 0;
 }
 
 /* Docker's default capability set less CAP_MKNOD and CAP_NET_RAW (there
@@ -593,25 +717,13 @@ static void sandbox_release(struct sandbox *sb)
     s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->root, strerror(errno));
   free(sb->root);
   sb->root = NULL;
+  if (sb->idmap != NULL && rmdir(sb->idmap) < 0)
+    s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->idmap, strerror(errno));
+  free(sb->idmap);
+  sb->idmap = NULL;
+  s2i_userns_close(&sb->userns);
   s2i_limits_free(sb->limits);
   sb->limits = NULL;
-}
-
-static char *dir_of(const char *path)
-{
-  char *d = xstrdup(path);
-  size_t n = strlen(d);
-  char *slash;
-
-  while (n > 1 && d[n - 1] == '/')
-    d[--n] = '\0';
-  slash = strrchr(d, '/');
-  if (slash == NULL) {
-    free(d);
-    return xstrdup(".");
-  }
-  slash[slash == d ? 1 : 0] = '\0';
-  return d;
 }
 
 static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
@@ -626,6 +738,10 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   }
   /* Next to the work dir: the caller already owns that place. */
   if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
+    return -1;
+  if (!(o->policy && o->policy->userns_host) &&
+      (s2i_userns_create(&sb->userns, err) < 0 ||
+       s2i_fs_mkdtemp(&sb->idmap, parent, "sandbox-idmap-", err) < 0))
     return -1;
   if (o->policy && o->policy->timeout) {
     clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
@@ -815,7 +931,8 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                        .net_r = -1,
                        .net_w = -1,
                        .go_r = -1,
-                       .go_w = -1};
+                       .go_w = -1,
+                       .userns = {.fd = -1}};
   pid_t pid;
   int ret = -1;
 

@@ -25,6 +25,9 @@ struct s2i_sandbox_policy {
    * opts say network_none): a private one with outbound access only
    * (slirp.h). */
   int network_host;
+  /* --userns host: no user namespace, the builder's uid 0 is host root.
+   * Default: userns.h. */
+  int userns_host;
   /* Limits, named as podman names them (limits.h has the defaults). */
   uint64_t memory;    /* --memory bytes; 0: the default; UINT64_MAX: none */
   int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */

@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 45
+t_plan 52
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -239,3 +239,21 @@ else
   built_file "$out" opt/app-root/src/net.txt > "$T_DIR/net.txt"
   t_grep "default network: an outside server is reached" "^reached $far" "$T_DIR/net.txt"
 fi
+
+# --- user namespace: the builder's root is not the host's -------------------
+un=$T_DIR/unrepo
+fx_site_repo "$un"
+printf '#!/bin/sh\nd=/opt/app-root/src\nread a b c < /proc/self/uid_map; echo "map $a $b $c" > $d/un.txt\nif echo 1 > /proc/irq/default_smp_affinity 2>/dev/null; then echo "irq written" >> $d/un.txt; else echo "irq refused" >> $d/un.txt; fi\ntouch $d/by-root $d/by-other && chown 1234:5 $d/by-other\n' > "$un/.s2i/action"
+chmod +x "$un/.s2i/action"
+"$S2I" build -q --copy --assemble-user 0 "$un" "$BUILDER" x:1 -o "$out" > "$T_DIR/un.log" 2>&1
+t_eq "a root assemble builds in a user namespace" "$?" 0
+built_file "$out" opt/app-root/src/un.txt > "$T_DIR/un.txt"
+t_grep "the builder's uid 0 is an unprivileged host uid" '^map 0 [1-9][0-9]{4,} 65536$' "$T_DIR/un.txt"
+t_grep "a root assemble cannot write /proc/irq" '^irq refused' "$T_DIR/un.txt"
+tar -tvf "$T_DIR/x/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-2])' "$T_DIR/x/manifest.json")" > "$T_DIR/un.list"
+t_grep "the layer keeps uid 0 for what root made" ' 0/0 .* opt/app-root/src/by-root$' "$T_DIR/un.list"
+t_grep "the layer keeps 1234:5 for what root chowned" ' 1234/5 .* opt/app-root/src/by-other$' "$T_DIR/un.list"
+"$S2I" build -q --copy --assemble-user 0 --userns host "$un" "$BUILDER" x:1 -o "$out" > "$T_DIR/un.log" 2>&1
+built_file "$out" opt/app-root/src/un.txt > "$T_DIR/un.txt"
+t_grep "--userns host: the identity map" '^map 0 0 4294967295$' "$T_DIR/un.txt"
+t_check "no leftover mounts or temp dirs" test -z "$(leftovers)"

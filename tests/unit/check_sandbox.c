@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +26,7 @@ struct env {
   struct s2i_strv lowers;
   char token[64]; /* in every sandbox process's environment */
   char *envp[3];
+  const struct s2i_sandbox_policy *policy; /* NULL: the default */
 };
 
 struct run {
@@ -118,6 +120,7 @@ static void opts_init(struct s2i_sandbox_opts *o, struct env *e,
   o->argv = argv;
   o->envp = (const char *const *)e->envp;
   o->network_none = 1;
+  o->policy = e->policy;
   o->stdin_fd = -1;
   o->on_output = collect;
   o->output_ctx = r;
@@ -431,7 +434,8 @@ START_TEST(setup_error_reaches_parent)
   opts_init(&o, &e, argv, &r);
   o.lowers = &bad;
   tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
-                  "run /bin/sh: sandbox setup: mount overlay on");
+                  "run /bin/sh: sandbox setup: idmapped mount of "
+                  "/nonexistent/layer");
   ck_assert(!mounts_under(e.top));
   s2i_strv_free(&bad);
   env_teardown(&e);
@@ -672,6 +676,37 @@ START_TEST(seccomp_refuses_calls)
 }
 END_TEST
 
+/* The builder's uid 0 is an unprivileged host uid; what it writes keeps
+ * the ids it asked for on disk (the upper dir becomes the layer).  With
+ * --userns host (policy) it is host root again. */
+START_TEST(user_namespace_maps_ids)
+{
+  struct s2i_sandbox_policy host = {.userns_host = 1};
+  struct env e;
+  char *p;
+  struct stat st;
+
+  env_setup(&e);
+  assert_output(&e,
+                "read a b c < /proc/self/uid_map; echo $a $b $c; "
+                "touch /tmp/root-file /tmp/other && chown 1234:5 /tmp/other",
+                "0 1879048192 65536\n");
+  p = s2i_fs_join(e.upper, "tmp/root-file");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert_uint_eq(st.st_uid, 0);
+  free(p);
+  p = s2i_fs_join(e.upper, "tmp/other");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert_uint_eq(st.st_uid, 1234);
+  ck_assert_uint_eq(st.st_gid, 5);
+  free(p);
+  e.policy = &host;
+  assert_output(&e, "read a b c < /proc/self/uid_map; echo $a $b $c",
+                "0 0 4294967295\n");
+  env_teardown(&e);
+}
+END_TEST
+
 /* then_fn sees what the command left, in the same sandbox. */
 static int after_command(void *ctx)
 {
@@ -814,8 +849,9 @@ static Suite *sandbox_suite(void)
                stdin_and_cwd, stdout_to_given_fd,
                output_inherited_without_callback, host_fds_are_not_inherited,
                runs_a_function_inside, then_fn_runs_after_a_successful_command,
-               seccomp_refuses_calls, interrupt_kills_the_sandbox,
-               sandbox_dies_with_s2i, nothing_left_behind));
+               seccomp_refuses_calls, user_namespace_maps_ids,
+               interrupt_kills_the_sandbox, sandbox_dies_with_s2i,
+               nothing_left_behind));
 }
 
 TU_MAIN(sandbox_suite)
