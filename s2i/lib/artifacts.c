@@ -105,6 +105,8 @@ static int copy_data(const struct extract *x, const char *name,
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: entry %s: read", name);
+    if (s2i_ctx_check_interrupt(x->ctx, err) < 0)
+      return -1;
     if (archive_write_data_block(x->aw, buf, len, off) < ARCHIVE_OK)
       return s2i_error_archive(err, x->aw, "artifacts: entry %s: write", name);
   }

@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 52
+t_plan 61
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -257,3 +257,35 @@ t_grep "the layer keeps 1234:5 for what root chowned" ' 1234/5 .* opt/app-root/s
 built_file "$out" opt/app-root/src/un.txt > "$T_DIR/un.txt"
 t_grep "--userns host: the identity map" '^map 0 0 4294967295$' "$T_DIR/un.txt"
 t_check "no leftover mounts or temp dirs" test -z "$(leftovers)"
+
+# --- SIGKILL and SIGINT while a large image is written -----------------------
+big=$T_DIR/bigrepo
+fx_site_repo "$big"
+printf '#!/bin/sh\nhead -c 400000000 /dev/urandom > /opt/app-root/src/big.bin\n' > "$big/.s2i/action"
+chmod +x "$big/.s2i/action"
+bigout=$T_DIR/big.tar
+"$S2I" build -q --copy "$big" "$BUILDER" big:1 -o "$bigout" > "$T_DIR/big.log" 2>&1 &
+pid=$!
+t_wait 120 sh -c "ls '$bigout'.tmp-* >/dev/null 2>&1"
+kill -KILL $pid; wait $pid 2>/dev/null
+t_check "SIGKILL while writing leaves a partial <output>.tmp-*" sh -c "ls '$bigout'.tmp-* >/dev/null 2>&1"
+# one more, held (flock) as a concurrent build's would be: it must stay
+exec 9> "$bigout.tmp-held01"
+flock 9
+"$S2I" build -q --copy "$repo" "$BUILDER" big:1 -o "$bigout" > "$T_DIR/big.log" 2>&1
+t_eq "the next build succeeds" "$?" 0
+t_check "it swept the orphan" test -z "$(ls "$bigout".tmp-* 2>/dev/null | grep -v held01)"
+t_check "and left the locked temp file of a running build" test -e "$bigout.tmp-held01"
+exec 9>&-
+rm -f "$bigout.tmp-held01" "$bigout"
+"$S2I" build --copy "$big" "$BUILDER" big:1 -o "$bigout" > "$T_DIR/big.log" 2>&1 &
+pid=$!
+t_wait 120 grep -q "Writing the application layer" "$T_DIR/big.log"
+sleep 0.3 # inside the 400 MB entry (the layer takes seconds to write)
+t0=$(date +%s%N)
+kill -INT $pid
+wait $pid
+st=$? ms=$((($(date +%s%N) - t0) / 1000000))
+t_eq "SIGINT while writing a 400 MB entry: exit 130" "$st" 130
+t_check "acted on within 1 s (took ${ms} ms)" test "$ms" -lt 1000
+t_check "nothing left at -o" test -z "$(ls "$bigout"* 2>/dev/null)"

@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 
+#include "digest.h"
 #include "image.h"
 #include "layers.h"
 #include "log.h"
@@ -505,15 +506,70 @@ START_TEST(enospc_caches_nothing)
 }
 END_TEST
 
+/* The diff_id of entries: the digest of their uncompressed tar. */
+static void tar_digest(char out[S2I_DIGEST_LEN + 1], const char *dir,
+                       const struct tent *ents, size_t n)
+{
+  char *tar = xasprintf("%s/plain.tar", dir);
+  struct archive *a = archive_write_new();
+  struct s2i_error *err = NULL;
+
+  archive_write_set_format_pax_restricted(a);
+  ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+  for (size_t i = 0; i < n; i++)
+    add_entry(a, &ents[i]);
+  archive_write_free(a);
+  ck_assert_int_eq(s2i_digest_file(tar, out, &err), 0);
+  unlink(tar);
+  free(tar);
+}
+
+/* A gzip layer whose config claims another diff_id: refused when the
+ * cache is cold (nothing cached) and when the same blob is already
+ * cached from an honest image. */
+START_TEST(diff_id_checked)
+{
+  static const struct tent ents[] = {{"a", 'f', "AAA"}};
+  static const char *wrong =
+      "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *layers, *side;
+
+  fixture_open(&f, ents, N(ents), 1);
+  snprintf(f.layer.diff_id, sizeof(f.layer.diff_id), "%s", wrong);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  layers = s2i_store_layer_dir(f.store, f.layer.digest);
+  ck_assert(!s2i_fs_exists(layers));
+  tar_digest(f.layer.diff_id, f.dir, ents, N(ents));
+  ck_assert_str_ne(f.layer.diff_id, f.layer.digest); /* gzip: they differ */
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  snprintf(f.layer.diff_id, sizeof(f.layer.diff_id), "%s", wrong);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  /* a cache from before diff_ids were recorded is checked from the blob */
+  side = xasprintf("%s.diff_id", layers);
+  ck_assert_int_eq(unlink(side), 0);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  ck_assert(s2i_fs_exists(side));
+  free(side);
+  free(layers);
+  fixture_close(&f);
+}
+END_TEST
+
 static Suite *layers_suite(void)
 {
-  return tu_suite("layers", 30, NULL,
-                  TU_TESTS(unpack_whiteouts_links, refuse_dotdot,
-                           refuse_absolute, refuse_hardlink_outside,
-                           refuse_through_symlink, cache_reused,
-                           missing_blob_named, interrupt_stops_and_cleans,
-                           interrupt_is_per_ctx, relative_store_root,
-                           devices_dropped, enospc_caches_nothing));
+  return tu_suite(
+      "layers", 30, NULL,
+      TU_TESTS(unpack_whiteouts_links, refuse_dotdot, refuse_absolute,
+               refuse_hardlink_outside, refuse_through_symlink, cache_reused,
+               missing_blob_named, interrupt_stops_and_cleans,
+               interrupt_is_per_ctx, relative_store_root, devices_dropped,
+               enospc_caches_nothing, diff_id_checked));
 }
 
 TU_MAIN(layers_suite)
