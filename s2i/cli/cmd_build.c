@@ -26,6 +26,10 @@ static const char build_help[] =
     "                             (default: TAG with / and : as _, plus .tar)\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
+    "      --allow-local-submodules\n"
+    "                             let submodule URLs be file://, absolute "
+    "paths\n"
+    "                             or climb above the source's own URL\n"
     "      --copy                 copy a local repository's working tree as "
     "is\n"
     "      --exclude REGEX        leave out matching paths (default .git)\n"
@@ -83,6 +87,7 @@ enum {
   OPT_CPUS,
   OPT_TIMEOUT,
   OPT_USERNS,
+  OPT_ALLOW_LOCAL_SUBMODULES,
 };
 
 static const struct option build_options[] = {
@@ -106,6 +111,7 @@ static const struct option build_options[] = {
     {"cpus", required_argument, NULL, OPT_CPUS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"userns", required_argument, NULL, OPT_USERNS},
+    {"allow-local-submodules", no_argument, NULL, OPT_ALLOW_LOCAL_SUBMODULES},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"quiet", no_argument, NULL, 'q'},
@@ -156,6 +162,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'r': o->ref = optarg; break;
   case OPT_CONTEXT_DIR: o->context_dir = optarg; break;
   case OPT_COPY: o->copy = 1; break;
+  case OPT_ALLOW_LOCAL_SUBMODULES: o->allow_local_submodules = 1; break;
   case OPT_EXCLUDE: o->exclude = optarg; break;
   case 'e': s2i_strv_add(&o->env, optarg); break;
   case 'E': s2i_strv_add(&o->env_files, optarg); break;

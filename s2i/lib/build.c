@@ -173,6 +173,7 @@ static int stage_source(struct build *b, const char *dir,
       .uid = b->uid,
       .gid = 0,
       .scratch_dir = b->work,
+      .allow_local_submodules = b->o->allow_local_submodules,
   };
 
   s2i_log_step(b->ctx, "Copying sources from %s", b->o->source);

@@ -12,21 +12,22 @@
 #include "strv.h"
 
 struct s2i_build_opts {
-  const char *source;        /* SOURCE: Git URL or local path */
-  const char *builder;       /* BUILDER image reference */
-  const char *tag;           /* TAG: name[:tag] of the output image */
-  const char *output;        /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
-  const char *ref;           /* -r */
-  const char *context_dir;   /* --context-dir */
-  int copy;                  /* --copy */
-  const char *exclude;       /* --exclude REGEX */
-  struct s2i_strv env;       /* -e NAME=VALUE, in order */
-  struct s2i_strv env_files; /* -E FILE, in order */
-  const char *scripts_url;   /* --scripts-url */
-  const char *assemble_user; /* --assemble-user */
-  const char *allowed_uids;  /* -u/--allowed-uids */
-  const char *as_dockerfile; /* --as-dockerfile PATH */
-  int network_none;          /* --network none */
+  const char *source;         /* SOURCE: Git URL or local path */
+  const char *builder;        /* BUILDER image reference */
+  const char *tag;            /* TAG: name[:tag] of the output image */
+  const char *output;         /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
+  const char *ref;            /* -r */
+  const char *context_dir;    /* --context-dir */
+  int copy;                   /* --copy */
+  const char *exclude;        /* --exclude REGEX */
+  struct s2i_strv env;        /* -e NAME=VALUE, in order */
+  struct s2i_strv env_files;  /* -E FILE, in order */
+  const char *scripts_url;    /* --scripts-url */
+  const char *assemble_user;  /* --assemble-user */
+  const char *allowed_uids;   /* -u/--allowed-uids */
+  const char *as_dockerfile;  /* --as-dockerfile PATH */
+  int network_none;           /* --network none */
+  int allow_local_submodules; /* --allow-local-submodules */
   struct s2i_sandbox_policy policy; /* --security-opt, limits */
   int no_runtime;                   /* --no-runtime */
   const char *cache_dir;            /* --cache-dir; NULL: the store default */

@@ -559,7 +559,8 @@ static int module_lookup(char **name, char **url, struct stage *st,
     return 0;
   key = xasprintf("submodule.%s.url", *name);
   if (git_config_get_string_buf(&buf, r->modules, key) == 0 &&
-      (s2i_giturl_check(buf.ptr, r->url, err) < 0 ||
+      ((!st->o->allow_local_submodules &&
+        s2i_giturl_check(buf.ptr, r->url, err) < 0) ||
        s2i_giturl_resolve(url, r->url, buf.ptr, st->scratch, err) < 0))
     ret = -1;
   git_buf_dispose(&buf);

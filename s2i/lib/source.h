@@ -21,6 +21,9 @@ struct s2i_source_opts {
   uid_t uid;
   gid_t gid;
   const char *scratch_dir; /* where a clone may go (removed by the caller) */
+  /* --allow-local-submodules: submodule URLs may be file://, absolute
+   * paths or climb above the superproject (giturl.h refuses them). */
+  int allow_local_submodules;
 };
 
 struct s2i_commit_info {

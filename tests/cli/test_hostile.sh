@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 61
+t_plan 65
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -289,3 +289,18 @@ st=$? ms=$((($(date +%s%N) - t0) / 1000000))
 t_eq "SIGINT while writing a 400 MB entry: exit 130" "$st" 130
 t_check "acted on within 1 s (took ${ms} ms)" test "$ms" -lt 1000
 t_check "nothing left at -o" test -z "$(ls "$bigout"* 2>/dev/null)"
+
+# --- submodule URLs outside the source ---------------------------------------
+hostrepo=$T_DIR/host-only-repo
+mkdir -p "$hostrepo" && echo HOST-REPO-SECRET > "$hostrepo/secret.txt"
+fx_commit "$hostrepo" "host repository" >/dev/null
+sup=$T_DIR/suprepo
+fx_site_repo "$sup"
+git -C "$sup" -c protocol.file.allow=always submodule add -q "$hostrepo" lib >/dev/null 2>&1
+fx_commit "$sup" "add a submodule pointing at the host" >/dev/null
+"$S2I" build -q "$sup" "$BUILDER" x:1 -o "$out" > "$T_DIR/sub.log" 2>&1
+t_eq "a submodule URL that is a host path is refused" "$?" 1
+t_grep "the error names the submodule URL" "host-only-repo" "$T_DIR/sub.log"
+"$S2I" build -q --allow-local-submodules "$sup" "$BUILDER" x:1 -o "$out" > "$T_DIR/sub.log" 2>&1
+t_eq "--allow-local-submodules permits it" "$?" 0
+t_grep "and the submodule's files are in the image" 'HOST-REPO-SECRET' <(built_file "$out" tmp/src/lib/secret.txt; built_file "$out" opt/app-root/src/lib/secret.txt)
