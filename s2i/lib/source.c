@@ -44,6 +44,7 @@ GIT_CLEANUP(git_object, git_object_free)
 GIT_CLEANUP(git_reference, git_reference_free)
 GIT_CLEANUP(git_config, git_config_free)
 GIT_CLEANUP(git_remote, git_remote_free)
+GIT_CLEANUP(git_odb, git_odb_free)
 #define cleanup_repo __attribute__((cleanup(cleanup_git_repository_free)))
 #define cleanup_commit __attribute__((cleanup(cleanup_git_commit_free)))
 #define cleanup_tree __attribute__((cleanup(cleanup_git_tree_free)))
@@ -53,6 +54,7 @@ GIT_CLEANUP(git_remote, git_remote_free)
 #define cleanup_ref __attribute__((cleanup(cleanup_git_reference_free)))
 #define cleanup_config __attribute__((cleanup(cleanup_git_config_free)))
 #define cleanup_remote __attribute__((cleanup(cleanup_git_remote_free)))
+#define cleanup_odb __attribute__((cleanup(cleanup_git_odb_free)))
 
 struct stage {
   const struct s2i_ctx *ctx;
@@ -631,6 +633,30 @@ static int write_submodule(struct stage *st, struct repo *r,
 
 /* ---- writing a commit ---------------------------------------------------- */
 
+/* libgit2 holds a whole blob in memory: its size is read from the object
+ * header first, and a file above S2I_SOURCE_BLOB_MAX (a symlink above
+ * PATH_MAX) is refused before it is inflated. */
+static int check_blob_size(struct repo *r, const git_tree_entry *e,
+                           const struct where *w, struct s2i_error **err)
+{
+  int link = git_tree_entry_filemode(e) == GIT_FILEMODE_LINK;
+  size_t max = link ? PATH_MAX : S2I_SOURCE_BLOB_MAX;
+  cleanup_odb git_odb *odb = NULL;
+  git_object_t type;
+  size_t len;
+
+  if (git_repository_odb(&odb, r->repo) < 0 ||
+      git_odb_read_header(&len, &type, odb, git_tree_entry_id(e)) < 0)
+    return s2i_error_git(err, "read %s", w->from);
+  if (len <= max)
+    return 0;
+  return s2i_error_make(err, EFBIG,
+                        "%s %s is %zu bytes, more than the limit of %zu for "
+                        "a %s in a Git source (refused)",
+                        link ? "symlink" : "file", w->from, len, max,
+                        link ? "symlink target" : "file");
+}
+
 static int write_blob(struct stage *st, struct repo *r, const git_tree_entry *e,
                       const struct where *w, struct s2i_error **err)
 {
@@ -639,6 +665,8 @@ static int write_blob(struct stage *st, struct repo *r, const git_tree_entry *e,
   const void *data;
   size_t size;
 
+  if (check_blob_size(r, e, w, err) < 0)
+    return -1;
   if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(e)) < 0)
     return s2i_error_git(err, "read %s", w->from);
   data = git_blob_rawcontent(blob);

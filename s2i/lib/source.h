@@ -11,6 +11,10 @@
 #include "ctx.h"
 #include "error.h"
 
+/* The largest file s2i writes from a Git source: libgit2 reads a blob
+ * whole into memory.  Directory sources and --copy stream and have none. */
+#define S2I_SOURCE_BLOB_MAX ((size_t)512 << 20)
+
 struct s2i_source_opts {
   const char *location;    /* URL or local path */
   const char *ref;         /* branch, tag or commit; NULL: HEAD */
