@@ -8,6 +8,7 @@ set -eu
 
 PACKAGES="
   build-essential pkg-config musl-tools cppcheck clang-format file
+  clang libclang-rt-14-dev
   libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
   libmicrohttpd-dev check libseccomp-dev
   git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
