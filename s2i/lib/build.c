@@ -584,6 +584,19 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       err);
 }
 
+/* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front
+ * rather than fail on the first chown. */
+static int need_root(struct s2i_error **err)
+{
+  if (geteuid() == 0)
+    return 0;
+  return s2i_error_make(err, EPERM,
+                        "running a builder needs root: s2i mounts its layers "
+                        "and maps ids for the sandbox's user namespace "
+                        "(rootless builds are not supported yet; "
+                        "--as-dockerfile needs no root)");
+}
+
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
               struct s2i_error **err)
 {
@@ -594,6 +607,8 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
 
   if (o->as_dockerfile)
     return build_dockerfile(&b, err);
+  if (need_root(err) < 0)
+    return -1;
   return build_image(&b, err);
 }
 
@@ -608,8 +623,8 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
   int status;
 
   quiet.quiet = 1;
-  if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
-      resolve_user(&b, err) < 0)
+  if (need_root(err) < 0 || open_builder(&b, 1, err) < 0 ||
+      make_workdirs(&b, err) < 0 || resolve_user(&b, err) < 0)
     return -1;
   inject = s2i_fs_join(b.work, "scripts");
   b.dest = "/tmp";

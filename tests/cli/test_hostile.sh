@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 69
+t_plan 71
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -291,8 +291,8 @@ st=$? ms=$((($(date +%s%N) - t0) / 1000000))
 t_eq "SIGINT while writing a 400 MB entry: exit 130" "$st" 130
 # The goal is 1 s (376 ms measured on an idle machine); writes stuck in the
 # kernel's dirty-page throttling and a loaded machine (load 20 on 2 cores
-# seen here) add to it, so the test allows 3 s.
-t_check "acted on within 3 s (took ${ms} ms)" test "$ms" -lt 3000
+# seen here) add to it, so the test allows 5 s.
+t_check "acted on within 5 s (took ${ms} ms)" test "$ms" -lt 5000
 t_check "nothing left at -o" test -z "$(ls "$bigout"* 2>/dev/null)"
 
 # --- submodule URLs outside the source ---------------------------------------
@@ -327,3 +327,12 @@ git -C "$gb" update-index --add --cacheinfo "120000,$link_sha,long-link"
 gcommit "a symlink with a 5000-byte target"
 "$S2I" build -q "$gb" "$BUILDER" x:1 -o "$out" > "$T_DIR/blob.log" 2>&1
 t_eq "a symlink target above PATH_MAX is refused" "$?" 1
+
+# --- rootless: not supported yet, and says so -------------------------------
+t_need setpriv
+mkdir -p "$T_DIR/rootless" && cp -r "$repo" "$T_DIR/rootless/src" && cp "$BUILDER" "$T_DIR/rootless/b.tar"
+chmod -R a+rwX "$T_DIR/rootless" && chmod a+x "$T_DIR"
+(cd "$T_DIR/rootless" && HOME=$T_DIR/rootless S2I_CACHE_DIR=$T_DIR/rootless/cache \
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$S2I" build --copy src b.tar x:1 -o out.tar) > "$T_DIR/rootless.log" 2>&1
+t_eq "an unprivileged s2i build exits 1" "$?" 1
+t_grep "saying rootless builds are not supported yet" 'rootless builds are not supported yet' "$T_DIR/rootless.log"
