@@ -307,9 +307,12 @@ static int mount_idmapped_overlay(const struct sandbox *sb,
     return s2i_error_make(err, 0, "overlay: %s and %s are not in one directory",
                           o->upper, o->work);
   if (mount_at("tmpfs", sb->idmap, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700",
-               err) < 0 ||
-      mkdir(u, 0700) < 0 || s2i_userns_idmap(&sb->userns, parent, u, err) < 0)
-    return s2i_error_make(err, errno, "idmapped mounts in %s", sb->idmap);
+               err) < 0)
+    return -1;
+  if (mkdir(u, 0700) < 0)
+    return s2i_error_make(err, errno, "create %s", u);
+  if (s2i_userns_idmap(&sb->userns, parent, u, err) < 0)
+    return -1;
   for (size_t i = 0; i < o->lowers->n && ret == 0; i++) {
     char *l = xasprintf("%s/l%zu", sb->idmap, i);
     s2i_strv_take(&lowers, l);
