@@ -10,7 +10,8 @@
 B       ?= build
 BIN     ?= bin
 CC      ?= cc
-PKGS    := libgit2 libarchive libcurl jansson libcrypto libmicrohttpd sqlite3
+PKGS    := libgit2 libarchive libcurl jansson libcrypto libmicrohttpd sqlite3 \
+           libseccomp
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -48,6 +49,7 @@ CHECK_SUITES  := lint unit cli e2e fresh
 -include builders/runtime/identity.mk
 -include builders/builders.mk
 -include hooks/hooks.mk
+-include tests/fuzz/fuzz.mk
 
 # After the fragments, so what they add to ALL_TARGETS is part of `all`.
 all: $(ALL_TARGETS)
@@ -108,6 +110,8 @@ export S2I_BUILD_DIR := $(abspath $(B))
 export CONTAINERS_CONF := $(abspath tests/containers.conf)
 CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
+# make check runs the fuzz suite briefly (tests/fuzz/fuzz.mk).
+check: export FUZZ_SECONDS := $(FUZZ_CHECK_SECONDS)
 check: all builders fixtures
 	@rm -rf $(B)/results && mkdir -p $(B)/results
 	@$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) --output-sync=target \

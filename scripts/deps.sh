@@ -10,7 +10,7 @@ PACKAGES="
   build-essential pkg-config musl-tools cppcheck clang-format file
   clang libclang-rt-14-dev
   libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
-  libmicrohttpd-dev libsqlite3-dev check
+  libmicrohttpd-dev libsqlite3-dev check libseccomp-dev
   git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry

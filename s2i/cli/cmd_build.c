@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "limits.h"
 #include "run.h"
 #include "s2ifile.h"
 
@@ -28,6 +29,10 @@ static const char build_help[] =
     "                             (default: TAG with / and : as _, plus .tar)\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
+    "      --allow-local-submodules\n"
+    "                             let submodule URLs be file://, absolute "
+    "paths\n"
+    "                             or climb above the source's own URL\n"
     "  -c, --copy                 copy a local repository's working tree as "
     "is\n"
     "      --exclude REGEX        leave out matching paths (default .git)\n"
@@ -66,7 +71,21 @@ static const char build_help[] =
     "                             previous image: the tarball at the -o path\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
-    "      --network host|none    network for assemble (default host)\n"
+    "      --network MODE         network for assemble: private (default: its\n"
+    "                             own namespace, outbound access through\n"
+    "                             slirp4netns, not the host's loopback), host\n"
+    "                             or none\n"
+    "      --userns host          no user namespace: the builder's uid 0 is\n"
+    "                             root on the host (default: ids 0-65535\n"
+    "                             mapped to an unprivileged host range)\n"
+    "      --security-opt seccomp=unconfined\n"
+    "                             run assemble without the seccomp filter\n"
+    "      --memory SIZE          memory limit of assemble (512m, 2g; default\n"
+    "                             half the RAM; -1: none)\n"
+    "      --pids-limit N         process limit of assemble (default 4096;\n"
+    "                             -1: none)\n"
+    "      --cpus N               CPU limit of assemble (1.5: one and a half)\n"
+    "      --timeout SECONDS      kill assemble after SECONDS (default none)\n"
     "      --no-runtime           do not add the runtime layer (init, "
     "identity)\n"
     "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
@@ -96,6 +115,13 @@ enum {
   OPT_LOGLEVEL,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
+  OPT_SECURITY_OPT,
+  OPT_MEMORY,
+  OPT_PIDS_LIMIT,
+  OPT_CPUS,
+  OPT_TIMEOUT,
+  OPT_USERNS,
+  OPT_ALLOW_LOCAL_SUBMODULES,
 };
 
 static const struct option build_options[] = {
@@ -128,6 +154,13 @@ static const struct option build_options[] = {
     {"incremental", no_argument, NULL, OPT_INCREMENTAL},
     {"incremental-from", required_argument, NULL, OPT_INCREMENTAL_FROM},
     {"network", required_argument, NULL, OPT_NETWORK},
+    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"userns", required_argument, NULL, OPT_USERNS},
+    {"allow-local-submodules", no_argument, NULL, OPT_ALLOW_LOCAL_SUBMODULES},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"quiet", no_argument, NULL, 'q'},
@@ -145,6 +178,40 @@ static const char *image_dir_url(const char *dir)
   return n > 0 && (size_t)n < sizeof(url) ? url : NULL;
 }
 
+static const char *limit_flag(int c)
+{
+  return c == OPT_MEMORY       ? "memory"
+         : c == OPT_PIDS_LIMIT ? "pids-limit"
+         : c == OPT_CPUS       ? "cpus"
+                               : "timeout";
+}
+
+/* --memory, --pids-limit, --cpus, --timeout: 0 when parsed, else -1. */
+static int parse_limit(int c, struct s2i_sandbox_policy *p)
+{
+  char *end = NULL;
+  long long n;
+
+  switch (c) {
+  case OPT_MEMORY:
+    if (strcmp(optarg, "-1") == 0)
+      return p->memory = UINT64_MAX, 0;
+    return s2i_limits_parse_size(&p->memory, optarg);
+  case OPT_CPUS:
+    p->cpus = strtod(optarg, &end);
+    return *end == '\0' && p->cpus > 0 && p->cpus <= 4096 ? 0 : -1;
+  default:
+    n = strtoll(optarg, &end, 10);
+    if (*end != '\0' || end == optarg)
+      return -1;
+    if (c == OPT_TIMEOUT)
+      return n > 0 && n < 1000000000 ? (p->timeout = (unsigned)n, 0) : -1;
+    if (n == -1 || n == 0)
+      return p->pids_limit = -1, 0; /* as podman: no limit */
+    return n > 0 ? (p->pids_limit = n, 0) : -1;
+  }
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 {
@@ -153,6 +220,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case 'r': o->ref = optarg; break;
   case OPT_CONTEXT_DIR: o->context_dir = optarg; break;
   case 'c': o->copy = 1; break;
+  case OPT_ALLOW_LOCAL_SUBMODULES: o->allow_local_submodules = 1; break;
   case OPT_EXCLUDE: o->exclude = optarg; break;
   case 'e': s2i_strv_add(&o->env, optarg); break;
   case 'E': s2i_strv_add(&o->env_files, optarg); break;
@@ -192,10 +260,34 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case OPT_CACHE_DIR: o->cache_dir = optarg; break;
   case 'q': ctx->quiet = 1; break;
   case OPT_NETWORK:
-    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
+    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0 &&
+        strcmp(optarg, "private") != 0)
       return cli_usage_error(
-          "build", "--network must be host or none, not '%s'", optarg);
+          "build", "--network must be private, host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
+    o->policy.network_host = strcmp(optarg, "host") == 0;
+    break;
+  case OPT_USERNS:
+    if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
+      return cli_usage_error(
+          "build", "--userns must be private or host, not '%s'", optarg);
+    o->policy.userns_host = strcmp(optarg, "host") == 0;
+    break;
+  case OPT_SECURITY_OPT:
+    if (strcmp(optarg, "seccomp=unconfined") != 0)
+      return cli_usage_error("build",
+                             "--security-opt: only seccomp=unconfined is "
+                             "known, not '%s'",
+                             optarg);
+    o->policy.seccomp_unconfined = 1;
+    break;
+  case OPT_MEMORY:
+  case OPT_PIDS_LIMIT:
+  case OPT_CPUS:
+  case OPT_TIMEOUT:
+    if (parse_limit(c, &o->policy) < 0)
+      return cli_usage_error("build", "--%s: invalid value '%s'", limit_flag(c),
+                             optarg);
     break;
   case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(build_help, stdout); return 0;

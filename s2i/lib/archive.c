@@ -299,7 +299,7 @@ static int read_all_entries(struct source *src, struct archive *a,
     r = archive_read_next_header(a, &ae);
     if (r == ARCHIVE_EOF)
       return 0;
-    if (r < ARCHIVE_WARN)
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) /* RETRY: a bad header */
       return s2i_error_archive(err, a, "%s",
                                src->n ? "corrupt or truncated tar archive"
                                       : "not a tar archive");
@@ -345,8 +345,8 @@ static int read_store_json(json_t **out, struct source *src, const char *digest,
   cleanup_free char *text = NULL;
   size_t len;
 
-  if (s2i_fs_read_file(&text, &len, p, err) < 0)
-    return -1;
+  if (s2i_fs_read_regular(&text, &len, p, MAX_JSON_ENTRY, 0, err) < 0)
+    return s2i_error_prefix(err, "%s %s", what, digest);
   return parse_json(out, text, len, what, err);
 }
 
@@ -378,6 +378,7 @@ static int ensure_blob(struct source *src, const char *digest,
   cleanup_free char *file = NULL;
   struct s2i_blob_writer *w;
   cleanup_close int fd = -1;
+  struct stat st;
   int r;
 
   if (!s2i_digest_is_valid(digest))
@@ -391,9 +392,14 @@ static int ensure_blob(struct source *src, const char *digest,
     return 0;
   }
   file = s2i_fs_join(src->path, rel);
-  fd = open(file, O_RDONLY | O_CLOEXEC);
+  /* a FIFO or a device in the layout must neither hang nor stream forever:
+   * only regular files, not through a symlink */
+  fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
     return s2i_error_make(err, errno, "blob %s (%s)", digest, file);
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return s2i_error_make(err, 0, "blob %s (%s): not a regular file (refused)",
+                          digest, file);
   if (s2i_store_has_blob(src->store, digest))
     return 0;
   if (s2i_store_blob_begin(&w, src->store, err) < 0)
@@ -422,7 +428,8 @@ static int read_named_json(json_t **out, struct source *src, const char *name,
     file = s2i_fs_join(src->path, name);
     if (!s2i_fs_exists(file))
       return 0;
-    if (s2i_fs_read_file(&text, &len, file, err) < 0)
+    if (s2i_fs_read_regular(&text, &len, file, MAX_JSON_ENTRY, O_NOFOLLOW,
+                            err) < 0)
       return -1;
     return parse_json(out, text, len, name, err) < 0 ? -1 : 1;
   }

@@ -105,7 +105,9 @@ static int copy_data(const struct extract *x, const char *name,
       return 0;
     if (r < ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: entry %s: read", name);
-    if (archive_write_data_block(x->aw, buf, len, off) < ARCHIVE_WARN)
+    if (s2i_ctx_check_interrupt(x->ctx, err) < 0)
+      return -1;
+    if (archive_write_data_block(x->aw, buf, len, off) < ARCHIVE_OK)
       return s2i_error_archive(err, x->aw, "artifacts: entry %s: write", name);
   }
 }
@@ -121,14 +123,14 @@ static int extract_entry(struct extract *x, struct archive_entry *e,
   name = xstrdup(archive_entry_pathname(e));
   rewrite_entry(x, e);
   r = archive_write_header(x->aw, e);
-  if (r < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(x->aw, r))
     return s2i_error_archive(err, x->aw, "artifacts: entry %s (refused)", name);
   if (r == ARCHIVE_WARN)
     s2i_log_warn(x->ctx, "artifacts: entry %s: %s", name,
                  archive_error_string(x->aw));
   if (archive_entry_size(e) > 0 && copy_data(x, name, err) < 0)
     return -1;
-  if (archive_write_finish_entry(x->aw) < ARCHIVE_WARN)
+  if (s2i_error_archive_disk_failed(x->aw, archive_write_finish_entry(x->aw)))
     return s2i_error_archive(err, x->aw, "artifacts: entry %s", name);
   return 0;
 }
@@ -141,7 +143,7 @@ static int extract_entries(struct extract *x, struct s2i_error **err)
     int r = archive_read_next_header(x->ar, &e);
     if (r == ARCHIVE_EOF)
       return 0;
-    if (r < ARCHIVE_WARN)
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
       return s2i_error_archive(err, x->ar, "artifacts: read the tar stream");
     if (s2i_ctx_check_interrupt(x->ctx, err) < 0 ||
         extract_entry(x, e, err) < 0)
@@ -321,6 +323,7 @@ static int run_script(const struct previous *p, int out_fd, int *status,
                              .envp = (const char *const *)envp.v,
                              .cwd = (cwd && *cwd) ? cwd : "/",
                              .network_none = p->o->network_none,
+                             .policy = p->o->policy,
                              .stdin_fd = -1,
                              .stdout_fd = out_fd,
                          },

@@ -10,6 +10,7 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "sandbox.h"
 #include "store.h"
 
 struct s2i_artifacts_opts {
@@ -23,6 +24,7 @@ struct s2i_artifacts_opts {
   const char *dir;  /* host dir to fill, created: <upper><dest>/artifacts */
   uid_t uid;        /* the new assemble user: owns what is extracted */
   int network_none;
+  const struct s2i_sandbox_policy *policy; /* NULL: the default */
 };
 
 /* Returns 1 when artifacts were restored, 0 when there was nothing to do

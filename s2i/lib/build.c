@@ -185,6 +185,7 @@ static int stage_source(struct build *b, const char *dir,
       .gid = 0,
       .scratch_dir = b->work,
       .ignore_submodules = b->o->ignore_submodules,
+      .allow_local_submodules = b->o->allow_local_submodules,
   };
 
   s2i_log_step(b->ctx, "Copying sources from %s", b->o->source);
@@ -218,6 +219,7 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
       .dir = dir,
       .uid = b->uid,
       .network_none = b->o->network_none,
+      .policy = &b->o->policy,
   };
 
   if (!b->o->incremental)
@@ -229,11 +231,12 @@ static int collect_env(struct build *b, const char *src_dir,
                        struct s2i_error **err)
 {
   cleanup_free char *text = NULL;
+  size_t len = 0;
 
   /* the repository's file: a symlink in it must not read a host file */
-  if (s2i_fs_read_beneath(&text, NULL, src_dir, ".s2i/environment", 1, err) < 0)
+  if (s2i_fs_read_beneath(&text, &len, src_dir, ".s2i/environment", 1, err) < 0)
     return s2i_error_prefix(err, "source");
-  if (text && s2i_env_parse(&b->env, text, ".s2i/environment", err) < 0)
+  if (text && s2i_env_parse(&b->env, text, len, ".s2i/environment", err) < 0)
     return -1;
   for (size_t i = 0; i < b->o->env_files.n; i++)
     if (s2i_env_load_file(&b->env, b->o->env_files.v[i], 0, err) < 0)
@@ -356,6 +359,7 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .then_failed = &b->fix_failed,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
+      .policy = &b->o->policy,
       .stdin_fd = -1,
       .stdout_fd = -1,
       .on_output = on_output,
@@ -698,6 +702,19 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   return write_dockerfile(b, path, spec, err);
 }
 
+/* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front
+ * rather than fail on the first chown. */
+static int need_root(struct s2i_error **err)
+{
+  if (geteuid() == 0)
+    return 0;
+  return s2i_error_make(err, EPERM,
+                        "running a builder needs root: s2i mounts its layers "
+                        "and maps ids for the sandbox's user namespace "
+                        "(rootless builds are not supported yet; "
+                        "--as-dockerfile needs no root)");
+}
+
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
               struct s2i_error **err)
 {
@@ -706,8 +723,12 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
                                   .sde = s2i_env_source_date_epoch(),
                                   .echo = !ctx->quiet};
 
-  int r = o->as_dockerfile ? build_dockerfile(&b, err) : build_image(&b, err);
+  int r;
 
+  if (o->as_dockerfile)
+    r = build_dockerfile(&b, err);
+  else
+    r = need_root(err) < 0 ? -1 : build_image(&b, err);
   if (o->callback_url)
     s2i_callback_post(ctx, o->callback_url, r == 0,
                       r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
@@ -725,8 +746,8 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
   int status;
 
   quiet.quiet = 1;
-  if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
-      resolve_user(&b, err) < 0)
+  if (need_root(err) < 0 || open_builder(&b, 1, err) < 0 ||
+      make_workdirs(&b, err) < 0 || resolve_user(&b, err) < 0)
     return -1;
   inject = s2i_fs_join(b.work, "scripts");
   b.dest = "/tmp";

@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "sandbox.h"
 #include "strv.h"
 
 struct s2i_build_opts {
@@ -25,19 +26,21 @@ struct s2i_build_opts {
   const char *scripts_url;       /* --scripts-url */
   const char *image_scripts_url; /* --image-scripts-url; NULL: the default */
   const char *callback_url;      /* --callback-url: POST the result there */
-  const char *destination;   /* -d: overrides io.openshift.s2i.destination */
-  const char *display_name;  /* -n: io.k8s.display-name (default: TAG) */
-  const char *description;   /* --description: io.k8s.description */
-  int remove_source;         /* --remove-source: no <destination>/src left */
-  int ignore_submodules;     /* --ignore-submodules: none fetched or copied */
-  int save_temp_dir;         /* --save-temp-dir: keep the scratch dir */
-  const char *assemble_user; /* --assemble-user */
-  const char *allowed_uids;  /* -u/--allowed-uids */
-  const char *as_dockerfile; /* --as-dockerfile PATH */
-  int network_none;          /* --network none */
-  int no_runtime;            /* --no-runtime */
-  const char *cache_dir;     /* --cache-dir; NULL: the store default */
-  const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
+  const char *destination;    /* -d: overrides io.openshift.s2i.destination */
+  const char *display_name;   /* -n: io.k8s.display-name (default: TAG) */
+  const char *description;    /* --description: io.k8s.description */
+  int remove_source;          /* --remove-source: no <destination>/src left */
+  int ignore_submodules;      /* --ignore-submodules: none fetched or copied */
+  int save_temp_dir;          /* --save-temp-dir: keep the scratch dir */
+  const char *assemble_user;  /* --assemble-user */
+  const char *allowed_uids;   /* -u/--allowed-uids */
+  const char *as_dockerfile;  /* --as-dockerfile PATH */
+  int network_none;           /* --network none */
+  int allow_local_submodules; /* --allow-local-submodules */
+  struct s2i_sandbox_policy policy; /* --security-opt, limits */
+  int no_runtime;                   /* --no-runtime */
+  const char *cache_dir;            /* --cache-dir; NULL: the store default */
+  const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };

@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,18 @@ int s2i_error_archive(struct s2i_error **err, struct archive *a,
   s2i_error_make(err, 0, "%s: %s", ctx, why ? why : "archive error");
   free(ctx);
   return -1;
+}
+
+int s2i_error_archive_disk_failed(struct archive *aw, int r)
+{
+  int e;
+
+  if (r < ARCHIVE_WARN)
+    return 1;
+  if (r != ARCHIVE_WARN)
+    return 0;
+  e = archive_errno(aw);
+  return e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG || e == EROFS;
 }
 
 int s2i_error_git(struct s2i_error **err, const char *fmt, ...)

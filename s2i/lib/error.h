@@ -47,6 +47,10 @@ struct archive;
 int s2i_error_archive(struct s2i_error **err, struct archive *a,
                       const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Whether libarchive's result r from a disk writer is a failure: below
+ * ARCHIVE_WARN, or a warning caused by a full or failing disk (libarchive
+ * reports ENOSPC as a mere warning and leaves a short file behind). */
+int s2i_error_archive_disk_failed(struct archive *aw, int r);
 int s2i_error_git(struct s2i_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int s2i_error_curl(struct s2i_error **err, int curl_code, const char *errbuf,

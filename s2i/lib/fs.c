@@ -283,7 +283,9 @@ int s2i_fs_open_beneath(const char *root, const char *rel, int flags,
   return fd;
 }
 
-static int read_fd_all(char **out, size_t *len, int fd)
+/* Read fd to its end, at most max bytes: -1 with errno EFBIG beyond
+ * that (the file grew since fstat, or was never a sized file). */
+static int read_fd_max(char **out, size_t *len, int fd, size_t max)
 {
   char *buf = NULL;
   size_t n = 0, cap = 0;
@@ -297,8 +299,10 @@ static int read_fd_all(char **out, size_t *len, int fd)
     r = read(fd, buf + n, cap - n - 1);
     if (r < 0 && errno == EINTR)
       continue;
-    if (r < 0) {
+    if (r < 0 || (size_t)r > max - n) {
+      int e = r < 0 ? errno : EFBIG;
       free(buf);
+      errno = e;
       return -1;
     }
     if (r == 0)
@@ -312,11 +316,52 @@ static int read_fd_all(char **out, size_t *len, int fd)
   return 0;
 }
 
+static int read_fd_all(char **out, size_t *len, int fd)
+{
+  return read_fd_max(out, len, fd, SIZE_MAX - 8192);
+}
+
+/* fd was opened from path (what errors name): a regular file of at most
+ * max bytes, read whole. */
+static int read_regular_fd(char **out, size_t *len, int fd, const char *what,
+                           size_t max, struct s2i_error **err)
+{
+  struct stat st;
+
+  if (fstat(fd, &st) < 0)
+    return s2i_error_make(err, errno, "stat %s", what);
+  if (!S_ISREG(st.st_mode))
+    return s2i_error_make(err, 0, "%s: not a regular file (refused)", what);
+  if ((uint64_t)st.st_size > max)
+    return s2i_error_make(
+        err, EFBIG, "%s: %lld bytes, more than the limit of %zu (refused)",
+        what, (long long)st.st_size, max);
+  if (read_fd_max(out, len, fd, max) < 0)
+    return s2i_error_make(err, errno, "read %s", what);
+  return 0;
+}
+
+int s2i_fs_read_regular(char **out, size_t *len, const char *path, size_t max,
+                        int flags, struct s2i_error **err)
+{
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+  cleanup_close int fd =
+      open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | flags);
+
+  *out = NULL;
+  if (fd < 0 && errno == ELOOP && (flags & O_NOFOLLOW))
+    return s2i_error_make(err, 0, "%s: a symlink (refused)", path);
+  if (fd < 0)
+    return s2i_error_make(err, errno, "open %s", path);
+  return read_regular_fd(out, len, fd, path, max, err);
+}
+
 int s2i_fs_read_beneath(char **out, size_t *len, const char *root,
                         const char *rel, int missing_ok, struct s2i_error **err)
 {
   cleanup_close int fd =
       s2i_fs_open_beneath(root, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+  cleanup_free char *what = NULL;
   struct stat st;
 
   *out = NULL;
@@ -328,9 +373,8 @@ int s2i_fs_read_beneath(char **out, size_t *len, const char *root,
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
     return s2i_error_make(err, 0, "%s (inside %s): not a regular file", rel,
                           root);
-  if (read_fd_all(out, len, fd) < 0)
-    return s2i_error_make(err, errno, "read %s (inside %s)", rel, root);
-  return 0;
+  what = xasprintf("%s (inside %s)", rel, root);
+  return read_regular_fd(out, len, fd, what, S2I_FS_READ_MAX, err);
 }
 
 int s2i_fs_check_beneath(const char *root, const char *rel,

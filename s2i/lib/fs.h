@@ -17,6 +17,15 @@ int s2i_fs_mkdtemp(char **out, const char *parent, const char *prefix,
                    struct s2i_error **err);
 int s2i_fs_read_file(char **out, size_t *len, const char *path,
                      struct s2i_error **err);
+/* What s2i reads whole from a file someone else wrote (a source tree, an
+ * image, an OCI layout): metadata and text, never content. */
+#define S2I_FS_READ_MAX ((size_t)16 << 20)
+/* Read path whole when it is a regular file of at most max bytes (a FIFO,
+ * a device or a larger file is refused, without waiting or reading);
+ * flags may add O_NOFOLLOW to refuse a symlink as the last component.
+ * *out is NUL-terminated; *len (when len is not NULL) excludes the NUL. */
+int s2i_fs_read_regular(char **out, size_t *len, const char *path, size_t max,
+                        int flags, struct s2i_error **err);
 /* Write to "<path>.tmp-XXXXXX", fsync-free, then rename over path. */
 int s2i_fs_write_file_atomic(const char *path, const void *data, size_t len,
                              mode_t mode, struct s2i_error **err);
@@ -35,8 +44,8 @@ int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err);
  * so a symlink planted in the tree cannot make s2i, running as root, read
  * or write a host file.  open_beneath returns an fd or -1 with errno set
  * (ELOOP / EXDEV when the tree tried to leave).  read_beneath also refuses
- * anything but a regular file; *out NULL and 0 returned when missing_ok and
- * the file is absent. */
+ * anything but a regular file, and files above S2I_FS_READ_MAX; *out NULL and 0
+ * returned when missing_ok and the file is absent. */
 int s2i_fs_open_beneath(const char *root, const char *rel, int flags,
                         mode_t mode);
 int s2i_fs_read_beneath(char **out, size_t *len, const char *root,

@@ -1,9 +1,12 @@
 #include "ignore.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "fs.h"
@@ -81,10 +84,14 @@ int s2i_ignore_load(struct s2i_ignore **out, const char *path,
                     struct s2i_error **err)
 {
   cleanup_free char *text = NULL;
+  struct stat st;
 
-  if (!s2i_fs_exists(path))
+  if (lstat(path, &st) < 0 && errno == ENOENT)
     return s2i_ignore_parse(out, "");
-  if (s2i_fs_read_file(&text, NULL, path, err) < 0)
+  /* The repository wrote it: a symlink to /dev/zero or a FIFO must not
+   * eat memory or hang the build. */
+  if (s2i_fs_read_regular(&text, NULL, path, S2I_FS_READ_MAX, O_NOFOLLOW, err) <
+      0)
     return -1;
   return s2i_ignore_parse(out, text);
 }

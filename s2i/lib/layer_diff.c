@@ -270,6 +270,17 @@ static int extract_one(struct archive *a, struct archive *disk,
   return archive_write_finish_entry(disk) == ARCHIVE_OK ? 0 : -1;
 }
 
+/* A root file system tarball may hold /dev nodes (mmdebstrap makes
+ * some): never part of a layer, since layers.c would drop them anyway and
+ * the sandbox brings its own /dev. */
+static int is_device(struct archive_entry *e)
+{
+  mode_t type = archive_entry_filetype(e);
+
+  return archive_entry_hardlink(e) == NULL &&
+         (type == AE_IFCHR || type == AE_IFBLK);
+}
+
 static int extract_changed(const char *full_tar, const struct s2i_strv *changed,
                            const char *dir, struct s2i_error **err)
 {
@@ -286,7 +297,7 @@ static int extract_changed(const char *full_tar, const struct s2i_strv *changed,
                 ARCHIVE_EXTRACT_SECURE_NODOTDOT);
   while (ret == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
     cleanup_free char *rel = normalise(archive_entry_pathname(e));
-    if (rel == NULL || !in_sorted(changed, rel))
+    if (rel == NULL || !in_sorted(changed, rel) || is_device(e))
       continue;
     if (!s2i_fs_path_is_safe(rel))
       ret = s2i_error_make(err, 0, "%s: entry %s escapes the root", full_tar,

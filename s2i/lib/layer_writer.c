@@ -207,7 +207,11 @@ static int write_data(struct writer *w, const char *rel, const char *host,
     return s2i_error_make(err, errno, "layer from %s: open %s", w->root, rel);
   while (size > 0) {
     size_t want = size < (int64_t)sizeof(buf) ? (size_t)size : sizeof(buf);
-    ssize_t n = read(fd, buf, want);
+    ssize_t n;
+    /* a 1 GB file must not hold up ^C: checked every 64 KiB */
+    if (s2i_ctx_check_interrupt(w->ctx, err) < 0)
+      return -1;
+    n = read(fd, buf, want);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)

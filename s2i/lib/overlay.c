@@ -102,7 +102,8 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
                           "limit of %ld (one page); use a shorter store path "
                           "(S2I_CACHE_DIR) or an image with fewer layers",
                           target, lowers->n, strlen(opts), page);
-  if (mount("overlay", target, "overlay", 0, opts) < 0)
+  /* Nothing in a layer may act as a device or grant privileges. */
+  if (mount("overlay", target, "overlay", MS_NODEV | MS_NOSUID, opts) < 0)
     return s2i_error_make(err, errno, "mount overlay on %s (%zu lower layers)",
                           target, lowers->n);
   return 0;

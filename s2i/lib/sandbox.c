@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -30,12 +31,17 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fs.h"
+#include "limits.h"
 #include "log.h"
 #include "overlay.h"
+#include "slirp.h"
+#include "syscall_filter.h"
+#include "userns.h"
 #include "xalloc.h"
 
 /* Exit status of init when the sandbox could not be set up (as podman). */
@@ -50,7 +56,23 @@ struct sandbox {
   int out_r, out_w;       /* command output; -1 when inherited */
   int err_r, err_w;       /* {errno, text} from init or the command */
   int status_r, status_w; /* raw wait status; EOF once init is gone */
+  struct s2i_limits *limits;
+  int net_r, net_w; /* init -> parent: its network namespace exists */
+  int go_r, go_w;   /* parent -> init: slirp4netns has configured it */
+  struct s2i_slirp slirp;
+  struct s2i_userns userns; /* fd -1: --userns host */
+  char *idmap; /* empty host dir for the idmapped layer mounts (in init) */
+  struct timespec deadline; /* --timeout; tv_sec 0: none */
 };
+
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
+
+static enum net_mode net_mode(const struct s2i_sandbox_opts *o)
+{
+  if (o->network_none)
+    return NET_NONE;
+  return o->policy && o->policy->network_host ? NET_HOST : NET_SLIRP;
+}
 
 /* What a child sends on the error pipe: one write, so it arrives whole. */
 struct child_report {
@@ -174,7 +196,7 @@ static int mount_dev(const char *root, struct s2i_error **err)
   cleanup_free char *dev = s2i_fs_join(root, "dev");
 
   if (ensure_dir(dev, err) < 0 ||
-      mount_at("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+      mount_at("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
                "mode=755,size=65536k", err) < 0)
     return -1;
   for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++)
@@ -211,14 +233,110 @@ static int bind_host_file(const char *root, const char *rel,
   return bind_readonly(host, target, err);
 }
 
+static char *dir_of(const char *path)
+{
+  char *d = xstrdup(path);
+  size_t n = strlen(d);
+  char *slash;
+
+  while (n > 1 && d[n - 1] == '/')
+    d[--n] = '\0';
+  slash = strrchr(d, '/');
+  if (slash == NULL) {
+    free(d);
+    return xstrdup(".");
+  }
+  slash[slash == d ? 1 : 0] = '\0';
+  return d;
+}
+
+static const char *base_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+
+  return slash ? slash + 1 : path;
+}
+
+/* Overlay works on its upper dir with the credentials of whoever mounted
+ * it; through an idmapped mount host uid 0 maps to nothing (EOVERFLOW, and
+ * overlay falls back to read-only).  So mount as fsuid/fsgid = the
+ * namespace's root, which maps to 0 on disk, capabilities kept. */
+static int full_caps(void)
+{
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+
+  if (syscall(SYS_capget, &h, d) < 0)
+    return -1;
+  d[0].effective = d[0].permitted;
+  d[1].effective = d[1].permitted;
+  return (int)syscall(SYS_capset, &h, d);
+}
+
+static int mount_overlay_as(const struct sandbox *sb,
+                            const struct s2i_strv *lowers, const char *upper,
+                            const char *work, struct s2i_error **err)
+{
+  int ret;
+
+  setfsgid(sb->userns.gid);
+  setfsuid(sb->userns.uid);
+  if (full_caps() < 0)
+    return s2i_error_make(err, errno, "keep capabilities for the overlay");
+  ret = s2i_overlay_mount(lowers, upper, work, sb->root, err);
+  setfsuid(0);
+  setfsgid(0);
+  return ret;
+}
+
+/* Each layer dir, and the dir holding upper and work (overlay wants both
+ * on one mount), idmapped below sb->idmap (a tmpfs, gone with init's
+ * mount namespace); the overlay is made of those. */
+static int mount_idmapped_overlay(const struct sandbox *sb,
+                                  struct s2i_error **err)
+{
+  const struct s2i_sandbox_opts *o = sb->o;
+  cleanup_free char *parent = dir_of(o->upper), *wparent = dir_of(o->work);
+  cleanup_free char *u = s2i_fs_join(sb->idmap, "u");
+  cleanup_free char *upper = s2i_fs_join(u, base_name(o->upper));
+  cleanup_free char *work = s2i_fs_join(u, base_name(o->work));
+  struct s2i_strv lowers = S2I_STRV_INIT;
+  int ret = 0;
+
+  if (strcmp(parent, wparent) != 0)
+    return s2i_error_make(err, 0, "overlay: %s and %s are not in one directory",
+                          o->upper, o->work);
+  if (mount_at("tmpfs", sb->idmap, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700",
+               err) < 0)
+    return -1;
+  if (mkdir(u, 0700) < 0)
+    return s2i_error_make(err, errno, "create %s", u);
+  if (s2i_userns_idmap(&sb->userns, parent, u, err) < 0)
+    return -1;
+  for (size_t i = 0; i < o->lowers->n && ret == 0; i++) {
+    char *l = xasprintf("%s/l%zu", sb->idmap, i);
+    s2i_strv_take(&lowers, l);
+    if (mkdir(l, 0700) < 0)
+      ret = s2i_error_make(err, errno, "create %s", l);
+    else
+      ret = s2i_userns_idmap(&sb->userns, o->lowers->v[i], l, err);
+  }
+  if (ret == 0)
+    ret = mount_overlay_as(sb, &lowers, upper, work, err);
+  s2i_strv_free(&lowers);
+  return ret;
+}
+
 static int build_root(const struct sandbox *sb, struct s2i_error **err)
 {
   const struct s2i_sandbox_opts *o = sb->o;
+  int r = sb->userns.fd >= 0
+              ? mount_idmapped_overlay(sb, err)
+              : s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err);
 
-  if (s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err) < 0 ||
-      mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
+  if (r < 0 || mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
     return -1;
-  if (o->network_none)
+  if (net_mode(o) == NET_NONE)
     return 0;
   if (bind_host_file(sb->root, "etc/resolv.conf", err) < 0)
     return -1;
@@ -258,28 +376,45 @@ static int pivot_into(const char *root, struct s2i_error **err)
   return 0;
 }
 
-/* fds >= 3 except two: inherited host fds (directories above all) would be
- * a way out of the pivoted root. */
-static void close_other_fds(int a, int b)
+/* fds >= 3 except those in keep (ascending, -1 ignored): inherited host
+ * fds (directories above all) would be a way out of the pivoted root. */
+static void close_other_fds(const int *keep, size_t n)
 {
-  int lo = a < b ? a : b, hi = a < b ? b : a;
+  unsigned lo = 3;
 
-  if (lo > 3)
-    close_range(3, (unsigned)lo - 1, 0);
-  if (hi > lo + 1)
-    close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-  close_range((unsigned)hi + 1, ~0U, 0);
+  for (size_t i = 0; i < n; i++) {
+    if (keep[i] < (int)lo)
+      continue;
+    if ((unsigned)keep[i] > lo)
+      close_range(lo, (unsigned)keep[i] - 1, 0);
+    lo = (unsigned)keep[i] + 1;
+  }
+  close_range(lo, ~0U, 0);
+}
+
+static void sort3(int *v)
+{
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2 - i; j++)
+      if (v[j] > v[j + 1]) {
+        int t = v[j];
+        v[j] = v[j + 1];
+        v[j + 1] = t;
+      }
 }
 
 static int setup_stdio(const struct sandbox *sb, struct s2i_error **err)
 {
+  int keep[3] = {sb->err_w, sb->status_w, sb->userns.fd};
+
   if (dup2(sb->stdin_fd, 0) < 0)
     return s2i_error_make(err, errno, "set up stdin");
   if (sb->out_w >= 0 && (dup2(sb->out_w, 1) < 0 || dup2(sb->out_w, 2) < 0))
     return s2i_error_make(err, errno, "set up stdout/stderr");
   if (sb->o->stdout_fd > 0 && dup2(sb->o->stdout_fd, 1) < 0)
     return s2i_error_make(err, errno, "set up stdout");
-  close_other_fds(sb->err_w, sb->status_w);
+  sort3(keep);
+  close_other_fds(keep, 3);
   return 0;
 }
 
@@ -301,6 +436,20 @@ static int parent_gone(int fd)
   return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
+/* Tell the parent our network namespace exists; wait until slirp4netns
+ * has configured it (EOF: the parent gave up). */
+static int await_network(const struct sandbox *sb)
+{
+  char c = 'n';
+
+  if (write(sb->net_w, &c, 1) != 1)
+    return 0;
+  while (read(sb->go_r, &c, 1) < 0)
+    if (errno != EINTR)
+      return 0;
+  return c == 'g';
+}
+
 static int init_setup(const struct sandbox *sb, struct s2i_error **err)
 {
   const char *name = sb->o->hostname ? sb->o->hostname : "s2i-build";
@@ -310,19 +459,33 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
    * all, would make the kernel reap the command before init sees it. */
   reset_signals();
   setsid(); /* the terminal's ^C goes to s2i, which decides */
+  if (net_mode(sb->o) == NET_SLIRP && !await_network(sb))
+    _exit(INIT_SETUP_FAILED); /* the parent reports why */
   if (setup_stdio(sb, err) < 0)
     return -1;
   if (parent_gone(sb->status_w))
     _exit(INIT_SETUP_FAILED); /* died before PDEATHSIG was armed */
+  if (s2i_limits_enter(sb->limits, err) < 0)
+    return -1;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return s2i_error_make(err, errno, "make / private");
   if (build_root(sb, err) < 0)
     return -1;
-  if (sb->o->network_none && loopback_up(err) < 0)
+  if (net_mode(sb->o) != NET_HOST && loopback_up(err) < 0)
     return -1;
   if (sethostname(name, strlen(name)) < 0)
     return s2i_error_make(err, errno, "set host name %s", name);
-  return pivot_into(sb->root, err);
+  if (pivot_into(sb->root, err) < 0)
+    return -1;
+  /* last: every mount above needed host root */
+  if (sb->userns.fd < 0)
+    return 0;
+  if (s2i_userns_enter(&sb->userns, err) < 0)
+    return -1;
+  prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id change cleared it */
+  if (parent_gone(sb->status_w))
+    _exit(INIT_SETUP_FAILED);
+  return 0;
 }
 
 /* Docker's default capability set less CAP_MKNOD and CAP_NET_RAW (there
@@ -375,6 +538,10 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
     s2i_error_make(&err, errno, "chdir %s", cwd);
     child_fail(sb->err_w, err, 126);
   }
+  /* last: the filter also refuses what the set-up above needed */
+  if (!(o->policy && o->policy->seccomp_unconfined) &&
+      s2i_syscall_filter_load(&err) < 0)
+    child_fail(sb->err_w, err, 126);
   if (fn != NULL) {
     code = fn(fn_ctx);
     fflush(NULL); /* _exit skips stdio, and fn may have printed */
@@ -473,7 +640,7 @@ static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
   pid_t pid;
   int fork_errno;
 
-  if (sb->o->network_none)
+  if (net_mode(sb->o) != NET_HOST)
     flags |= CLONE_NEWNET;
   if (own_ns < 0)
     return s2i_error_make(err, errno, "open /proc/self/ns/pid");
@@ -538,8 +705,11 @@ static void close_fd(int *fd)
 
 static void sandbox_release(struct sandbox *sb)
 {
-  int *fds[] = {&sb->out_r, &sb->out_w,    &sb->err_r,
-                &sb->err_w, &sb->status_r, &sb->status_w};
+  int *fds[] = {&sb->out_r,    &sb->out_w,    &sb->err_r, &sb->err_w,
+                &sb->status_r, &sb->status_w, &sb->net_r, &sb->net_w,
+                &sb->go_r,     &sb->go_w};
+
+  s2i_slirp_stop(&sb->slirp);
 
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     close_fd(fds[i]);
@@ -550,23 +720,13 @@ static void sandbox_release(struct sandbox *sb)
     s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->root, strerror(errno));
   free(sb->root);
   sb->root = NULL;
-}
-
-static char *dir_of(const char *path)
-{
-  char *d = xstrdup(path);
-  size_t n = strlen(d);
-  char *slash;
-
-  while (n > 1 && d[n - 1] == '/')
-    d[--n] = '\0';
-  slash = strrchr(d, '/');
-  if (slash == NULL) {
-    free(d);
-    return xstrdup(".");
-  }
-  slash[slash == d ? 1 : 0] = '\0';
-  return d;
+  if (sb->idmap != NULL && rmdir(sb->idmap) < 0)
+    s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->idmap, strerror(errno));
+  free(sb->idmap);
+  sb->idmap = NULL;
+  s2i_userns_close(&sb->userns);
+  s2i_limits_free(sb->limits);
+  sb->limits = NULL;
 }
 
 static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
@@ -582,9 +742,20 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   /* Next to the work dir: the caller already owns that place. */
   if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
     return -1;
+  if (!(o->policy && o->policy->userns_host) &&
+      (s2i_userns_create(&sb->userns, err) < 0 ||
+       s2i_fs_mkdtemp(&sb->idmap, parent, "sandbox-idmap-", err) < 0))
+    return -1;
+  if (o->policy && o->policy->timeout) {
+    clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
+    sb->deadline.tv_sec += o->policy->timeout;
+  }
   if (o->on_output && pipe_high(&sb->out_r, &sb->out_w, err) < 0)
     return -1;
   if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
+    return -1;
+  if (net_mode(o) == NET_SLIRP && (pipe_high(&sb->net_r, &sb->net_w, err) < 0 ||
+                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0))
     return -1;
   return pipe_high(&sb->status_r, &sb->status_w, err);
 }
@@ -611,6 +782,28 @@ static void read_status(struct sandbox *sb, char *buf, size_t *have)
     close_fd(&sb->status_r);
 }
 
+static int past_deadline(const struct sandbox *sb)
+{
+  struct timespec now;
+
+  if (sb->deadline.tv_sec == 0)
+    return 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec > sb->deadline.tv_sec ||
+         (now.tv_sec == sb->deadline.tv_sec &&
+          now.tv_nsec >= sb->deadline.tv_nsec);
+}
+
+static int timed_out(struct sandbox *sb, pid_t pid, struct s2i_error **err)
+{
+  kill_init(sb, pid, NULL);
+  s2i_error_make(err, 0,
+                 "run %s: still running after the --timeout of %u s "
+                 "(killed; --timeout raises it)",
+                 command_name(sb->o), sb->o->policy->timeout);
+  return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+}
+
 /* Stream output until init closes the status pipe, i.e. until it exits. */
 static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
                  struct s2i_error **err)
@@ -623,6 +816,8 @@ static int watch(struct sandbox *sb, pid_t pid, int *raw, int *have_raw,
                           {.fd = sb->out_r, .events = POLLIN}};
     if (s2i_ctx_interrupted(sb->ctx))
       return kill_init(sb, pid, err);
+    if (past_deadline(sb))
+      return timed_out(sb, pid, err);
     if (poll(p, sb->out_r >= 0 ? 2 : 1, POLL_MS) < 0 && errno != EINTR) {
       kill_init(sb, pid, err);
       return s2i_error_make(err, errno, "poll the sandbox");
@@ -666,6 +861,43 @@ static int child_error(struct sandbox *sb, struct s2i_error **err)
   return -1;
 }
 
+/* A command that failed after hitting a limit: say which, and which flag
+ * raises it, rather than leave "killed by signal 9" to guess from. */
+static int explain_failure(const struct sandbox *sb, int status,
+                           struct s2i_error **err)
+{
+  cleanup_free char *what = NULL;
+
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0;
+  what = xasprintf("run %s", command_name(sb->o));
+  if (s2i_limits_explain(sb->limits, what, err) < 0)
+    return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+  return 0;
+}
+
+/* Once init has its network namespace: slirp4netns on it, then let init
+ * go on.  On failure init is killed (it sees EOF and exits). */
+static int start_network(struct sandbox *sb, pid_t pid, struct s2i_error **err)
+{
+  char c = 0;
+
+  close_fd(&sb->net_w);
+  close_fd(&sb->go_r);
+  while (read(sb->net_r, &c, 1) < 0 && errno == EINTR)
+    ;
+  if (c == 'n' && s2i_slirp_start(&sb->slirp, pid, err) == 0 &&
+      write(sb->go_w, "g", 1) == 1)
+    return 0;
+  kill_init(sb, pid, NULL);
+  if (c != 'n' && child_error(sb, err) < 0)
+    return -1;
+  if (c != 'n' || sb->slirp.pid > 0)
+    return s2i_error_make(err, 0, "run %s: sandbox setup: network",
+                          command_name(sb->o));
+  return -1;
+}
+
 static int finish(struct sandbox *sb, pid_t pid, int *status,
                   struct s2i_error **err)
 {
@@ -684,7 +916,7 @@ static int finish(struct sandbox *sb, pid_t pid, int *status,
                           "run %s: the sandbox init ended (wait status 0x%x) "
                           "without reporting the command's status",
                           command_name(sb->o), (unsigned)init_st);
-  return 0;
+  return explain_failure(sb, *status, err);
 }
 
 int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
@@ -698,7 +930,12 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                        .err_r = -1,
                        .err_w = -1,
                        .status_r = -1,
-                       .status_w = -1};
+                       .status_w = -1,
+                       .net_r = -1,
+                       .net_w = -1,
+                       .go_r = -1,
+                       .go_w = -1,
+                       .userns = {.fd = -1}};
   pid_t pid;
   int ret = -1;
 
@@ -710,11 +947,14 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                           "absolute path inside the image");
   if (s2i_ctx_check_interrupt(ctx, err) < 0)
     return -1;
-  if (sandbox_prepare(&sb, err) == 0 && (pid = spawn_init(&sb, err)) > 0) {
+  if (sandbox_prepare(&sb, err) == 0 &&
+      s2i_limits_create(ctx, &sb.limits, opts->policy, err) == 0 &&
+      (pid = spawn_init(&sb, err)) > 0) {
     close_fd(&sb.out_w);
     close_fd(&sb.err_w);
     close_fd(&sb.status_w);
-    ret = finish(&sb, pid, status, err);
+    if (net_mode(opts) != NET_SLIRP || start_network(&sb, pid, err) == 0)
+      ret = finish(&sb, pid, status, err);
   }
   sandbox_release(&sb);
   return ret;

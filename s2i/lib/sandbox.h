@@ -8,6 +8,7 @@
 #define S2I_SANDBOX_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ctx.h"
@@ -15,6 +16,24 @@
 #include "strv.h"
 
 typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
+
+/* What confines a command beyond its namespaces, as the user chose it on
+ * the command line; a zeroed struct is the default: all of it on. */
+struct s2i_sandbox_policy {
+  int seccomp_unconfined; /* --security-opt seccomp=unconfined */
+  /* --network host: share s2i's network namespace.  Default (unless the
+   * opts say network_none): a private one with outbound access only
+   * (slirp.h). */
+  int network_host;
+  /* --userns host: no user namespace, the builder's uid 0 is host root.
+   * Default: userns.h. */
+  int userns_host;
+  /* Limits, named as podman names them (limits.h has the defaults). */
+  uint64_t memory;    /* --memory bytes; 0: the default; UINT64_MAX: none */
+  int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */
+  double cpus;        /* --cpus; 0: no limit */
+  unsigned timeout;   /* --timeout seconds per command; 0: none */
+};
 
 struct s2i_sandbox_opts {
   const struct s2i_strv *lowers; /* layer dirs, bottom first */
@@ -35,10 +54,11 @@ struct s2i_sandbox_opts {
   void *then_ctx;
   int *then_failed; /* out (may be NULL): 1 when the status is then_fn's */
   const char *const *envp;
-  const char *cwd;      /* inside the root; NULL: "/" */
-  const char *hostname; /* NULL: "s2i-build" */
-  int network_none;     /* new, empty network namespace */
-  int stdin_fd;         /* -1: /dev/null */
+  const char *cwd;                         /* inside the root; NULL: "/" */
+  const char *hostname;                    /* NULL: "s2i-build" */
+  int network_none;                        /* new, empty network namespace */
+  const struct s2i_sandbox_policy *policy; /* NULL: the default */
+  int stdin_fd;                            /* -1: /dev/null */
   /* The command's stdout only goes to this fd (e.g. a pipe its caller
    * reads a tar stream from); -1 or 0 (a zeroed struct): the default. */
   int stdout_fd;

@@ -44,6 +44,7 @@ GIT_CLEANUP(git_object, git_object_free)
 GIT_CLEANUP(git_reference, git_reference_free)
 GIT_CLEANUP(git_config, git_config_free)
 GIT_CLEANUP(git_remote, git_remote_free)
+GIT_CLEANUP(git_odb, git_odb_free)
 #define cleanup_repo __attribute__((cleanup(cleanup_git_repository_free)))
 #define cleanup_commit __attribute__((cleanup(cleanup_git_commit_free)))
 #define cleanup_tree __attribute__((cleanup(cleanup_git_tree_free)))
@@ -53,6 +54,7 @@ GIT_CLEANUP(git_remote, git_remote_free)
 #define cleanup_ref __attribute__((cleanup(cleanup_git_reference_free)))
 #define cleanup_config __attribute__((cleanup(cleanup_git_config_free)))
 #define cleanup_remote __attribute__((cleanup(cleanup_git_remote_free)))
+#define cleanup_odb __attribute__((cleanup(cleanup_git_odb_free)))
 
 struct stage {
   const struct s2i_ctx *ctx;
@@ -559,7 +561,8 @@ static int module_lookup(char **name, char **url, struct stage *st,
     return 0;
   key = xasprintf("submodule.%s.url", *name);
   if (git_config_get_string_buf(&buf, r->modules, key) == 0 &&
-      (s2i_giturl_check(buf.ptr, r->url, err) < 0 ||
+      ((!st->o->allow_local_submodules &&
+        s2i_giturl_check(buf.ptr, r->url, err) < 0) ||
        s2i_giturl_resolve(url, r->url, buf.ptr, st->scratch, err) < 0))
     ret = -1;
   git_buf_dispose(&buf);
@@ -632,6 +635,30 @@ static int write_submodule(struct stage *st, struct repo *r,
 
 /* ---- writing a commit ---------------------------------------------------- */
 
+/* libgit2 holds a whole blob in memory: its size is read from the object
+ * header first, and a file above S2I_SOURCE_BLOB_MAX (a symlink above
+ * PATH_MAX) is refused before it is inflated. */
+static int check_blob_size(struct repo *r, const git_tree_entry *e,
+                           const struct where *w, struct s2i_error **err)
+{
+  int link = git_tree_entry_filemode(e) == GIT_FILEMODE_LINK;
+  size_t max = link ? PATH_MAX : S2I_SOURCE_BLOB_MAX;
+  cleanup_odb git_odb *odb = NULL;
+  git_object_t type;
+  size_t len;
+
+  if (git_repository_odb(&odb, r->repo) < 0 ||
+      git_odb_read_header(&len, &type, odb, git_tree_entry_id(e)) < 0)
+    return s2i_error_git(err, "read %s", w->from);
+  if (len <= max)
+    return 0;
+  return s2i_error_make(err, EFBIG,
+                        "%s %s is %zu bytes, more than the limit of %zu for "
+                        "a %s in a Git source (refused)",
+                        link ? "symlink" : "file", w->from, len, max,
+                        link ? "symlink target" : "file");
+}
+
 static int write_blob(struct stage *st, struct repo *r, const git_tree_entry *e,
                       const struct where *w, struct s2i_error **err)
 {
@@ -640,6 +667,8 @@ static int write_blob(struct stage *st, struct repo *r, const git_tree_entry *e,
   const void *data;
   size_t size;
 
+  if (check_blob_size(r, e, w, err) < 0)
+    return -1;
   if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(e)) < 0)
     return s2i_error_git(err, "read %s", w->from);
   data = git_blob_rawcontent(blob);
@@ -723,8 +752,12 @@ static int context_tree(git_tree **out, struct stage *st, git_repository *repo,
     return git_object_dup((git_object **)out, (git_object *)root) < 0
                ? s2i_error_git(err, "%s", st->location)
                : 0;
-  if (git_tree_entry_bypath(&e, root, st->context) < 0 ||
-      git_tree_entry_type(e) != GIT_OBJECT_TREE)
+  if (git_tree_entry_bypath(&e, root, st->context) == 0 &&
+      git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+    return s2i_error_make(err, 0,
+                          "context directory '%s' in %s is a symlink (refused)",
+                          st->context, st->location);
+  if (e == NULL || git_tree_entry_type(e) != GIT_OBJECT_TREE)
     return s2i_error_make(err, 0, "context directory '%s' not found in %s",
                           st->context, st->location);
   if (git_tree_lookup(out, repo, git_tree_entry_id(e)) < 0)
@@ -883,6 +916,24 @@ static void note_head(struct stage *st, git_repository *repo)
   s2i_error_free(ignored);
 }
 
+/* A symlink on the way to the context dir, or as the context dir itself,
+ * would copy a host directory into the image. */
+static int check_context_dir(const struct stage *st, const char *root,
+                             struct s2i_error **err)
+{
+  struct stat sb;
+
+  if (st->context == NULL)
+    return 0;
+  if (s2i_fs_check_beneath(st->location, st->context, err) < 0)
+    return s2i_error_prefix(err, "context directory");
+  if (lstat(root, &sb) == 0 && S_ISLNK(sb.st_mode))
+    return s2i_error_make(err, 0,
+                          "context directory '%s' in %s is a symlink (refused)",
+                          st->context, st->location);
+  return 0;
+}
+
 static int stage_copy(struct stage *st, const char *dest,
                       struct s2i_error **err)
 {
@@ -891,6 +942,8 @@ static int stage_copy(struct stage *st, const char *dest,
   cleanup_free char *ignore_path = s2i_fs_join(root, ".s2iignore");
   struct where w = {(char *)dest, (char *)"", root};
 
+  if (check_context_dir(st, root, err) < 0)
+    return -1;
   if (!s2i_fs_is_dir(root))
     return s2i_error_make(err, 0, "context directory '%s' not found in %s",
                           st->context, st->location);

@@ -11,6 +11,10 @@
 #include "ctx.h"
 #include "error.h"
 
+/* The largest file s2i writes from a Git source: libgit2 reads a blob
+ * whole into memory.  Directory sources and --copy stream and have none. */
+#define S2I_SOURCE_BLOB_MAX ((size_t)512 << 20)
+
 struct s2i_source_opts {
   const char *location;    /* URL or local path */
   const char *ref;         /* branch, tag or commit; NULL: HEAD */
@@ -22,6 +26,9 @@ struct s2i_source_opts {
   gid_t gid;
   const char *scratch_dir; /* where a clone may go (removed by the caller) */
   int ignore_submodules;   /* submodules become empty dirs, nothing fetched */
+  /* --allow-local-submodules: submodule URLs may be file://, absolute
+   * paths or climb above the superproject (giturl.h refuses them). */
+  int allow_local_submodules;
 };
 
 struct s2i_commit_info {

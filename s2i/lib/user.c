@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,9 @@ static int read_image_file(char **text, const struct s2i_strv *dirs,
   if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
     return s2i_error_make(err, 0, "the image's %s (%s) is not a regular file",
                           image_path, path);
-  return s2i_fs_read_file(text, NULL, path, err);
+  /* a sparse 8 GiB /etc/passwd must not be read into memory */
+  return s2i_fs_read_regular(text, NULL, path, S2I_FS_READ_MAX, O_NOFOLLOW,
+                             err);
 }
 
 static int resolve_user(uid_t *uid, gid_t *gid, const char *name,

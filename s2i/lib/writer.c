@@ -2,10 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
@@ -428,16 +430,48 @@ static int finish(struct archive *a, int fd, const char *tmp, const char *path,
   return 0;
 }
 
+/* "<path>.tmp-XXXXXX" files that a killed s2i left: the writer holds an
+ * flock on its temp file while it writes, so one we can lock is an
+ * orphan (a concurrent build's is locked and stays). */
+static void sweep_orphans(const struct s2i_ctx *ctx, const char *path)
+{
+  cleanup_free char *dir = xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  const char *base = slash ? path + (slash - dir) + 1 : path;
+  cleanup_free char *prefix = xasprintf("%s.tmp-", base);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (slash)
+    slash[slash == dir ? 1 : 0] = '\0';
+  d = opendir(slash ? dir : ".");
+  while (d && (de = readdir(d)) != NULL) {
+    int fd;
+    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+        strlen(de->d_name) != strlen(prefix) + 6)
+      continue;
+    fd = openat(dirfd(d), de->d_name,
+                O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+        unlinkat(dirfd(d), de->d_name, 0) == 0)
+      s2i_log_info(ctx, "removed %s, left by an interrupted build", de->d_name);
+    if (fd >= 0)
+      close(fd);
+  }
+}
+
 static int write_tarball(const char *path, const struct plan *p,
                          const struct s2i_image *img, struct s2i_store *store,
                          struct s2i_error **err)
 {
   cleanup_free char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  cleanup_close int fd = -1;
   struct archive *a;
   int r;
 
-  if (fd < 0)
+  sweep_orphans(p->ctx, path);
+  fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX) < 0)
     return s2i_error_make(err, errno, "create %s", tmp);
   a = archive_write_new();
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||

@@ -1,4 +1,5 @@
 #include "testutil.h"
+#include <sys/stat.h>
 
 #include "ignore.h"
 
@@ -103,12 +104,33 @@ START_TEST(load_file)
 }
 END_TEST
 
+/* The repository writes .s2iignore: a symlink to /dev/zero once ate all
+ * memory, a FIFO hung the build.  Both refused at once, naming the file. */
+START_TEST(load_refuses_special_files)
+{
+  char *dir = tu_tmpdir();
+  char *path = s2i_fs_join(dir, ".s2iignore");
+  struct s2i_ignore *ig = NULL;
+  struct s2i_error *err = NULL;
+
+  ck_assert_int_eq(symlink("/dev/zero", path), 0);
+  tu_assert_error(s2i_ignore_load(&ig, path, &err), &err, "symlink (refused)");
+  ck_assert_int_eq(unlink(path), 0);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  tu_assert_error(s2i_ignore_load(&ig, path, &err), &err,
+                  "not a regular file (refused)");
+  ck_assert_ptr_null(ig);
+  free(path);
+  tu_rmdir(dir);
+}
+END_TEST
+
 static Suite *ignore_suite(void)
 {
   return tu_suite("ignore", 0, NULL,
                   TU_TESTS(globs_and_comments, directory_rule_drops_subtree,
                            negation_last_match_wins, empty_and_missing,
-                           load_file));
+                           load_file, load_refuses_special_files));
 }
 
 TU_MAIN(ignore_suite)

@@ -1,10 +1,12 @@
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include "testutil.h"
 
+#include "digest.h"
 #include "image.h"
 #include "layers.h"
 #include "log.h"
@@ -13,25 +15,49 @@
 #include "strv.h"
 
 /* One entry of a test tar: type 'f' file (text = content), 'd' dir,
- * 'l' symlink (text = target), 'h' hard link (text = target). */
+ * 'l' symlink (text = target), 'h' hard link (text = target), 'c' the
+ * char device 1:1 (/dev/mem), 'b' the block device 8:0 (a disk), 'Z' a file
+ * of BIG_SIZE zero bytes. */
 struct tent {
   const char *path;
   char type;
   const char *text;
 };
 
+#define BIG_SIZE (4 << 20)
+
+static mode_t tent_type(char type)
+{
+  switch (type) {
+  case 'd': return AE_IFDIR;
+  case 'l': return AE_IFLNK;
+  case 'c': return AE_IFCHR;
+  case 'b': return AE_IFBLK;
+  default: return AE_IFREG;
+  }
+}
+
+static void add_zeros(struct archive *a)
+{
+  static const char zeros[65536];
+
+  for (size_t done = 0; done < BIG_SIZE; done += sizeof(zeros))
+    ck_assert_int_eq(archive_write_data(a, zeros, sizeof(zeros)),
+                     (la_ssize_t)sizeof(zeros));
+}
+
 static void add_entry(struct archive *a, const struct tent *t)
 {
   struct archive_entry *e = archive_entry_new();
-  size_t len = t->type == 'f' ? strlen(t->text) : 0;
+  size_t len = t->type == 'f' ? strlen(t->text) : t->type == 'Z' ? BIG_SIZE : 0;
 
   archive_entry_set_pathname(e, t->path);
   archive_entry_set_uid(e, 1234);
   archive_entry_set_gid(e, 0);
   archive_entry_set_mtime(e, 1000000, 0);
-  archive_entry_set_filetype(e, t->type == 'd'   ? AE_IFDIR
-                                : t->type == 'l' ? AE_IFLNK
-                                                 : AE_IFREG);
+  archive_entry_set_filetype(e, tent_type(t->type));
+  if (t->type == 'c' || t->type == 'b')
+    archive_entry_set_rdev(e, t->type == 'c' ? makedev(1, 1) : makedev(8, 0));
   archive_entry_set_perm(e, t->type == 'd' ? 0755 : 0644);
   if (t->type == 'l')
     archive_entry_set_symlink(e, t->text);
@@ -39,7 +65,9 @@ static void add_entry(struct archive *a, const struct tent *t)
     archive_entry_set_hardlink(e, t->text);
   archive_entry_set_size(e, (la_int64_t)len);
   ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-  if (len)
+  if (t->type == 'Z')
+    add_zeros(a);
+  else if (len)
     ck_assert_int_eq(archive_write_data(a, t->text, len), (la_ssize_t)len);
   archive_entry_free(e);
 }
@@ -400,14 +428,148 @@ START_TEST(interrupt_is_per_ctx)
 }
 END_TEST
 
+/* A device node in a layer would be a real device in the cache: dropped,
+ * the rest of the layer kept. */
+START_TEST(devices_dropped)
+{
+  static const struct tent ents[] = {
+      {"dev/", 'd', NULL},
+      {"dev/sda", 'b', NULL},
+      {"dev/mem", 'c', NULL},
+      {"kept", 'f', "k"},
+  };
+  struct fixture f;
+  struct s2i_error *err = NULL;
+
+  fixture_open(&f, ents, N(ents), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  assert_missing(f.dirs.v[0], "dev/sda");
+  assert_missing(f.dirs.v[0], "dev/mem");
+  ck_assert(s2i_fs_exists(f.dirs.v[0]));
+  fixture_close(&f);
+}
+END_TEST
+
+static int remount_size(const char *dir, const char *size)
+{
+  char *opts = xasprintf("size=%s", size);
+  int r = mount("tmpfs", dir, "tmpfs", MS_REMOUNT, opts);
+
+  free(opts);
+  return r;
+}
+
+/* A full disk while unpacking is an error that caches nothing: a later
+ * unpack with room gives the whole file, not a NUL-filled short one. */
+START_TEST(enospc_caches_nothing)
+{
+  static const struct tent ents[] = {{"big", 'Z', NULL}};
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *layers, *tmp, *big;
+  struct stat st;
+
+  memset(&f, 0, sizeof(f));
+  f.dir = tu_tmpdir();
+  if (mount("tmpfs", f.dir, "tmpfs", 0, "size=1m") < 0) {
+    tu_rmdir(f.dir);
+    tu_skip("cannot mount a tmpfs (needs root)");
+  }
+  ck_assert_int_eq(s2i_store_open(&f.store, f.dir, &err), 0);
+  make_layer(f.layer.digest, f.store, ents, N(ents), 1);
+  f.img.layers = &f.layer;
+  f.img.n_layers = 1;
+  ck_assert_int_lt(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  ck_assert_msg(strstr(err->msg, "big") && strstr(err->msg, f.layer.digest),
+                "%s", err->msg);
+  s2i_error_free(err);
+  err = NULL;
+  layers = s2i_store_layer_dir(f.store, f.layer.digest);
+  ck_assert(!s2i_fs_exists(layers));
+  tmp = s2i_store_tmp_dir(f.store);
+  ck_assert_int_eq(rmdir(tmp), 0); /* empty: the partial unpack is gone */
+  ck_assert_int_eq(remount_size(f.dir, "32m"), 0);
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  big = s2i_fs_join(f.dirs.v[0], "big");
+  ck_assert_int_eq(stat(big, &st), 0);
+  ck_assert_int_eq(st.st_size, BIG_SIZE);
+  s2i_strv_free(&f.dirs);
+  s2i_store_free(f.store);
+  ck_assert_int_eq(umount2(f.dir, MNT_DETACH), 0);
+  tu_rmdir(f.dir);
+  free(big);
+  free(tmp);
+  free(layers);
+}
+END_TEST
+
+/* The diff_id of entries: the digest of their uncompressed tar. */
+static void tar_digest(char out[S2I_DIGEST_LEN + 1], const char *dir,
+                       const struct tent *ents, size_t n)
+{
+  char *tar = xasprintf("%s/plain.tar", dir);
+  struct archive *a = archive_write_new();
+  struct s2i_error *err = NULL;
+
+  archive_write_set_format_pax_restricted(a);
+  ck_assert_int_eq(archive_write_open_filename(a, tar), ARCHIVE_OK);
+  for (size_t i = 0; i < n; i++)
+    add_entry(a, &ents[i]);
+  archive_write_free(a);
+  ck_assert_int_eq(s2i_digest_file(tar, out, &err), 0);
+  unlink(tar);
+  free(tar);
+}
+
+/* A gzip layer whose config claims another diff_id: refused when the
+ * cache is cold (nothing cached) and when the same blob is already
+ * cached from an honest image. */
+START_TEST(diff_id_checked)
+{
+  static const struct tent ents[] = {{"a", 'f', "AAA"}};
+  static const char *wrong =
+      "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+  struct fixture f;
+  struct s2i_error *err = NULL;
+  char *layers, *side;
+
+  fixture_open(&f, ents, N(ents), 1);
+  snprintf(f.layer.diff_id, sizeof(f.layer.diff_id), "%s", wrong);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  layers = s2i_store_layer_dir(f.store, f.layer.digest);
+  ck_assert(!s2i_fs_exists(layers));
+  tar_digest(f.layer.diff_id, f.dir, ents, N(ents));
+  ck_assert_str_ne(f.layer.diff_id, f.layer.digest); /* gzip: they differ */
+  ck_assert_int_eq(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                   0);
+  snprintf(f.layer.diff_id, sizeof(f.layer.diff_id), "%s", wrong);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  /* a cache from before diff_ids were recorded is checked from the blob */
+  side = xasprintf("%s.diff_id", layers);
+  ck_assert_int_eq(unlink(side), 0);
+  tu_assert_error(s2i_layers_unpack(tu_ctx(), &f.dirs, &f.img, f.store, &err),
+                  &err, "config says sha256:0000");
+  ck_assert(s2i_fs_exists(side));
+  free(side);
+  free(layers);
+  fixture_close(&f);
+}
+END_TEST
+
 static Suite *layers_suite(void)
 {
-  return tu_suite("layers", 30, NULL,
-                  TU_TESTS(unpack_whiteouts_links, refuse_dotdot,
-                           refuse_absolute, refuse_hardlink_outside,
-                           refuse_through_symlink, cache_reused,
-                           missing_blob_named, interrupt_stops_and_cleans,
-                           interrupt_is_per_ctx, relative_store_root));
+  return tu_suite(
+      "layers", 30, NULL,
+      TU_TESTS(unpack_whiteouts_links, refuse_dotdot, refuse_absolute,
+               refuse_hardlink_outside, refuse_through_symlink, cache_reused,
+               missing_blob_named, interrupt_stops_and_cleans,
+               interrupt_is_per_ctx, relative_store_root, devices_dropped,
+               enospc_caches_nothing, diff_id_checked));
 }
 
 TU_MAIN(layers_suite)

@@ -2,7 +2,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -22,6 +26,7 @@ struct env {
   struct s2i_strv lowers;
   char token[64]; /* in every sandbox process's environment */
   char *envp[3];
+  const struct s2i_sandbox_policy *policy; /* NULL: the default */
 };
 
 struct run {
@@ -115,6 +120,7 @@ static void opts_init(struct s2i_sandbox_opts *o, struct env *e,
   o->argv = argv;
   o->envp = (const char *const *)e->envp;
   o->network_none = 1;
+  o->policy = e->policy;
   o->stdin_fd = -1;
   o->on_output = collect;
   o->output_ctx = r;
@@ -428,7 +434,8 @@ START_TEST(setup_error_reaches_parent)
   opts_init(&o, &e, argv, &r);
   o.lowers = &bad;
   tu_assert_error(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), &err,
-                  "run /bin/sh: sandbox setup: mount overlay on");
+                  "run /bin/sh: sandbox setup: idmapped mount of "
+                  "/nonexistent/layer");
   ck_assert(!mounts_under(e.top));
   s2i_strv_free(&bad);
   env_teardown(&e);
@@ -617,6 +624,89 @@ START_TEST(runs_a_function_inside)
 }
 END_TEST
 
+/* What a root command gets from the calls the seccomp filter refuses:
+ * "name=errno" for each, 0 when the call worked. */
+static int try_refused_calls(void *ctx)
+{
+  long key = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */,
+                     -4 /* KEY_SPEC_USER_KEYRING */, 0);
+  int key_errno = key < 0 ? errno : 0;
+  int userns = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+  int trace = ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 ? errno : 0;
+  int clone3 = syscall(SYS_clone3, NULL, 0) < 0 ? errno : 0;
+
+  (void)ctx;
+  printf("keyctl=%d unshare-user=%d ptrace=%d clone3=%d\n", key_errno, userns,
+         trace, clone3);
+  return 0;
+}
+
+static char *refused_calls(struct env *e, int unconfined)
+{
+  struct s2i_sandbox_policy policy = {.seccomp_unconfined = unconfined};
+  struct s2i_error *err = NULL;
+  struct s2i_sandbox_opts o;
+  struct run r;
+
+  memset(&r, 0, sizeof(r));
+  opts_init(&o, e, NULL, &r);
+  o.fn = try_refused_calls;
+  o.policy = &policy;
+  ck_assert_int_eq(s2i_sandbox_run(tu_ctx(), &r.status, &o, &err), 0);
+  return r.out;
+}
+
+/* Even as root inside: no keyring, no user namespace, no tracing; clone3
+ * says ENOSYS so libc falls back to clone, whose flags the filter sees.
+ * Unconfined, the same calls reach the kernel. */
+START_TEST(seccomp_refuses_calls)
+{
+  struct env e;
+  char *out;
+
+  env_setup(&e);
+  out = refused_calls(&e, 0);
+  ck_assert_str_eq(out, "keyctl=1 unshare-user=1 ptrace=1 clone3=38\n");
+  free(out);
+  out = refused_calls(&e, 1);
+  ck_assert_msg(strstr(out, "keyctl=0 unshare-user=0 ptrace=0") == out, "%s",
+                out);
+  free(out);
+  env_teardown(&e);
+}
+END_TEST
+
+/* The builder's uid 0 is an unprivileged host uid; what it writes keeps
+ * the ids it asked for on disk (the upper dir becomes the layer).  With
+ * --userns host (policy) it is host root again. */
+START_TEST(user_namespace_maps_ids)
+{
+  struct s2i_sandbox_policy host = {.userns_host = 1};
+  struct env e;
+  char *p;
+  struct stat st;
+
+  env_setup(&e);
+  assert_output(&e,
+                "read a b c < /proc/self/uid_map; echo $a $b $c; "
+                "touch /tmp/root-file /tmp/other && chown 1234:5 /tmp/other",
+                "0 1879048192 65536\n");
+  p = s2i_fs_join(e.upper, "tmp/root-file");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert_uint_eq(st.st_uid, 0);
+  free(p);
+  p = s2i_fs_join(e.upper, "tmp/other");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert_uint_eq(st.st_uid, 1234);
+  ck_assert_uint_eq(st.st_gid, 5);
+  free(p);
+  e.policy = &host;
+  assert_output(&e, "read a b c < /proc/self/uid_map; echo $a $b $c",
+                "0 0 4294967295\n");
+  env_teardown(&e);
+}
+END_TEST
+
 /* then_fn sees what the command left, in the same sandbox. */
 static int after_command(void *ctx)
 {
@@ -759,6 +849,7 @@ static Suite *sandbox_suite(void)
                stdin_and_cwd, stdout_to_given_fd,
                output_inherited_without_callback, host_fds_are_not_inherited,
                runs_a_function_inside, then_fn_runs_after_a_successful_command,
+               seccomp_refuses_calls, user_namespace_maps_ids,
                interrupt_kills_the_sandbox, sandbox_dies_with_s2i,
                nothing_left_behind));
 }

@@ -1,0 +1,106 @@
+#include "slirp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define READY_MS 10000
+
+/* In the forked child: the ready and exit fds become 3 and 4, everything
+ * else above stderr closes (s2i's pipes must not be held open by it). */
+static void __attribute__((noreturn))
+exec_slirp(pid_t target, int ready_w, int exit_r)
+{
+  char pid[32];
+  char *const argv[] = {"slirp4netns",
+                        "--configure",
+                        "--mtu=65520",
+                        "--enable-sandbox",
+                        "--disable-host-loopback",
+                        "--ready-fd=3",
+                        "--exit-fd=4",
+                        pid,
+                        "tap0",
+                        NULL};
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  /* above every fd in use first, so that no dup2 clobbers the other */
+  int r = fcntl(ready_w, F_DUPFD_CLOEXEC, 1000);
+  int x = fcntl(exit_r, F_DUPFD_CLOEXEC, 1000);
+
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  snprintf(pid, sizeof(pid), "%d", (int)target);
+  if (r < 0 || x < 0 || dup2(r, 3) < 0 || dup2(x, 4) < 0 || null < 0 ||
+      dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+      (null >= 0 && dup2(null, 0) < 0))
+    _exit(127);
+  close_range(5, ~0U, 0);
+  execvp(argv[0], argv);
+  _exit(127);
+}
+
+static int wait_ready(int ready_r, pid_t pid, struct s2i_error **err)
+{
+  struct pollfd p = {.fd = ready_r, .events = POLLIN};
+  char c;
+  int st;
+
+  if (poll(&p, 1, READY_MS) == 1 && read(ready_r, &c, 1) == 1)
+    return 0;
+  kill(pid, SIGKILL);
+  waitpid(pid, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+    return s2i_error_make(err, 0,
+                          "network: cannot run slirp4netns (install it, or "
+                          "choose --network host or --network none)");
+  return s2i_error_make(err, 0,
+                        "network: slirp4netns did not configure the sandbox's "
+                        "network (wait status 0x%x)",
+                        (unsigned)st);
+}
+
+int s2i_slirp_start(struct s2i_slirp *s, pid_t target, struct s2i_error **err)
+{
+  int ready[2], ex[2];
+  pid_t pid;
+
+  memset(s, 0, sizeof(*s));
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return s2i_error_make(err, errno, "network: create a pipe");
+  if (pipe2(ex, O_CLOEXEC) < 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return s2i_error_make(err, errno, "network: create a pipe");
+  }
+  pid = fork();
+  if (pid == 0)
+    exec_slirp(target, ready[1], ex[0]);
+  close(ready[1]);
+  close(ex[0]);
+  if (pid < 0 || wait_ready(ready[0], pid, err) < 0) {
+    close(ready[0]);
+    close(ex[1]);
+    return pid < 0 ? s2i_error_make(err, errno, "network: fork") : -1;
+  }
+  close(ready[0]);
+  s->pid = pid;
+  s->exit_w = ex[1];
+  return 0;
+}
+
+void s2i_slirp_stop(struct s2i_slirp *s)
+{
+  if (s->pid <= 0)
+    return;
+  close(s->exit_w);
+  while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  memset(s, 0, sizeof(*s));
+}
