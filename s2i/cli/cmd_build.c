@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
@@ -16,13 +17,17 @@ static const char build_help[] =
     "directory) with the builder image BUILDER, and write it as an image\n"
     "tarball (docker-archive + OCI layout) that podman load, skopeo and "
     "docker\n"
-    "read.  No daemon is needed.\n"
+    "read.  No daemon is needed.  The image is recorded under TAG in the local\n"
+    "store (an OCI layout: skopeo reads it as oci:STORE:TAG).\n"
     "\n"
-    "BUILDER: docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or PATH.\n"
+    "BUILDER: a tag in the store, a registry reference (quay.io/ns/img:1,\n"
+    "python:3.12, docker://HOST/REPO:TAG), docker-archive:PATH,\n"
+    "oci-archive:PATH, oci:DIR[:REF] or a tarball PATH.\n"
     "\n"
     "Options:\n"
-    "  -o, --output PATH          write the image tarball to PATH\n"
-    "                             (default: TAG with / and : as _, plus .tar)\n"
+    "  -o, --output PATH          also write the image as a tarball to PATH\n"
+    "      --push[=DEST]          push the image to TAG's registry (or DEST)\n"
+    "      --no-cache             build even when an identical build is stored\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
     "      --copy                 copy a local repository's working tree as "
@@ -38,15 +43,14 @@ static const char build_help[] =
     "      --as-dockerfile PATH   write a Dockerfile + upload/ context "
     "instead\n"
     "      --incremental          reuse the artifacts (save-artifacts) of the\n"
-    "                             previous image: the tarball at the -o path\n"
+    "                             previous image: the tarball at the -o path,\n"
+    "                             else TAG in the store\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
     "      --network host|none    network for assemble (default host)\n"
     "      --no-runtime           do not add the runtime layer (init, "
     "identity)\n"
-    "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
-    "  -q, --quiet                only errors and warnings\n"
-    "      --loglevel N           more detail (0-5)\n"
+    CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
 
 enum {
@@ -58,8 +62,8 @@ enum {
   OPT_AS_DOCKERFILE,
   OPT_NETWORK,
   OPT_NO_RUNTIME,
-  OPT_CACHE_DIR,
-  OPT_LOGLEVEL,
+  OPT_PUSH,
+  OPT_NO_CACHE,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
 };
@@ -80,9 +84,10 @@ static const struct option build_options[] = {
     {"incremental-from", required_argument, NULL, OPT_INCREMENTAL_FROM},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
-    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-    {"quiet", no_argument, NULL, 'q'},
-    {"loglevel", required_argument, NULL, OPT_LOGLEVEL},
+    {"push", optional_argument, NULL, OPT_PUSH},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    CLI_STORE_OPTIONS,
+    CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -90,6 +95,15 @@ static const struct option build_options[] = {
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 {
+  struct cli_store_opts so = {o->store_dir, o->cache_dir, o->ro};
+  int r = cli_store_option(c, "build", &so, ctx);
+
+  if (r != 0) {
+    o->store_dir = so.store;
+    o->cache_dir = so.cache;
+    o->ro = so.ro;
+    return r < 0 ? S2I_EXIT_USAGE : -1;
+  }
   switch (c) {
   case 'o': o->output = optarg; break;
   case 'r': o->ref = optarg; break;
@@ -108,15 +122,17 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->incremental_from = optarg;
     break;
   case OPT_NO_RUNTIME: o->no_runtime = 1; break;
-  case OPT_CACHE_DIR: o->cache_dir = optarg; break;
-  case 'q': ctx->quiet = 1; break;
+  case OPT_PUSH:
+    o->push = 1;
+    o->push_dest = optarg;
+    break;
+  case OPT_NO_CACHE: o->no_cache = 1; break;
   case OPT_NETWORK:
     if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
       return cli_usage_error(
           "build", "--network must be host or none, not '%s'", optarg);
     o->network_none = strcmp(optarg, "none") == 0;
     break;
-  case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
@@ -125,7 +141,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 
 int cmd_build(int argc, char **argv)
 {
-  struct s2i_build_opts o = {0};
+  struct s2i_build_opts o = {.ro = S2I_REGISTRY_OPTS_INIT};
   struct s2i_error *err = NULL;
   struct s2i_ctx ctx;
   int c, ret;

@@ -10,6 +10,8 @@ int cmd_usage(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+/* images, tag, rmi, prune, save, pull, push (argv[0] says which) */
+int cmd_store(int argc, char **argv);
 
 /* "s2i CMD: <message>" and where to find the options; returns
  * S2I_EXIT_USAGE. */

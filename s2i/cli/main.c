@@ -16,6 +16,13 @@ struct command {
 static const struct command commands[] = {
     {"build", cmd_build, "build an image from source and a builder image"},
     {"usage", cmd_usage, "show a builder image's usage script output"},
+    {"images", cmd_store, "list the images in the local store"},
+    {"pull", cmd_store, "pull an image from a registry into the store"},
+    {"push", cmd_store, "push an image from the store to a registry"},
+    {"tag", cmd_store, "tag an image in the store"},
+    {"rmi", cmd_store, "remove tags from the store"},
+    {"save", cmd_store, "write an image of the store as a tarball"},
+    {"prune", cmd_store, "free the store's unreferenced blobs and layers"},
     {"verify", cmd_verify, "run an image as OpenShift would and check it"},
     {"mkimage", cmd_mkimage, "make an image from directories (for builders)"},
     {"version", cmd_version, "print the version"},

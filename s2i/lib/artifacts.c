@@ -193,7 +193,7 @@ int s2i_artifacts_extract(const struct s2i_ctx *ctx, int fd, const char *dir,
 struct previous {
   const struct s2i_ctx *ctx;
   const struct s2i_artifacts_opts *o;
-  const char *ref;
+  char *ref;
   struct s2i_image *img;
   struct s2i_strv lowers;
   char *tmp; /* throwaway upper + overlay work dir */
@@ -213,22 +213,29 @@ static void previous_free(struct previous *p)
   free(p->upper);
   free(p->script.path);
   free(p->script.origin);
+  free(p->ref);
   s2i_image_free(p->img);
   s2i_strv_free(&p->lowers);
 }
 
 #define cleanup_previous __attribute__((cleanup(previous_free)))
 
-/* --incremental-from, else the previous build's output if there is one. */
-static const char *previous_ref(const struct s2i_ctx *ctx,
-                                const struct s2i_artifacts_opts *o)
+/* --incremental-from, else the previous build's output if there is one:
+ * the -o tarball, or without -o the store's TAG. */
+static char *previous_ref(const struct s2i_ctx *ctx,
+                          const struct s2i_artifacts_opts *o)
 {
+  char *name;
+
   if (o->from)
-    return o->from;
+    return xstrdup(o->from);
   if (o->output && s2i_fs_exists(o->output))
-    return o->output;
+    return xstrdup(o->output);
+  if (o->output == NULL && o->tag &&
+      (name = s2i_transport_store_name(o->store, o->tag)) != NULL)
+    return name;
   s2i_log_step(ctx, "No previous image at %s: a clean build",
-               o->output ? o->output : "the output path");
+               o->output ? o->output : o->tag ? o->tag : "the output path");
   return NULL;
 }
 
@@ -237,7 +244,8 @@ static int open_previous(struct previous *p, struct s2i_error **err)
   cleanup_free char *ovl = NULL;
 
   s2i_log_step(p->ctx, "Reading previous image %s", p->ref);
-  if (s2i_transport_open(p->ctx, &p->img, p->ref, p->o->store, err) < 0)
+  if (s2i_transport_open_with(p->ctx, &p->img, p->ref, p->o->store, p->o->ro,
+                              err) < 0)
     return s2i_error_prefix(err, "previous image");
   if (s2i_layers_unpack(p->ctx, &p->lowers, p->img, p->o->store, err) < 0)
     return s2i_error_prefix(err, "previous image %s", p->ref);

@@ -54,6 +54,7 @@ struct build {
   int fix_failed;           /* the sandbox's status is fix_permissions' */
   char tail[TAIL_SIZE];
   size_t tail_len;
+  json_t *annot; /* annotations of the stored image (the cache key) */
 };
 
 static void build_free(struct build *b)
@@ -71,6 +72,7 @@ static void build_free(struct build *b)
   s2i_strv_free(&b->fix_dirs);
   s2i_scripts_free(&b->scripts);
   s2i_store_free(b->store);
+  json_decref(b->annot);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -87,10 +89,11 @@ char *s2i_build_default_output(const char *tag)
 
 static int open_builder(struct build *b, int unpack, struct s2i_error **err)
 {
-  if (s2i_store_open(&b->store, b->o->cache_dir, err) < 0)
+  if (s2i_store_open_at(&b->store, b->o->store_dir, b->o->cache_dir, err) < 0)
     return -1;
   s2i_log_step(b->ctx, "Reading builder %s", b->o->builder);
-  if (s2i_transport_open(b->ctx, &b->img, b->o->builder, b->store, err) < 0)
+  if (s2i_transport_open_with(b->ctx, &b->img, b->o->builder, b->store,
+                              &b->o->ro, err) < 0)
     return s2i_error_prefix(err, "builder");
   if (!unpack)
     return 0;
@@ -192,12 +195,12 @@ static int stage_source(struct build *b, const char *dir,
  * into <dest>/artifacts for assemble (see artifacts.h). */
 static int restore_artifacts(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *out = b->o->output ? xstrdup(b->o->output)
-                                        : s2i_build_default_output(b->o->tag);
   cleanup_free char *dir = xasprintf("%s%s/artifacts", b->upper, b->dest);
   struct s2i_artifacts_opts ao = {
       .from = b->o->incremental_from,
-      .output = out,
+      .output = b->o->output,
+      .tag = b->o->tag,
+      .ro = &b->o->ro,
       .store = b->store,
       .scripts_url = b->o->scripts_url,
       .allowed_uids = b->o->allowed_uids,
@@ -495,18 +498,37 @@ static void configure_image(struct build *b)
   s2i_labels_apply(b->img, &f);
 }
 
-static int write_output(struct build *b, struct s2i_error **err)
+static int push_result(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *path = b->o->output ? xstrdup(b->o->output)
-                                         : s2i_build_default_output(b->o->tag);
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, path);
-  if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag, path,
-                               digest, err) < 0)
+  if (!b->o->push)
+    return 0;
+  s2i_log_step(b->ctx, "Pushing %s to %s", b->o->tag,
+               b->o->push_dest ? b->o->push_dest : b->o->tag);
+  if (s2i_registry_push(b->ctx, &b->o->ro, b->store, b->o->tag,
+                        b->o->push_dest, digest, err) < 0)
     return -1;
-  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  s2i_log_step(b->ctx, "Pushed %s", digest);
   return 0;
+}
+
+static int write_output(struct build *b, struct s2i_error **err)
+{
+  char digest[S2I_DIGEST_LEN + 1];
+
+  s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
+  if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
+                             digest, err) < 0)
+    return -1;
+  if (b->o->output) {
+    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
+    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
+                                 b->o->output, NULL, err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  return push_result(b, err);
 }
 
 static int build_prepare_source(struct build *b, struct s2i_error **err)
@@ -594,9 +616,13 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
 }
 
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
-                    const char *cache_dir, struct s2i_error **err)
+                    const char *cache_dir, const char *store_dir,
+                    struct s2i_error **err)
 {
-  struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
+  struct s2i_build_opts o = {.builder = builder,
+                             .cache_dir = cache_dir,
+                             .store_dir = store_dir,
+                             .ro = S2I_REGISTRY_OPTS_INIT};
   struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
   cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
