@@ -36,10 +36,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # Fragments append to these.
 ALL_TARGETS   := $(BIN)/s2i
-CHECK_SUITES  := lint unit cli e2e fresh
+CHECK_SUITES  := lint unit cli e2e registry fresh
 
 .DEFAULT_GOAL := all
-.PHONY: all deps check suites unit cli e2e fresh asan lint format clean demo \
+.PHONY: all deps check suites unit cli e2e registry fresh asan lint format clean demo \
         builders fixtures bench
 
 -include builders/runtime/runtime.mk
@@ -129,6 +129,11 @@ cli: all
 e2e: all builders
 	@mkdir -p $(B)/results
 	@tests/run-shell-suite.sh $(B)/results/e2e tests/e2e
+
+# Pull, push and the store against Debian's docker-registry on loopback.
+registry: all
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/registry tests/registry
 
 # The README's promise, checked: a fresh Debian root with make and git only.
 fresh: | $(DEPS_OK)

@@ -1413,6 +1413,58 @@ static int pull_blobs(struct client *c, struct s2i_store *store, json_t *man,
   return ret;
 }
 
+/* A Docker v2 schema 2 manifest as the OCI one skopeo writes for it (same
+ * config and layer blobs): OCI layouts only name OCI manifests, and
+ * skopeo's oci: transport skips any other kind. */
+static const char *const docker_to_oci[][2] = {
+    {"application/vnd.docker.container.image.v1+json", S2I_MEDIA_OCI_CONFIG},
+    {"application/vnd.docker.image.rootfs.diff.tar", S2I_MEDIA_OCI_LAYER},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip",
+     S2I_MEDIA_OCI_LAYER_GZIP},
+    {"application/vnd.docker.image.rootfs.diff.tar.zstd",
+     S2I_MEDIA_OCI_LAYER_ZSTD},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
+};
+
+static void oci_media_type(json_t *desc)
+{
+  const char *mt = json_string_value(json_object_get(desc, "mediaType"));
+
+  for (size_t i = 0; mt && i < sizeof(docker_to_oci) / sizeof(docker_to_oci[0]);
+       i++)
+    if (strcmp(mt, docker_to_oci[i][0]) == 0) {
+      json_object_set_new(desc, "mediaType", json_string(docker_to_oci[i][1]));
+      return;
+    }
+}
+
+static void to_oci(json_t *man, struct buf *body, char **mt,
+                   char digest[S2I_DIGEST_LEN + 1])
+{
+  size_t i;
+  json_t *l;
+  char *text;
+
+  if (*mt && strcmp(*mt, S2I_MEDIA_OCI_MANIFEST) == 0)
+    return;
+  json_object_set_new(man, "mediaType", json_string(S2I_MEDIA_OCI_MANIFEST));
+  oci_media_type(json_object_get(man, "config"));
+  json_array_foreach(json_object_get(man, "layers"), i, l)
+  {
+    oci_media_type(l);
+  }
+  text = json_dumps(man, JSON_COMPACT);
+  if (text == NULL)
+    abort();
+  free(body->data);
+  body->data = text;
+  body->len = strlen(text);
+  free(*mt);
+  *mt = xstrdup(S2I_MEDIA_OCI_MANIFEST);
+  s2i_digest_buffer(body->data, body->len, digest);
+}
+
 static int store_manifest(struct client *c, struct s2i_store *store,
                           const struct buf *b, const char *digest,
                           struct s2i_error **err)
@@ -1477,13 +1529,17 @@ int s2i_registry_pull(const struct s2i_ctx *ctx,
   }
   r = pull_blobs(&c, store, man, err);
   if (r == 0)
+    to_oci(man, &body, &mt, digest);
+  if (r == 0)
     r = store_manifest(&c, store, &body, digest, err);
-  free(body.data);
-  if (r < 0)
+  if (r < 0) {
+    free(body.data);
     return -1;
+  }
   src = s2i_ref_name(ref);
   ann = json_pack("{s:s}", SOURCE_ANNOTATION, src);
   r = s2i_store_tag(store, tag, mt, digest, (int64_t)body.len, ann, err);
+  free(body.data);
   json_decref(ann);
   if (r < 0)
     return -1;
