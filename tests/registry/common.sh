@@ -81,13 +81,14 @@ proxy_start() {
     PROXY_PORT=$(t_port_of_log "$T_DIR/proxy.log")
 }
 
-# make_cert DIR: a CA-less self-signed certificate for 127.0.0.1 in
-# DIR/domain.crt + DIR/domain.key.
+# make_cert DIR: a self-signed certificate for 127.0.0.1 in DIR/domain.crt
+# (a --cert-dir) and its key in DIR.key (not in DIR: a *.key there is read
+# as a client key).
 make_cert() {
   mkdir -p "$1"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-    -keyout "$1/domain.key" -out "$1/domain.crt" >/dev/null 2>&1
+    -keyout "$1.key" -out "$1/domain.crt" >/dev/null 2>&1
 }
 
 # auth_json FILE HOST USER PASSWORD: a containers-auth.json.
