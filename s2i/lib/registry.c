@@ -1092,25 +1092,42 @@ static size_t on_blob(char *p, size_t size, size_t n, void *arg)
   return len;
 }
 
-/* Open (and lock) the partial file; hash what an earlier run left. */
+/* Open (and lock) the partial file; hash what an earlier run left.
+ * Returns 1 when the blob is in the store after all (another s2i fetched
+ * it while this one waited for the lock, or an earlier run got all of it),
+ * 0 to download, <0 on error. */
 static int dl_open(struct dl *d, struct s2i_store *store,
                    struct s2i_error **err)
 {
   cleanup_free char *name = xasprintf("partial/%s", s2i_digest_hex(d->digest));
   char buf[1 << 16];
-  struct stat st;
+  struct stat st, path_st;
   ssize_t r;
 
   d->partial = s2i_store_private_path(store, name);
-  d->fd = open(d->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (d->fd < 0)
-    return s2i_error_make(err, errno, "open %s", d->partial);
-  while (flock(d->fd, LOCK_EX) < 0) /* another s2i pulls the same blob */
-    if (errno != EINTR || s2i_ctx_interrupted(d->c->ctx))
-      return s2i_error_make(err, errno, "lock %s", d->partial);
+  for (;;) {
+    d->fd = open(d->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (d->fd < 0)
+      return s2i_error_make(err, errno, "open %s", d->partial);
+    while (flock(d->fd, LOCK_EX) < 0) /* another s2i pulls the same blob */
+      if (errno != EINTR || s2i_ctx_interrupted(d->c->ctx))
+        return s2i_error_make(err, errno, "lock %s", d->partial);
+    if (fstat(d->fd, &st) < 0)
+      return s2i_error_make(err, errno, "stat %s", d->partial);
+    /* the holder may have renamed it into blobs/ meanwhile */
+    if (stat(d->partial, &path_st) == 0 && path_st.st_ino == st.st_ino &&
+        path_st.st_dev == st.st_dev)
+      break;
+    close(d->fd);
+    d->fd = -1;
+    if (s2i_store_has_blob(store, d->digest))
+      return 1;
+  }
+  if (s2i_store_has_blob(store, d->digest)) {
+    unlink(d->partial);
+    return 1;
+  }
   d->h = s2i_digest_new();
-  if (fstat(d->fd, &st) < 0)
-    return s2i_error_make(err, errno, "stat %s", d->partial);
   if (d->size >= 0 && st.st_size > d->size) {
     dl_reset(d);
     return 0;
@@ -1119,6 +1136,17 @@ static int dl_open(struct dl *d, struct s2i_store *store,
          (r = pread(d->fd, buf, sizeof(buf), d->have)) > 0) {
     s2i_digest_update(d->h, buf, (size_t)r);
     d->have += r;
+  }
+  if (d->have > 0 && d->have == d->size) { /* all there: check it now */
+    char got[S2I_DIGEST_LEN + 1];
+    cleanup_free char *dest = s2i_store_blob_path(store, d->digest);
+    s2i_digest_final(d->h, got);
+    d->h = s2i_digest_new();
+    if (strcmp(got, d->digest) == 0 && fchmod(d->fd, 0644) == 0 &&
+        rename(d->partial, dest) == 0)
+      return 1;
+    dl_reset(d);
+    return 0;
   }
   if (d->have > 0)
     s2i_log_debug(d->c->ctx, 1, "resuming %s at %lld bytes", d->digest,
@@ -1368,7 +1396,7 @@ static int pull_blobs(struct client *c, struct s2i_store *store, json_t *man,
   json_t *layers = json_object_get(man, "layers");
   size_t n = json_array_size(layers) + 1, i;
   struct pull p = {.c = c, .store = store};
-  int ret = 0;
+  int ret = 0, r;
 
   p.dls = xcalloc(n, sizeof(*p.dls));
   p.tty = isatty(fileno(s2i_ctx_log(c->ctx)));
@@ -1402,8 +1430,14 @@ static int pull_blobs(struct client *c, struct s2i_store *store, json_t *man,
     if (dup)
       continue;
     p.n++;
-    if (dl_open(x, store, err) < 0)
+    r = dl_open(x, store, err);
+    if (r < 0)
       ret = -1;
+    if (r == 1) {
+      say_blob(&p, x, "already in the store");
+      dl_free(x);
+      p.n--;
+    }
   }
   if (ret == 0)
     ret = run_downloads(&p, err);

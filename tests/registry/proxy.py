@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A TCP forwarder for the registry tests and bench: listens on a port the
 kernel picks on 127.0.0.1, prints "listening on port N", forwards every
-connection to 127.0.0.1:TARGET, optionally at most RATE bytes/s towards the
-client, and keeps the bytes each way in COUNTS ("up N down M", rewritten
+connection to 127.0.0.1:TARGET, optionally at most RATE bytes/s each way
+(per connection), and keeps the bytes each way in COUNTS ("up N down M", rewritten
 after every chunk).  Stops by itself after LIFETIME seconds.
 
   proxy.py TARGET_PORT [--rate BYTES_PER_S] [--counts FILE] [--port P]
@@ -60,7 +60,7 @@ async def handle(creader, cwriter):
     except OSError:
         cwriter.close()
         return
-    await asyncio.gather(pipe(creader, swriter, "up", 0),
+    await asyncio.gather(pipe(creader, swriter, "up", args.rate),
                          pipe(sreader, cwriter, "down", args.rate))
 
 
