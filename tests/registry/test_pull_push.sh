@@ -3,7 +3,7 @@
 # and `s2i push`, cross-repository mount, podman pulls and runs the result,
 # skopeo reads the store; pull policies; unknown reference; unreachable host.
 . "$(dirname "$0")/common.sh"
-t_plan 30
+t_plan 29
 
 reg_start plain
 [ -n "$REG_PORT" ] || t_skip_all "docker-registry did not start: $(tail -n 3 "$REG_LOG")"
