@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "buildkey.h"
 #include "cleanup.h"
 #include "dockerfile.h"
 #include "env.h"
@@ -55,6 +56,8 @@ struct build {
   char tail[TAIL_SIZE];
   size_t tail_len;
   json_t *annot; /* annotations of the stored image (the cache key) */
+  char builder_id[S2I_DIGEST_LEN + 1]; /* digest of the builder's config */
+  char key[S2I_DIGEST_LEN + 1];        /* the build key, "" when none */
 };
 
 static void build_free(struct build *b)
@@ -95,6 +98,10 @@ static int open_builder(struct build *b, int unpack, struct s2i_error **err)
   if (s2i_transport_open_with(b->ctx, &b->img, b->o->builder, b->store,
                               &b->o->ro, err) < 0)
     return s2i_error_prefix(err, "builder");
+  {
+    cleanup_free char *cfg = s2i_writer_config_json(b->img);
+    s2i_digest_buffer(cfg, strlen(cfg), b->builder_id);
+  }
   if (!unpack)
     return 0;
   s2i_log_step(b->ctx, "Unpacking %zu layer(s)", b->img->n_layers);
@@ -550,11 +557,110 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
              : 0;
 }
 
+/* Everything but the staged tree that makes the image what it is. */
+static json_t *build_facts(struct build *b)
+{
+  json_t *env = json_array();
+  const struct s2i_build_opts *o = b->o;
+
+  for (size_t i = 0; i < b->env.n; i++)
+    json_array_append_new(env, json_string(b->env.v[i]));
+#define S(x) ((x) ? json_string(x) : json_null())
+  return json_pack(
+      "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, "
+      "s:b, s:o, s:I, s:o, s:o}",
+      "builder", b->builder_id, "builder_ref", S(o->builder), "tag", S(o->tag),
+      "source", S(o->source), "ref", S(o->ref), "context_dir",
+      S(o->context_dir), "exclude", S(o->exclude), "scripts_url",
+      S(o->scripts_url), "assemble_user", S(o->assemble_user),
+      "allowed_uids", S(o->allowed_uids), "commit",
+      S(b->src && b->src->is_git ? b->src->commit.id : NULL), "copy",
+      o->copy, "network_none", o->network_none, "no_runtime", o->no_runtime,
+      "runtime_dir", S(o->runtime_dir), "sde", (json_int_t)b->sde, "env", env,
+      "version", json_string("s2i-build-key-1"));
+#undef S
+}
+
+/* An unchanged rebuild: a stored image with this build's key is tagged
+ * again instead of running assemble.  1 when that happened. */
+static int reuse_stored(struct build *b, struct s2i_error **err)
+{
+  struct s2i_digest *d;
+  char tree[S2I_DIGEST_LEN + 1];
+  cleanup_json json_t *facts = NULL, *index = NULL;
+  json_t *m, *hit = NULL;
+  size_t i;
+
+  if (b->o->incremental)
+    return 0;
+  d = s2i_digest_new();
+  if (s2i_buildkey_tree(d, b->upper, err) < 0) {
+    s2i_digest_final(d, tree);
+    return -1;
+  }
+  s2i_digest_final(d, tree);
+  facts = build_facts(b);
+  s2i_buildkey_final(facts, tree, b->key);
+  b->annot = json_pack("{s:s}", S2I_BUILDKEY_ANNOTATION, b->key);
+  s2i_log_debug(b->ctx, 1, "build key %s", b->key);
+  if (b->o->no_cache || s2i_store_index(b->store, &index, err) < 0)
+    return b->o->no_cache ? 0 : -1;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *k = json_string_value(json_object_get(
+        json_object_get(m, "annotations"), S2I_BUILDKEY_ANNOTATION));
+    if (k && strcmp(k, b->key) == 0)
+      hit = m;
+  }
+  if (hit == NULL)
+    return 0;
+  json_object_set(b->annot, "hit", hit);
+  return 1;
+}
+
+/* Tag the stored image again, export and push it as a build would. */
+static int finish_reused(struct build *b, struct s2i_error **err)
+{
+  cleanup_json json_t *hit = json_incref(json_object_get(b->annot, "hit"));
+  const char *digest = json_string_value(json_object_get(hit, "digest"));
+  cleanup_free char *name = NULL;
+  const char *was = json_string_value(json_object_get(
+      json_object_get(hit, "annotations"), "org.opencontainers.image.ref.name"));
+
+  if (s2i_writer_normalise_tag(&name, b->o->tag, err) < 0)
+    return -1;
+  s2i_log_step(b->ctx,
+               "Unchanged since the build of %s (%.19s): reusing it, no "
+               "assemble (--no-cache builds anyway)",
+               was ? was : name, digest);
+  json_object_del(b->annot, "hit");
+  if (s2i_store_tag(b->store, name,
+                    json_string_value(json_object_get(hit, "mediaType")),
+                    digest, json_integer_value(json_object_get(hit, "size")),
+                    b->annot, err) < 0)
+    return -1;
+  if (b->o->output) {
+    cleanup_image struct s2i_image *img = NULL;
+    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
+    if (s2i_transport_open_stored(b->ctx, &img, name, b->store, err) < 0 ||
+        s2i_writer_write_archive(b->ctx, img, b->store, b->o->tag,
+                                 b->o->output, NULL, err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  return push_result(b, err);
+}
+
 static int build_image(struct build *b, struct s2i_error **err)
 {
+  int r;
+
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
       resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
     return -1;
+  r = reuse_stored(b, err);
+  if (r != 0)
+    return r < 0 ? -1 : finish_reused(b, err);
   collect_fix_dirs(b);
   if (run_assemble(b, err) < 0)
     return -1;
