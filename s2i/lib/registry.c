@@ -1169,6 +1169,7 @@ static void dl_start(struct dl *d, CURLM *m)
   curl_easy_setopt(d->e, CURLOPT_URL, url);
   curl_easy_setopt(d->e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(d->e, CURLOPT_WRITEFUNCTION, on_blob);
+  curl_easy_setopt(d->e, CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(d->e, CURLOPT_WRITEDATA, d);
   curl_easy_setopt(d->e, CURLOPT_ERRORBUFFER, d->errbuf);
   curl_easy_setopt(d->e, CURLOPT_PRIVATE, d);
