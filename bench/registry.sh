@@ -78,14 +78,20 @@ def application(environ, start_response):
     return [b"hello from the bench\n"]
 PY
 "$S2I" build -q --tls-verify=false "$app" "$R/bench/python:1" bench/app:1 >/dev/null  # unpacks the layers
-first_t=() re_t=()
+first_t=() warm_t=() re_t=()
 for i in $(seq "$RUNS"); do
+  # the first build of the app: the builder in the store, its layers not
+  # unpacked yet (the cache is empty)
+  rm -rf "$S2I_CACHE_DIR"
   t=$(now); "$S2I" build -q --no-cache "$app" "$R/bench/python:1" bench/app:1 >/dev/null
   first_t+=($(( ($(now) - t) / 1000000 )))
+  t=$(now); "$S2I" build -q --no-cache "$app" "$R/bench/python:1" bench/app:1 >/dev/null
+  warm_t+=($(( ($(now) - t) / 1000000 )))
   t=$(now); "$S2I" build -q "$app" "$R/bench/python:1" bench/app:1 >/dev/null
   re_t+=($(( ($(now) - t) / 1000000 )))
 done
 first=$(printf '%s\n' "${first_t[@]}" | median)
+warm=$(printf '%s\n' "${warm_t[@]}" | median)
 rebuild=$(printf '%s\n' "${re_t[@]}" | median)
 
 # ---- 3. bytes received for a rebuilt app's push ------------------------------------
@@ -116,7 +122,8 @@ $(date -u +%F), $(nproc) cores, docker-registry $(docker-registry --version 2>/d
 | what | s2i | reference | ratio | target |
 |---|---|---|---|---|
 | pull of the python builder into an empty store | ${s2i_pull} ms | skopeo copy to oci: ${skopeo_pull} ms | $(python3 -c "print(f'{$s2i_pull/$skopeo_pull:.2f}')") | <= 1.0 |
-| unchanged rebuild of a small WSGI app | ${rebuild} ms | first build ${first} ms | $(python3 -c "print(f'{$rebuild/$first:.3f}')") | <= 0.05 |
+| unchanged rebuild of a small WSGI app | ${rebuild} ms | first build (layer cache empty) ${first} ms | $(python3 -c "print(f'{$rebuild/$first:.3f}')") | <= 0.05 |
+| unchanged rebuild of a small WSGI app | ${rebuild} ms | a warm build with --no-cache ${warm} ms | $(python3 -c "print(f'{$rebuild/$warm:.3f}')") | - |
 
 Push of a rebuilt app (one changed file) whose builder and previous version are in the registry: the registry received $((after - before)) bytes (requests included); the new blobs (${new_blobs#* } layer(s), config, manifest) are ${new_blobs% *} bytes.  \`s2i push\` said: $(grep '^Pushed' "$work/push.err" | sed 's/^Pushed [^:]*: //').
 MD

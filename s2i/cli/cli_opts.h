@@ -24,14 +24,18 @@ enum {
   {"store", required_argument, NULL, CLI_OPT_STORE},                           \
       {"cache-dir", required_argument, NULL, CLI_OPT_CACHE_DIR},               \
       {"quiet", no_argument, NULL, 'q'},                                       \
-      {"loglevel", required_argument, NULL, CLI_OPT_LOGLEVEL}
+  {                                                                            \
+    "loglevel", required_argument, NULL, CLI_OPT_LOGLEVEL                      \
+  }
 
 #define CLI_REGISTRY_OPTIONS                                                   \
   {"authfile", required_argument, NULL, CLI_OPT_AUTHFILE},                     \
       {"tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY},             \
       {"cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR},                 \
       {"platform", required_argument, NULL, CLI_OPT_PLATFORM},                 \
-      {"pull-policy", required_argument, NULL, CLI_OPT_PULL_POLICY}
+  {                                                                            \
+    "pull-policy", required_argument, NULL, CLI_OPT_PULL_POLICY                \
+  }
 
 struct cli_store_opts {
   const char *store;

@@ -17,7 +17,8 @@ static const char build_help[] =
     "directory) with the builder image BUILDER, and write it as an image\n"
     "tarball (docker-archive + OCI layout) that podman load, skopeo and "
     "docker\n"
-    "read.  No daemon is needed.  The image is recorded under TAG in the local\n"
+    "read.  No daemon is needed.  The image is recorded under TAG in the "
+    "local\n"
     "store (an OCI layout: skopeo reads it as oci:STORE:TAG).\n"
     "\n"
     "BUILDER: a tag in the store, a registry reference (quay.io/ns/img:1,\n"
@@ -27,7 +28,8 @@ static const char build_help[] =
     "Options:\n"
     "  -o, --output PATH          also write the image as a tarball to PATH\n"
     "      --push[=DEST]          push the image to TAG's registry (or DEST)\n"
-    "      --no-cache             build even when an identical build is stored\n"
+    "      --no-cache             build even when an identical build is "
+    "stored\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
     "      --copy                 copy a local repository's working tree as "
@@ -49,8 +51,7 @@ static const char build_help[] =
     "                             --incremental)\n"
     "      --network host|none    network for assemble (default host)\n"
     "      --no-runtime           do not add the runtime layer (init, "
-    "identity)\n"
-    CLI_STORE_HELP CLI_REGISTRY_HELP
+    "identity)\n" CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
 
 enum {

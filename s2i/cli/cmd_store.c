@@ -21,8 +21,8 @@ struct cmd {
   const char *text;
   int min_args, max_args;
   int registry; /* takes the registry options */
-  int (*run)(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
-             int n, struct s2i_error **err);
+  int (*run)(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args, int n,
+             struct s2i_error **err);
 };
 
 static const char *format_json; /* images --format json */
@@ -77,17 +77,16 @@ static void describe(struct s2i_store *s, json_t *desc, int64_t *size,
     return;
   }
   m = json_loadb(text, len, 0, NULL);
-  *size += json_integer_value(
-      json_object_get(json_object_get(m, "config"), "size"));
+  *size +=
+      json_integer_value(json_object_get(json_object_get(m, "config"), "size"));
   json_array_foreach(json_object_get(m, "layers"), i, l)
   {
     *size += json_integer_value(json_object_get(l, "size"));
   }
-  if (s2i_store_read_blob(
-          s,
-          json_string_value(
-              json_object_get(json_object_get(m, "config"), "digest")),
-          &ctext, &len, &e) < 0) {
+  if (s2i_store_read_blob(s,
+                          json_string_value(json_object_get(
+                              json_object_get(m, "config"), "digest")),
+                          &ctext, &len, &e) < 0) {
     s2i_error_free(e);
     return;
   }
@@ -116,8 +115,9 @@ static int run_images(struct s2i_ctx *ctx, struct cli_store_opts *o,
     printf("%-50s %-19s %10s  %s\n", "TAG", "DIGEST", "SIZE", "CREATED");
   json_array_foreach(json_object_get(index, "manifests"), i, d)
   {
-    const char *name = json_string_value(json_object_get(
-        json_object_get(d, "annotations"), "org.opencontainers.image.ref.name"));
+    const char *name =
+        json_string_value(json_object_get(json_object_get(d, "annotations"),
+                                          "org.opencontainers.image.ref.name"));
     const char *digest = json_string_value(json_object_get(d, "digest"));
     cleanup_free char *created = NULL;
     int64_t size;
@@ -126,10 +126,9 @@ static int run_images(struct s2i_ctx *ctx, struct cli_store_opts *o,
       continue;
     describe(s, d, &size, &created);
     if (format_json) {
-      json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:s}", "tag", name,
-                                           "digest", digest, "size",
-                                           (json_int_t)size, "created",
-                                           created));
+      json_array_append_new(
+          out, json_pack("{s:s, s:s, s:I, s:s}", "tag", name, "digest", digest,
+                         "size", (json_int_t)size, "created", created));
       continue;
     }
     human_size(hs, sizeof(hs), size);
@@ -167,10 +166,10 @@ static int run_tag(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
   d = s2i_store_index_find(index, src);
   ann = json_deep_copy(json_object_get(d, "annotations"));
   json_object_del(ann, "org.opencontainers.image.ref.name");
-  int r = s2i_store_tag(
-      s, dest, json_string_value(json_object_get(d, "mediaType")),
-      json_string_value(json_object_get(d, "digest")),
-      json_integer_value(json_object_get(d, "size")), ann, err);
+  int r =
+      s2i_store_tag(s, dest, json_string_value(json_object_get(d, "mediaType")),
+                    json_string_value(json_object_get(d, "digest")),
+                    json_integer_value(json_object_get(d, "size")), ann, err);
   json_decref(ann);
   return r;
 }
@@ -195,8 +194,8 @@ static int run_rmi(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
   return 0;
 }
 
-static int run_prune(struct s2i_ctx *ctx, struct cli_store_opts *o,
-                     char **args, int n, struct s2i_error **err)
+static int run_prune(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
+                     int n, struct s2i_error **err)
 {
   cleanup_store struct s2i_store *s = NULL;
   struct s2i_prune_stats st;
@@ -213,8 +212,8 @@ static int run_prune(struct s2i_ctx *ctx, struct cli_store_opts *o,
 
 /* ---- save, pull, push ------------------------------------------------- */
 
-static int run_save(struct s2i_ctx *ctx, struct cli_store_opts *o,
-                    char **args, int n, struct s2i_error **err)
+static int run_save(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
+                    int n, struct s2i_error **err)
 {
   cleanup_store struct s2i_store *s = NULL;
   cleanup_image struct s2i_image *img = NULL;
@@ -235,8 +234,8 @@ static int run_save(struct s2i_ctx *ctx, struct cli_store_opts *o,
   return s2i_writer_write_archive(ctx, img, s, name, save_output, NULL, err);
 }
 
-static int run_pull(struct s2i_ctx *ctx, struct cli_store_opts *o,
-                    char **args, int n, struct s2i_error **err)
+static int run_pull(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
+                    int n, struct s2i_error **err)
 {
   cleanup_store struct s2i_store *s = NULL;
   cleanup_free char *name = NULL;
@@ -250,15 +249,15 @@ static int run_pull(struct s2i_ctx *ctx, struct cli_store_opts *o,
   return 0;
 }
 
-static int run_push(struct s2i_ctx *ctx, struct cli_store_opts *o,
-                    char **args, int n, struct s2i_error **err)
+static int run_push(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
+                    int n, struct s2i_error **err)
 {
   cleanup_store struct s2i_store *s = NULL;
   char digest[S2I_DIGEST_LEN + 1];
 
   if (open_store(&s, o, err) < 0 ||
-      s2i_registry_push(ctx, &o->ro, s, args[0], n > 1 ? args[1] : NULL,
-                        digest, err) < 0)
+      s2i_registry_push(ctx, &o->ro, s, args[0], n > 1 ? args[1] : NULL, digest,
+                        err) < 0)
     return -1;
   printf("%s\n", digest);
   return 0;
@@ -267,8 +266,8 @@ static int run_push(struct s2i_ctx *ctx, struct cli_store_opts *o,
 static const struct cmd cmds[] = {
     {"images", "[--format json]", "List the images in the store.", 0, 0, 0,
      run_images},
-    {"tag", "SRC DEST", "Give the store's image SRC the tag DEST too.", 2, 2,
-     0, run_tag},
+    {"tag", "SRC DEST", "Give the store's image SRC the tag DEST too.", 2, 2, 0,
+     run_tag},
     {"rmi", "TAG...", "Remove tags from the store (s2i prune frees the space).",
      1, 64, 0, run_rmi},
     {"prune", "",

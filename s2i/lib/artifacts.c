@@ -235,7 +235,9 @@ static char *previous_ref(const struct s2i_ctx *ctx,
       (name = s2i_transport_store_name(o->store, o->tag)) != NULL)
     return name;
   s2i_log_step(ctx, "No previous image at %s: a clean build",
-               o->output ? o->output : o->tag ? o->tag : "the output path");
+               o->output ? o->output
+               : o->tag  ? o->tag
+                         : "the output path");
   return NULL;
 }
 

@@ -513,8 +513,8 @@ static int push_result(struct build *b, struct s2i_error **err)
     return 0;
   s2i_log_step(b->ctx, "Pushing %s to %s", b->o->tag,
                b->o->push_dest ? b->o->push_dest : b->o->tag);
-  if (s2i_registry_push(b->ctx, &b->o->ro, b->store, b->o->tag,
-                        b->o->push_dest, digest, err) < 0)
+  if (s2i_registry_push(b->ctx, &b->o->ro, b->store, b->o->tag, b->o->push_dest,
+                        digest, err) < 0)
     return -1;
   s2i_log_step(b->ctx, "Pushed %s", digest);
   return 0;
@@ -572,10 +572,10 @@ static json_t *build_facts(struct build *b)
       "builder", b->builder_id, "builder_ref", S(o->builder), "tag", S(o->tag),
       "source", S(o->source), "ref", S(o->ref), "context_dir",
       S(o->context_dir), "exclude", S(o->exclude), "scripts_url",
-      S(o->scripts_url), "assemble_user", S(o->assemble_user),
-      "allowed_uids", S(o->allowed_uids), "commit",
-      S(b->src && b->src->is_git ? b->src->commit.id : NULL), "copy",
-      o->copy, "network_none", o->network_none, "no_runtime", o->no_runtime,
+      S(o->scripts_url), "assemble_user", S(o->assemble_user), "allowed_uids",
+      S(o->allowed_uids), "commit",
+      S(b->src && b->src->is_git ? b->src->commit.id : NULL), "copy", o->copy,
+      "network_none", o->network_none, "no_runtime", o->no_runtime,
       "runtime_dir", S(o->runtime_dir), "sde", (json_int_t)b->sde, "env", env,
       "version", json_string("s2i-build-key-1"));
 #undef S
@@ -624,8 +624,9 @@ static int finish_reused(struct build *b, struct s2i_error **err)
   cleanup_json json_t *hit = json_incref(json_object_get(b->annot, "hit"));
   const char *digest = json_string_value(json_object_get(hit, "digest"));
   cleanup_free char *name = NULL;
-  const char *was = json_string_value(json_object_get(
-      json_object_get(hit, "annotations"), "org.opencontainers.image.ref.name"));
+  const char *was =
+      json_string_value(json_object_get(json_object_get(hit, "annotations"),
+                                        "org.opencontainers.image.ref.name"));
 
   if (s2i_writer_normalise_tag(&name, b->o->tag, err) < 0)
     return -1;
@@ -643,8 +644,8 @@ static int finish_reused(struct build *b, struct s2i_error **err)
     cleanup_image struct s2i_image *img = NULL;
     s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
     if (s2i_transport_open_stored(b->ctx, &img, name, b->store, err) < 0 ||
-        s2i_writer_write_archive(b->ctx, img, b->store, b->o->tag,
-                                 b->o->output, NULL, err) < 0)
+        s2i_writer_write_archive(b->ctx, img, b->store, b->o->tag, b->o->output,
+                                 NULL, err) < 0)
       return -1;
   }
   s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);

@@ -12,29 +12,29 @@
 #include "strv.h"
 
 struct s2i_build_opts {
-  const char *source;        /* SOURCE: Git URL or local path */
-  const char *builder;       /* BUILDER image reference */
-  const char *tag;           /* TAG: name[:tag] of the output image */
-  const char *output;        /* -o PATH: also write a tarball; NULL: none */
-  const char *ref;           /* -r */
-  const char *context_dir;   /* --context-dir */
-  int copy;                  /* --copy */
-  const char *exclude;       /* --exclude REGEX */
-  struct s2i_strv env;       /* -e NAME=VALUE, in order */
-  struct s2i_strv env_files; /* -E FILE, in order */
-  const char *scripts_url;   /* --scripts-url */
-  const char *assemble_user; /* --assemble-user */
-  const char *allowed_uids;  /* -u/--allowed-uids */
-  const char *as_dockerfile; /* --as-dockerfile PATH */
-  int network_none;          /* --network none */
-  int no_runtime;            /* --no-runtime */
-  const char *cache_dir;     /* --cache-dir; NULL: the default cache */
-  const char *store_dir;     /* --store; NULL: the default store */
+  const char *source;          /* SOURCE: Git URL or local path */
+  const char *builder;         /* BUILDER image reference */
+  const char *tag;             /* TAG: name[:tag] of the output image */
+  const char *output;          /* -o PATH: also write a tarball; NULL: none */
+  const char *ref;             /* -r */
+  const char *context_dir;     /* --context-dir */
+  int copy;                    /* --copy */
+  const char *exclude;         /* --exclude REGEX */
+  struct s2i_strv env;         /* -e NAME=VALUE, in order */
+  struct s2i_strv env_files;   /* -E FILE, in order */
+  const char *scripts_url;     /* --scripts-url */
+  const char *assemble_user;   /* --assemble-user */
+  const char *allowed_uids;    /* -u/--allowed-uids */
+  const char *as_dockerfile;   /* --as-dockerfile PATH */
+  int network_none;            /* --network none */
+  int no_runtime;              /* --no-runtime */
+  const char *cache_dir;       /* --cache-dir; NULL: the default cache */
+  const char *store_dir;       /* --store; NULL: the default store */
   struct s2i_registry_opts ro; /* pulls of BUILDER, --push */
-  int push;                  /* --push: push TAG (or push_dest) after */
-  const char *push_dest;     /* --push=DEST */
-  int no_cache;              /* --no-cache: never reuse a stored build */
-  const char *runtime_dir;   /* runtime files; NULL: s2i_runtime_default_root */
+  int push;                    /* --push: push TAG (or push_dest) after */
+  const char *push_dest;       /* --push=DEST */
+  int no_cache;                /* --no-cache: never reuse a stored build */
+  const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
 };

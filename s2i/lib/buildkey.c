@@ -51,7 +51,8 @@ static int hash_dir(struct s2i_digest *d, const char *dir, const char *rel,
   for (int i = 0; i < n; i++) {
     const char *name = ents[i]->d_name;
     cleanup_free char *path = s2i_fs_join(dir, name);
-    cleanup_free char *r = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+    cleanup_free char *r =
+        rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
     char line[512], target[4096];
     struct stat st;
     ssize_t tl;

@@ -132,8 +132,9 @@ int s2i_ref_parse(struct s2i_ref **out, const char *s, struct s2i_error **err)
   at = strchr(in, '@');
   if (at) {
     if (!s2i_digest_is_valid(at + 1))
-      return bad(err, s, "the digest after '@' must be sha256: and 64 "
-                         "lowercase hex digits");
+      return bad(err, s,
+                 "the digest after '@' must be sha256: and 64 "
+                 "lowercase hex digits");
     r->digest = xstrdup(at + 1);
   }
   n = at ? (size_t)(at - in) : strlen(in);
@@ -159,12 +160,14 @@ int s2i_ref_parse(struct s2i_ref **out, const char *s, struct s2i_error **err)
   for (size_t i = 0; i < n; i++)
     if (name[i] == '/')
       slash = name + i;
-  colon = memchr(slash ? slash : name, ':', n - (size_t)((slash ? slash : name) - name));
+  colon = memchr(slash ? slash : name, ':',
+                 n - (size_t)((slash ? slash : name) - name));
   if (colon) {
     r->tag = xstrndup(colon + 1, n - (size_t)(colon + 1 - name));
     if (!s2i_ref_valid_tag(r->tag))
-      return bad(err, s, "the tag after ':' must be 1-128 of [A-Za-z0-9_.-], "
-                         "not starting with '.' or '-'");
+      return bad(err, s,
+                 "the tag after ':' must be 1-128 of [A-Za-z0-9_.-], "
+                 "not starting with '.' or '-'");
     n = (size_t)(colon - name);
   }
   if (strcmp(r->domain, "docker.io") == 0 && memchr(name, '/', n) == NULL)
@@ -172,8 +175,9 @@ int s2i_ref_parse(struct s2i_ref **out, const char *s, struct s2i_error **err)
   else
     r->path = xstrndup(name, n);
   if (!s2i_ref_valid_path(r->path, strlen(r->path)))
-    return bad(err, s, "the repository must be lowercase [a-z0-9] parts "
-                       "joined by '.', '_', '-' or '/'");
+    return bad(err, s,
+               "the repository must be lowercase [a-z0-9] parts "
+               "joined by '.', '_', '-' or '/'");
   if (r->tag == NULL && r->digest == NULL)
     r->tag = xstrdup("latest");
   *out = s2i_steal(r);
@@ -200,7 +204,7 @@ const char *s2i_ref_object(const struct s2i_ref *r)
 const char *s2i_ref_api_host(const struct s2i_ref *r)
 {
   return strcmp(r->domain, "docker.io") == 0 ? "registry-1.docker.io"
-                                              : r->domain;
+                                             : r->domain;
 }
 
 int s2i_ref_is_loopback(const char *domain)

@@ -22,13 +22,14 @@
 #include "transport.h"
 #include "xalloc.h"
 
-#define MAX_ATTEMPTS 5           /* per request or blob, the first included */
-#define BACKOFF_MS 200           /* doubled after each failed attempt */
-#define PARALLEL 4               /* blobs downloaded at once */
-#define MAX_MANIFEST (4 << 20)   /* manifests and indexes are KBs */
+#define MAX_ATTEMPTS 5            /* per request or blob, the first included */
+#define BACKOFF_MS 200            /* doubled after each failed attempt */
+#define PARALLEL 4                /* blobs downloaded at once */
+#define MAX_MANIFEST (4 << 20)    /* manifests and indexes are KBs */
 #define MONOLITHIC_MAX (64 << 20) /* larger blobs are pushed in chunks */
 #define PUSH_CHUNK (16 << 20)
-#define SOURCE_ANNOTATION "io.github.s2i.source" /* registry/repo pulled from */
+#define SOURCE_ANNOTATION "io.github.s2i.source" /* registry/repo pulled from  \
+                                                  */
 
 #define ACCEPT_MANIFESTS                                                       \
   "application/vnd.oci.image.index.v1+json, "                                  \
@@ -40,8 +41,8 @@ int s2i_pull_policy_parse(enum s2i_pull_policy *out, const char *s)
 {
   if (strcmp(s, "always") == 0)
     *out = S2I_PULL_ALWAYS;
-  else if (strcmp(s, "if-not-present") == 0 ||
-           strcmp(s, "ifnotpresent") == 0 || strcmp(s, "missing") == 0)
+  else if (strcmp(s, "if-not-present") == 0 || strcmp(s, "ifnotpresent") == 0 ||
+           strcmp(s, "missing") == 0)
     *out = S2I_PULL_IF_NOT_PRESENT;
   else if (strcmp(s, "never") == 0)
     *out = S2I_PULL_NEVER;
@@ -95,8 +96,8 @@ static char *normalise_key(const char *key)
   n = strlen(out);
   while (n > 0 && out[n - 1] == '/')
     out[--n] = '\0';
-  if (n > 3 && (strcmp(out + n - 3, "/v1") == 0 ||
-                strcmp(out + n - 3, "/v2") == 0))
+  if (n > 3 &&
+      (strcmp(out + n - 3, "/v1") == 0 || strcmp(out + n - 3, "/v2") == 0))
     out[n - 3] = '\0';
   if (strcmp(out, "index.docker.io") == 0 ||
       strcmp(out, "registry-1.docker.io") == 0) {
@@ -108,9 +109,8 @@ static char *normalise_key(const char *key)
 
 /* The entry of one file that matches domain/path best: the longest
  * "domain/path..." prefix ending at a '/', else domain alone. */
-static int creds_in_file(const char *file, const char *domain,
-                         const char *path, char **user, char **password,
-                         struct s2i_error **err)
+static int creds_in_file(const char *file, const char *domain, const char *path,
+                         char **user, char **password, struct s2i_error **err)
 {
   cleanup_free char *text = NULL, *want = xasprintf("%s/%s", domain, path);
   cleanup_json json_t *doc = NULL;
@@ -131,9 +131,9 @@ static int creds_in_file(const char *file, const char *domain,
   {
     cleanup_free char *k = normalise_key(key);
     size_t kl = strlen(k);
-    int match = strcmp(k, domain) == 0 ||
-                (strncmp(want, k, kl) == 0 &&
-                 (want[kl] == '\0' || want[kl] == '/'));
+    int match =
+        strcmp(k, domain) == 0 ||
+        (strncmp(want, k, kl) == 0 && (want[kl] == '\0' || want[kl] == '/'));
     if (match && kl >= best_len && json_is_object(v)) {
       best = v;
       best_len = kl;
@@ -440,10 +440,11 @@ static size_t on_read(char *p, size_t size, size_t n, void *arg)
 
 static int is_tls_error(CURLcode rc)
 {
-  return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-         rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
-         rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
-         rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+  return rc == CURLE_SSL_CONNECT_ERROR ||
+         rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_CACERT_BADFILE ||
+         rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+         rc == CURLE_SSL_INVALIDCERTSTATUS;
 }
 
 static int is_transient(CURLcode rc)
@@ -627,8 +628,7 @@ static int need_creds_error(struct client *c, long status,
 }
 
 /* Get a Bearer token for c->scopes, with credentials when asked. */
-static int fetch_token(struct client *c, int with_creds,
-                       struct s2i_error **err)
+static int fetch_token(struct client *c, int with_creds, struct s2i_error **err)
 {
   struct req q = {.method = "GET", .no_auth = 1};
   struct buf url = {0};
@@ -640,8 +640,7 @@ static int fetch_token(struct client *c, int with_creds,
 
   c->auth_header = NULL;
   if (c->realm == NULL)
-    return s2i_error_make(err, 0,
-                          "registry %s: Bearer challenge without realm",
+    return s2i_error_make(err, 0, "registry %s: Bearer challenge without realm",
                           host(c));
   buf_add(&url, c->realm, strlen(c->realm));
   buf_add(&url, strchr(c->realm, '?') ? "&" : "?", 1);
@@ -668,7 +667,8 @@ static int fetch_token(struct client *c, int with_creds,
     c->auth_header = xasprintf("Authorization: Basic %s", b64);
     q.no_auth = 0;
   }
-  while ((rc = perform_once(c, &q)) != CURLE_OK || status_transient(q.r.status)) {
+  while ((rc = perform_once(c, &q)) != CURLE_OK ||
+         status_transient(q.r.status)) {
     if (++attempt >= MAX_ATTEMPTS || (rc != CURLE_OK && !is_transient(rc)))
       break;
     backoff(c, attempt);
@@ -768,13 +768,13 @@ static int perform(struct client *c, struct req *q, const char *what,
     if (++attempt >= MAX_ATTEMPTS) {
       if (rc == CURLE_COULDNT_CONNECT)
         return curl_fail(c, rc, c->errbuf, what, err);
-      return s2i_error_make(err, 0,
-                            "registry %s: %s: gave up after %d attempts "
-                            "(last: %s); try again later",
-                            host(c), what, attempt,
-                            rc != CURLE_OK ? (*c->errbuf ? c->errbuf
-                                                         : curl_easy_strerror(rc))
-                                           : "a server error");
+      return s2i_error_make(
+          err, 0,
+          "registry %s: %s: gave up after %d attempts "
+          "(last: %s); try again later",
+          host(c), what, attempt,
+          rc != CURLE_OK ? (*c->errbuf ? c->errbuf : curl_easy_strerror(rc))
+                         : "a server error");
     }
     s2i_log_debug(c->ctx, 1, "registry %s: %s: attempt %d failed, retrying",
                   host(c), what, attempt);
@@ -882,9 +882,9 @@ static int client_init(struct client *c, const struct s2i_ctx *ctx,
   if (c->h == NULL)
     return s2i_error_make(err, 0, "curl_easy_init failed");
   {
-    cleanup_free char *scope = xasprintf(
-        "repository:%s:%s", ref->path,
-        strcmp(what, "push") == 0 ? "pull,push" : "pull");
+    cleanup_free char *scope =
+        xasprintf("repository:%s:%s", ref->path,
+                  strcmp(what, "push") == 0 ? "pull,push" : "pull");
     add_scope(c, scope);
   }
   if (find_creds(o->authfile, ref->domain, ref->path, &c->user, &c->pass,
@@ -901,8 +901,7 @@ static int client_init(struct client *c, const struct s2i_ctx *ctx,
   return ping(c, err);
 }
 
-static char *repo_url(const struct client *c, const char *what,
-                      const char *obj)
+static char *repo_url(const struct client *c, const char *what, const char *obj)
 {
   return xasprintf("%s/v2/%s/%s/%s", c->base, c->ref->path, what, obj);
 }
@@ -958,14 +957,13 @@ static int fetch_manifest(struct client *c, const char *obj, struct buf *out,
   if (mt == NULL && q.r.content_type)
     mt = q.r.content_type;
   if (json_integer_value(json_object_get(doc, "schemaVersion")) == 1 ||
-      (mt && strstr(mt, "v1+")))
-    {
-      s2i_error_make(err, 0,
-                     "registry %s: %s is a Docker schema 1 manifest, which "
-                     "s2i does not read; push it again with a current tool",
-                     host(c), c->refstr);
-      goto out;
-    }
+      (mt && strstr(mt, "v1+"))) {
+    s2i_error_make(err, 0,
+                   "registry %s: %s is a Docker schema 1 manifest, which "
+                   "s2i does not read; push it again with a current tool",
+                   host(c), c->refstr);
+    goto out;
+  }
   if (mt == NULL)
     mt = json_object_get(doc, "manifests") ? S2I_MEDIA_OCI_INDEX
                                            : S2I_MEDIA_OCI_MANIFEST;
@@ -979,8 +977,8 @@ out:
 }
 
 /* The manifest of the wanted platform in an index. */
-static int pick_platform(struct client *c, const char *index_text,
-                         size_t len, char digest[S2I_DIGEST_LEN + 1],
+static int pick_platform(struct client *c, const char *index_text, size_t len,
+                         char digest[S2I_DIGEST_LEN + 1],
                          struct s2i_error **err)
 {
   const char *want = c->o->platform ? c->o->platform : "linux/amd64";
@@ -1304,8 +1302,8 @@ static int dl_finish(struct pull *p, struct dl *d, CURLcode rc,
     return curl_fail(p->c, rc, d->errbuf, what, err);
   } else if (rc == CURLE_OK && !status_transient(status) && status != 200 &&
              status != 206) {
-    return s2i_error_make(err, 0, "registry %s: %s: HTTP %ld", host(p->c),
-                          what, status);
+    return s2i_error_make(err, 0, "registry %s: %s: HTTP %ld", host(p->c), what,
+                          status);
   } else if (rc == CURLE_WRITE_ERROR) {
     /* more bytes than the manifest's size: not the blob */
     unlink(d->partial);
@@ -1402,8 +1400,8 @@ static int pull_blobs(struct client *c, struct s2i_store *store, json_t *man,
   p.dls = xcalloc(n, sizeof(*p.dls));
   p.tty = isatty(fileno(s2i_ctx_log(c->ctx)));
   for (i = 0; i < n && ret == 0; i++) {
-    json_t *desc = i == 0 ? json_object_get(man, "config")
-                          : json_array_get(layers, i - 1);
+    json_t *desc =
+        i == 0 ? json_object_get(man, "config") : json_array_get(layers, i - 1);
     const char *dg = json_string_value(json_object_get(desc, "digest"));
     struct dl *x = &p.dls[p.n];
     if (!s2i_digest_is_valid(dg)) {
@@ -1719,8 +1717,10 @@ static int push_blob(struct client *c, struct s2i_store *store,
     st->skipped++;
     s2i_log_debug(c->ctx, 1, "%s: the registry has it", what);
     if (!c->ctx->quiet)
-      fprintf(s2i_ctx_log(c->ctx), "Copying blob %.19s skipped: already "
-              "exists\n", digest);
+      fprintf(s2i_ctx_log(c->ctx),
+              "Copying blob %.19s skipped: already "
+              "exists\n",
+              digest);
     return 0;
   }
   req_clear(&q);

@@ -37,7 +37,10 @@ struct s2i_registry_opts {
   const char *platform; /* "os/arch[/variant]"; NULL: linux/amd64 */
   enum s2i_pull_policy pull_policy;
 };
-#define S2I_REGISTRY_OPTS_INIT {NULL, 1, NULL, NULL, S2I_PULL_IF_NOT_PRESENT}
+#define S2I_REGISTRY_OPTS_INIT                                                 \
+  {                                                                            \
+    NULL, 1, NULL, NULL, S2I_PULL_IF_NOT_PRESENT                               \
+  }
 
 /* Parse "always", "if-not-present" (or "ifnotpresent") and "never". */
 int s2i_pull_policy_parse(enum s2i_pull_policy *out, const char *s);

@@ -532,8 +532,7 @@ static void walk(const struct s2i_store *store, struct reach *r,
   }
   json_array_foreach(json_object_get(doc, "manifests"), i, d)
   {
-    walk(store, r, json_string_value(json_object_get(d, "digest")),
-         depth + 1);
+    walk(store, r, json_string_value(json_object_get(d, "digest")), depth + 1);
   }
 }
 

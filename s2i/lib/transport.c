@@ -23,9 +23,9 @@ static int open_archive(const struct s2i_ctx *ctx, struct s2i_image **out,
   return s2i_archive_read(ctx, out, r->transport, r->path, r->sel, store, err);
 }
 
-int s2i_transport_open_stored(const struct s2i_ctx *ctx,
-                              struct s2i_image **out, const char *name,
-                              struct s2i_store *store, struct s2i_error **err)
+int s2i_transport_open_stored(const struct s2i_ctx *ctx, struct s2i_image **out,
+                              const char *name, struct s2i_store *store,
+                              struct s2i_error **err)
 {
   if (s2i_archive_read(ctx, out, "oci", store->root, name, store, err) < 0)
     return -1;
@@ -75,7 +75,8 @@ static int open_registry(const struct s2i_ctx *ctx, struct s2i_image **out,
                           "image %s is not in the store %s and the pull "
                           "policy is never (pull it with `s2i pull %s`)",
                           r->path, store->root, r->path);
-  if (name == NULL && s2i_registry_pull(ctx, ro, store, r->path, &name, err) < 0)
+  if (name == NULL &&
+      s2i_registry_pull(ctx, ro, store, r->path, &name, err) < 0)
     return -1;
   return s2i_transport_open_stored(ctx, out, name, store, err);
 }

@@ -49,8 +49,8 @@ int s2i_transport_open(const struct s2i_ctx *ctx, struct s2i_image **out,
 char *s2i_transport_store_name(struct s2i_store *store, const char *ref);
 
 /* Open the store's tag name. */
-int s2i_transport_open_stored(const struct s2i_ctx *ctx,
-                              struct s2i_image **out, const char *name,
-                              struct s2i_store *store, struct s2i_error **err);
+int s2i_transport_open_stored(const struct s2i_ctx *ctx, struct s2i_image **out,
+                              const char *name, struct s2i_store *store,
+                              struct s2i_error **err);
 
 #endif

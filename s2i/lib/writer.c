@@ -420,9 +420,8 @@ int s2i_writer_write_archive(const struct s2i_ctx *ctx,
 }
 
 int s2i_writer_store_image(const struct s2i_ctx *ctx,
-                           const struct s2i_image *img,
-                           struct s2i_store *store, const char *tag,
-                           json_t *annotations,
+                           const struct s2i_image *img, struct s2i_store *store,
+                           const char *tag, json_t *annotations,
                            char manifest_digest[S2I_DIGEST_LEN + 1],
                            struct s2i_error **err)
 {

@@ -40,8 +40,7 @@ START_TEST(podman_spellings)
   expect("index.docker.io/team/app", "docker.io", "team/app", "latest", NULL);
   expect("quay.io/ns/img:1", "quay.io", "ns/img", "1", NULL);
   expect("docker://quay.io/ns/img:1", "quay.io", "ns/img", "1", NULL);
-  expect("127.0.0.1:5000/a/b/c:v1.2", "127.0.0.1:5000", "a/b/c", "v1.2",
-         NULL);
+  expect("127.0.0.1:5000/a/b/c:v1.2", "127.0.0.1:5000", "a/b/c", "v1.2", NULL);
   expect("localhost/app", "localhost", "app", "latest", NULL);
   expect("localhost:5000/app@sha256:" D64, "localhost:5000", "app", NULL,
          "sha256:" D64);
@@ -122,8 +121,8 @@ START_TEST(store_tags_and_prune)
                    cfg);
   ck_assert_int_eq(s2i_store_put(s, text, strlen(text), man, &err), 0);
   ck_assert_int_eq(s2i_store_put(s, "junk", 4, junk, &err), 0);
-  tu_assert_error(s2i_store_tag(s, "a:1", S2I_MEDIA_OCI_MANIFEST,
-                                "sha256:" D64, 2, NULL, &err),
+  tu_assert_error(s2i_store_tag(s, "a:1", S2I_MEDIA_OCI_MANIFEST, "sha256:" D64,
+                                2, NULL, &err),
                   &err, "not in the store");
   ck_assert_int_eq(s2i_store_tag(s, "a:1", S2I_MEDIA_OCI_MANIFEST, man,
                                  (int64_t)strlen(text), NULL, &err),
