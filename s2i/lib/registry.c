@@ -28,8 +28,8 @@
 #define MAX_MANIFEST (4 << 20)    /* manifests and indexes are KBs */
 #define MONOLITHIC_MAX (64 << 20) /* larger blobs are pushed in chunks */
 #define PUSH_CHUNK (16 << 20)
-#define SOURCE_ANNOTATION "io.github.s2i.source" /* registry/repo pulled from  \
-                                                  */
+/* On a pulled image's tag: the registry/repository it came from. */
+#define SOURCE_ANNOTATION "io.github.s2i.source"
 
 #define ACCEPT_MANIFESTS                                                       \
   "application/vnd.oci.image.index.v1+json, "                                  \
