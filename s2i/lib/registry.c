@@ -19,7 +19,6 @@
 #include "image.h"
 #include "log.h"
 #include "refs.h"
-#include "transport.h"
 #include "xalloc.h"
 
 #define MAX_ATTEMPTS 5            /* per request or blob, the first included */
@@ -1773,7 +1772,7 @@ int s2i_registry_push(const struct s2i_ctx *ctx,
                       struct s2i_error **err)
 {
   static const struct s2i_registry_opts defaults = S2I_REGISTRY_OPTS_INIT;
-  cleanup_free char *name = s2i_transport_store_name(store, tag);
+  cleanup_free char *name = s2i_store_resolve_name(store, tag);
   cleanup_ref struct s2i_ref *ref = NULL;
   cleanup_client struct client c = {0};
   cleanup_json json_t *index = NULL, *man = NULL;

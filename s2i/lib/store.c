@@ -15,10 +15,11 @@
 
 #include "cleanup.h"
 #include "fs.h"
-#include "image.h"
+#include "refs.h"
 #include "xalloc.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
+#define MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
 
 struct s2i_blob_writer {
   struct s2i_store *store;
@@ -355,7 +356,7 @@ int s2i_store_index(const struct s2i_store *store, json_t **out,
 
   if (!s2i_fs_exists(p)) {
     *out = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
-                     S2I_MEDIA_OCI_INDEX, "manifests");
+                     MEDIA_INDEX, "manifests");
     return 0;
   }
   if (s2i_fs_read_file(&text, &len, p, err) < 0)
@@ -480,6 +481,30 @@ int s2i_store_untag(struct s2i_store *store, const char *name,
                     struct s2i_error **err)
 {
   return edit_index(store, do_untag, (void *)name, err);
+}
+
+/* A name as the user gives it, or its full registry name. */
+char *s2i_store_resolve_name(struct s2i_store *store, const char *ref)
+{
+  cleanup_json json_t *index = NULL;
+  cleanup_ref struct s2i_ref *parsed = NULL;
+  cleanup_free char *given = NULL;
+  struct s2i_error *e = NULL;
+
+  if (s2i_store_index(store, &index, &e) < 0) {
+    s2i_error_free(e);
+    return NULL;
+  }
+  given = s2i_store_tag_name(strncmp(ref, "docker://", 9) == 0 ? ref + 9 : ref);
+  if (s2i_store_index_find(index, given))
+    return s2i_steal(given);
+  if (s2i_ref_parse(&parsed, ref, &e) < 0) {
+    s2i_error_free(e);
+    return NULL;
+  }
+  free(given);
+  given = s2i_ref_string(parsed);
+  return s2i_store_index_find(index, given) ? s2i_steal(given) : NULL;
 }
 
 /* ---- prune ------------------------------------------------------------ */

@@ -101,6 +101,11 @@ int s2i_store_tag(struct s2i_store *store, const char *name,
 int s2i_store_untag(struct s2i_store *store, const char *name,
                     struct s2i_error **err);
 
+/* The tag ref names in the store: as given (with ":latest"), else its
+ * full registry name ("python:3.12" is docker.io/library/python:3.12); NULL
+ * when neither is there. */
+char *s2i_store_resolve_name(struct s2i_store *store, const char *ref);
+
 /* Name a tag is stored under: "name" as "name:latest". */
 char *s2i_store_tag_name(const char *name);
 

@@ -36,25 +36,7 @@ int s2i_transport_open_stored(const struct s2i_ctx *ctx, struct s2i_image **out,
 
 char *s2i_transport_store_name(struct s2i_store *store, const char *ref)
 {
-  cleanup_json json_t *index = NULL;
-  cleanup_ref struct s2i_ref *parsed = NULL;
-  cleanup_free char *given = NULL;
-  struct s2i_error *e = NULL;
-
-  if (s2i_store_index(store, &index, &e) < 0) {
-    s2i_error_free(e);
-    return NULL;
-  }
-  given = s2i_store_tag_name(strncmp(ref, "docker://", 9) == 0 ? ref + 9 : ref);
-  if (s2i_store_index_find(index, given))
-    return s2i_steal(given);
-  if (s2i_ref_parse(&parsed, ref, &e) < 0) {
-    s2i_error_free(e);
-    return NULL;
-  }
-  free(given);
-  given = s2i_ref_string(parsed);
-  return s2i_store_index_find(index, given) ? s2i_steal(given) : NULL;
+  return s2i_store_resolve_name(store, ref);
 }
 
 /* A registry reference: the store's copy, or pulled by the policy. */
