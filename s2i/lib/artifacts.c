@@ -19,6 +19,7 @@
 #include "image.h"
 #include "layers.h"
 #include "log.h"
+#include "refs.h"
 #include "rootpath.h"
 #include "sandbox.h"
 #include "scripts.h"
@@ -194,6 +195,7 @@ struct previous {
   const struct s2i_ctx *ctx;
   const struct s2i_artifacts_opts *o;
   char *ref;
+  int from_registry; /* TAG, not in the store: pulled if it is there */
   struct s2i_image *img;
   struct s2i_strv lowers;
   char *tmp; /* throwaway upper + overlay work dir */
@@ -234,6 +236,10 @@ static char *previous_ref(const struct s2i_ctx *ctx,
   if (o->output == NULL && o->tag &&
       (name = s2i_transport_store_name(o->store, o->tag)) != NULL)
     return name;
+  /* TAG names a registry: the previous image may be there */
+  if (o->output == NULL && o->tag && s2i_ref_names_host(o->tag) && o->ro &&
+      o->ro->pull_policy != S2I_PULL_NEVER)
+    return xstrdup(o->tag);
   s2i_log_step(ctx, "No previous image at %s: a clean build",
                o->output ? o->output
                : o->tag  ? o->tag
@@ -425,7 +431,17 @@ static int make_target(const struct s2i_artifacts_opts *o,
 
 static int save_from(struct previous *p, struct s2i_error **err)
 {
-  if (open_previous(p, err) < 0 || find_script(p, err) < 0)
+  if (open_previous(p, err) < 0) {
+    if (!p->from_registry || *err == NULL)
+      return -1;
+    /* no TAG in its registry yet: the first build */
+    s2i_log_step(p->ctx, "No previous image %s (%s): a clean build", p->ref,
+                 (*err)->msg);
+    s2i_error_free(*err);
+    *err = NULL;
+    return 0;
+  }
+  if (find_script(p, err) < 0)
     return -1;
   if (p->script.path == NULL) {
     s2i_log_step(p->ctx,
@@ -448,7 +464,14 @@ int s2i_artifacts_save(const struct s2i_ctx *ctx,
   cleanup_previous struct previous p = {
       .ctx = ctx, .o = o, .ref = previous_ref(ctx, o)};
 
+  char *stored;
+
   if (p.ref == NULL)
     return 0;
+  if (o->output == NULL && o->from == NULL) {
+    stored = s2i_transport_store_name(o->store, o->tag);
+    p.from_registry = stored == NULL;
+    free(stored);
+  }
   return save_from(&p, err);
 }

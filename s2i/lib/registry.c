@@ -956,7 +956,7 @@ static int fetch_manifest(struct client *c, const char *obj, struct buf *out,
   if (mt == NULL && q.r.content_type)
     mt = q.r.content_type;
   if (json_integer_value(json_object_get(doc, "schemaVersion")) == 1 ||
-      (mt && strstr(mt, "v1+"))) {
+      (mt && strstr(mt, "docker.distribution.manifest.v1"))) {
     s2i_error_make(err, 0,
                    "registry %s: %s is a Docker schema 1 manifest, which "
                    "s2i does not read; push it again with a current tool",

@@ -3,7 +3,7 @@
 # and `s2i push`, cross-repository mount, podman pulls and runs the result,
 # skopeo reads the store; pull policies; unknown reference; unreachable host.
 . "$(dirname "$0")/common.sh"
-t_plan 29
+t_plan 33
 
 reg_start plain
 [ -n "$REG_PORT" ] || t_skip_all "docker-registry did not start: $(tail -n 3 "$REG_LOG")"
@@ -79,3 +79,17 @@ t_grep "... says it is unreachable and what to check" "registry 127.0.0.1:$port 
 "$S2I" pull "Bad/Name" > /dev/null 2> "$T_DIR/bad.err"
 t_grep "an invalid reference says why" 'invalid image reference "Bad/Name"' "$T_DIR/bad.err"
 t_check "the store still reads after all that" skopeo inspect "oci:$S2I_STORE:local/site:2"
+
+# ---- --incremental: the previous image is TAG, pulled from its registry ------
+mkdir -p "$T_DIR/inc-layer/usr/libexec/s2i"
+printf '#!/bin/sh\ncd /opt/app-root/src && tar -cf - index.html\n' > "$T_DIR/inc-layer/usr/libexec/s2i/save-artifacts"
+chmod 0755 "$T_DIR/inc-layer/usr/libexec/s2i/save-artifacts"
+"$S2I" mkimage --from "$BUILDER" --layer "$T_DIR/inc-layer" -o "$T_DIR/inc.tar" inc:1 > /dev/null 2>&1
+"$S2I" build --tls-verify=false --incremental "$T_DIR/src" "$T_DIR/inc.tar" "$R/apps/inc:1" --push \
+  > "$T_DIR/inc1.log" 2>&1
+t_eq "--incremental, TAG nowhere yet: a clean build" "$?" "0"
+t_grep "... that says so" "No previous image $R/apps/inc:1" "$T_DIR/inc1.log"
+S2I_STORE=$T_DIR/store2 "$S2I" build --tls-verify=false --incremental "$T_DIR/src" "$T_DIR/inc.tar" \
+  "$R/apps/inc:1" > "$T_DIR/inc2.log" 2>&1
+t_eq "--incremental with TAG only in its registry: exit 0" "$?" "0"
+t_grep "... pulls it and runs its save-artifacts" "Saving artifacts of $R/apps/inc:1" "$T_DIR/inc2.log"
