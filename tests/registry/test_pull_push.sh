@@ -3,7 +3,7 @@
 # and `s2i push`, cross-repository mount, podman pulls and runs the result,
 # skopeo reads the store; pull policies; unknown reference; unreachable host.
 . "$(dirname "$0")/common.sh"
-t_plan 33
+t_plan 40
 
 reg_start plain
 [ -n "$REG_PORT" ] || t_skip_all "docker-registry did not start: $(tail -n 3 "$REG_LOG")"
@@ -62,6 +62,7 @@ t_grep "push of a tag naming no registry asks for DEST" 'names no registry' "$T_
 # ---- podman pulls and runs what s2i pushed ---------------------------------
 if command -v podman >/dev/null 2>&1; then
   out=$(podman run --rm --tls-verify=false "$R/apps/site:1" cat /opt/app-root/src/index.html 2> "$T_DIR/podman.err")
+  [ -n "$out" ] || sed "s/^/    # /" "$T_DIR/podman.err" | tail -n 5
   t_eq "podman pulls and runs the pushed image" "$out" "<h1>registry</h1>"
   podman rmi -f "$R/apps/site:1" > /dev/null 2>&1
 else
@@ -93,3 +94,49 @@ S2I_STORE=$T_DIR/store2 "$S2I" build --tls-verify=false --incremental "$T_DIR/sr
   "$R/apps/inc:1" > "$T_DIR/inc2.log" 2>&1
 t_eq "--incremental with TAG only in its registry: exit 0" "$?" "0"
 t_grep "... pulls it and runs its save-artifacts" "Saving artifacts of $R/apps/inc:1" "$T_DIR/inc2.log"
+
+# ---- zstd layers; a multi-platform index; progress on a terminal ----------------
+skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd --dest-compress \
+  "docker-archive:$BUILDER" "docker://$R/z/busybox:1"
+"$S2I" build -q --tls-verify=false "$T_DIR/src" "$R/z/busybox:1" z/app:1 > "$T_DIR/zstd.log" 2>&1
+t_eq "a builder with zstd layers pulls and builds" "$?" "0"
+skopeo copy -q "docker-archive:$BUILDER" "oci:$T_DIR/multi:one"
+python3 - "$T_DIR/multi" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+def put(obj):
+    b = json.dumps(obj, separators=(",", ":")).encode()
+    h = hashlib.sha256(b).hexdigest()
+    open(os.path.join(d, "blobs/sha256", h), "wb").write(b)
+    return {"digest": "sha256:" + h, "size": len(b)}
+def get(desc):
+    return json.load(open(os.path.join(d, "blobs/sha256", desc["digest"][7:])))
+index = json.load(open(os.path.join(d, "index.json")))
+mdesc = index["manifests"][0]
+man = get(mdesc)
+cfg = get(man["config"]); cfg["architecture"] = "arm64"
+arm = dict(man); arm["config"] = dict(man["config"], **put(cfg))
+armd = dict(mediaType=man["mediaType"], **put(arm))
+amdd = {"mediaType": mdesc["mediaType"], "digest": mdesc["digest"], "size": mdesc["size"]}
+amdd["platform"] = {"os": "linux", "architecture": "amd64"}
+armd["platform"] = {"os": "linux", "architecture": "arm64"}
+idx = put({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+           "manifests": [armd, amdd]})
+index["manifests"] = [dict(mediaType="application/vnd.oci.image.index.v1+json",
+                           annotations={"org.opencontainers.image.ref.name": "multi"}, **idx)]
+json.dump(index, open(os.path.join(d, "index.json"), "w"))
+PY
+skopeo copy -q --all --dest-tls-verify=false "oci:$T_DIR/multi:multi" "docker://$R/m/busybox:1"
+"$S2I" pull -q --tls-verify=false "$R/m/busybox:1" > /dev/null 2>&1
+t_eq "an image index: linux/amd64 by default" \
+  "$(skopeo inspect --config "oci:$S2I_STORE:$R/m/busybox:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["architecture"])')" "amd64"
+"$S2I" pull -q --tls-verify=false --platform linux/arm64 "$R/m/busybox:1" > /dev/null 2>&1
+t_eq "... --platform linux/arm64 picks the other" \
+  "$(skopeo inspect --config "oci:$S2I_STORE:$R/m/busybox:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["architecture"])')" "arm64"
+"$S2I" pull --tls-verify=false --platform linux/s390x "$R/m/busybox:1" > /dev/null 2> "$T_DIR/plat.err"
+t_grep "... a platform it lacks: the error lists what it has" 'has no image for linux/s390x \(it has: linux/arm64, linux/amd64\)' "$T_DIR/plat.err"
+rm -rf "$T_DIR/store3"
+S2I_STORE=$T_DIR/store3 script -qec "$S2I pull --tls-verify=false $R/builders/busybox:1" "$T_DIR/tty.txt" > /dev/null 2>&1
+t_eq "on a terminal: exit 0" "$?" "0"
+t_grep "... progress lines are redrawn in place (bytes, rate)" $'\r\033\\[K.*B/s' "$T_DIR/tty.txt"
+t_grep "... and each finished blob gets its line" 'Copying blob sha256:[0-9a-f]{12} done' "$T_DIR/tty.txt"
