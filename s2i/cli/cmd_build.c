@@ -5,10 +5,19 @@
 #include <string.h>
 
 #include "build.h"
+#include "cleanup.h"
 #include "cli_opts.h"
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "fs.h"
+#include "image.h"
+#include "log.h"
+#include "proc.h"
+#include "store.h"
+#include "transport.h"
+#include "writer.h"
+#include "xalloc.h"
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
@@ -65,6 +74,7 @@ enum {
   OPT_NO_RUNTIME,
   OPT_PUSH,
   OPT_NO_CACHE,
+  OPT_LOAD,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
 };
@@ -87,11 +97,14 @@ static const struct option build_options[] = {
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"push", optional_argument, NULL, OPT_PUSH},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"load", no_argument, NULL, OPT_LOAD},
     CLI_STORE_OPTIONS,
     CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+static int want_load; /* --load */
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
@@ -128,6 +141,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->push_dest = optarg;
     break;
   case OPT_NO_CACHE: o->no_cache = 1; break;
+  case OPT_LOAD: want_load = 1; break;
   case OPT_NETWORK:
     if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0)
       return cli_usage_error(
@@ -140,15 +154,65 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   return -1;
 }
 
+/* --load: the stored image as a tarball (in the cache's scratch dir) to
+ * `podman load`, the one place the build path calls an engine. */
+static int load_into_podman(const struct s2i_ctx *ctx,
+                            const struct s2i_build_opts *o,
+                            struct s2i_error **err)
+{
+  cleanup_store struct s2i_store *s = NULL;
+  cleanup_image struct s2i_image *img = NULL;
+  cleanup_free char *name = NULL, *tmp = NULL, *dir = NULL;
+  cleanup_proc struct s2i_proc p = {0};
+  const char *argv[] = {"podman", "load", "-q", "-i", NULL, NULL};
+  int r;
+
+  if (s2i_store_open_at(&s, o->store_dir, o->cache_dir, err) < 0)
+    return -1;
+  name = s2i_transport_store_name(s, o->tag);
+  if (name == NULL)
+    return s2i_error_make(err, 0, "--load: %s is not in the store", o->tag);
+  tmp = s2i_store_tmp_dir(s);
+  if (s2i_fs_mkdtemp(&dir, tmp, "load-", err) < 0)
+    return -1;
+  free(tmp);
+  tmp = s2i_fs_join(dir, "image.tar");
+  argv[4] = tmp;
+  s2i_log_step(ctx, "Loading %s into podman", name);
+  r = s2i_transport_open_stored(ctx, &img, name, s, err);
+  if (r == 0)
+    r = s2i_writer_write_archive(ctx, img, s, name, tmp, NULL, err);
+  if (r == 0 &&
+      s2i_proc_run(&p, &(struct s2i_proc_opts){.argv = argv, .ctx = ctx}) != 0)
+    r = s2i_error_make(err, 0, "--load: podman load failed: %s",
+                       p.errout && *p.errout ? p.errout : p.out);
+  {
+    struct s2i_error *e = NULL;
+    if (s2i_fs_rm_rf(dir, &e) < 0)
+      s2i_error_free(e);
+  }
+  return r;
+}
+
+static int run_build(struct s2i_ctx *ctx, struct s2i_build_opts *o, int load)
+{
+  struct s2i_error *err = NULL;
+
+  if (s2i_build(ctx, o, &err) < 0 ||
+      (load && load_into_podman(ctx, o, &err) < 0))
+    return cli_fail(err);
+  return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
   struct s2i_build_opts o = {.ro = S2I_REGISTRY_OPTS_INIT};
-  struct s2i_error *err = NULL;
   struct s2i_ctx ctx;
   int c, ret;
 
   cli_ctx_init(&ctx);
   optind = 1;
+  want_load = 0;
   while ((c = getopt_long(argc, argv, "o:r:e:E:u:qh", build_options, NULL)) !=
          -1) {
     ret = parse_option(c, &o, &ctx);
@@ -164,7 +228,88 @@ int cmd_build(int argc, char **argv)
   o.source = argv[optind];
   o.builder = argv[optind + 1];
   o.tag = argv[optind + 2];
-  ret = s2i_build(&ctx, &o, &err) < 0 ? cli_fail(err) : 0;
+  ret = run_build(&ctx, &o, want_load);
+out:
+  s2i_strv_free(&o.env);
+  s2i_strv_free(&o.env_files);
+  return ret;
+}
+
+/* s2i rebuild TAG [NEW_TAG]: build again from what TAG's labels record
+ * (source location, ref, context dir, builder), as s2i does. */
+static const char rebuild_help[] =
+    "Usage: s2i rebuild [options] TAG [NEW_TAG]\n"
+    "\n"
+    "Build the store's image TAG again from the source location, ref,\n"
+    "context dir and builder its labels record (io.openshift.s2i.build.*),\n"
+    "as NEW_TAG (default TAG).  Takes the options of s2i build.\n";
+
+int cmd_rebuild(int argc, char **argv)
+{
+  struct s2i_build_opts o = {.ro = S2I_REGISTRY_OPTS_INIT};
+  struct s2i_error *err = NULL;
+  struct s2i_ctx ctx;
+  cleanup_store struct s2i_store *s = NULL;
+  cleanup_image struct s2i_image *img = NULL;
+  cleanup_free char *name = NULL, *src = NULL, *ref = NULL, *cdir = NULL,
+                    *builder = NULL;
+  const char *v;
+  int c, ret;
+
+  cli_ctx_init(&ctx);
+  optind = 1;
+  want_load = 0;
+  while ((c = getopt_long(argc, argv, "o:r:e:E:u:qh", build_options, NULL)) !=
+         -1) {
+    if (c == 'h') {
+      fputs(rebuild_help, stdout);
+      ret = 0;
+      goto out;
+    }
+    ret = parse_option(c, &o, &ctx);
+    if (ret >= 0)
+      goto out;
+  }
+  if (argc - optind < 1 || argc - optind > 2) {
+    ret = cli_usage_error("rebuild", "expected TAG [NEW_TAG]");
+    goto out;
+  }
+  ret = S2I_EXIT_FAILURE;
+  if (s2i_store_open_at(&s, o.store_dir, o.cache_dir, &err) < 0 ||
+      (name = s2i_transport_store_name(s, argv[optind])) == NULL ||
+      s2i_transport_open_stored(&ctx, &img, name, s, &err) < 0) {
+    if (err == NULL)
+      s2i_error_make(&err, 0, "rebuild: no image %s in the store",
+                     argv[optind]);
+    ret = cli_fail(err);
+    goto out;
+  }
+#define LABEL(k) s2i_image_label(img, "io.openshift.s2i.build." k)
+  src = (v = LABEL("source-location")) ? xstrdup(v) : NULL;
+  builder = (v = LABEL("image")) ? xstrdup(v) : NULL;
+  cdir = (v = LABEL("source-context-dir")) ? xstrdup(v) : NULL;
+  ref = (v = LABEL("commit.ref")) && strcmp(v, "HEAD") != 0 ? xstrdup(v)
+        : (v = LABEL("commit.id"))                          ? xstrdup(v)
+                                                            : NULL;
+#undef LABEL
+  if (src == NULL || builder == NULL) {
+    s2i_error_make(&err, 0,
+                   "rebuild: %s has no io.openshift.s2i.build.source-location "
+                   "or .image label (not built by s2i?)",
+                   name);
+    ret = cli_fail(err);
+    goto out;
+  }
+  o.source = src;
+  o.builder = builder;
+  if (o.ref == NULL)
+    o.ref = ref;
+  if (o.context_dir == NULL)
+    o.context_dir = cdir;
+  o.tag = argc - optind == 2 ? argv[optind + 1] : name;
+  s2i_log_step(&ctx, "Rebuilding %s from %s%s%s with %s", name, src,
+               o.ref ? " at " : "", o.ref ? o.ref : "", builder);
+  ret = run_build(&ctx, &o, want_load);
 out:
   s2i_strv_free(&o.env);
   s2i_strv_free(&o.env_files);

@@ -6,6 +6,7 @@
 #define S2I_VERSION "0.1.0"
 
 int cmd_build(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 int cmd_usage(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);

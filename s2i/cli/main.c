@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
     {"build", cmd_build, "build an image from source and a builder image"},
     {"usage", cmd_usage, "show a builder image's usage script output"},
+    {"rebuild", cmd_rebuild, "build a stored image again from its labels"},
     {"images", cmd_store, "list the images in the local store"},
     {"pull", cmd_store, "pull an image from a registry into the store"},
     {"push", cmd_store, "push an image from the store to a registry"},

@@ -4,7 +4,7 @@
 # temp files of a killed process are swept; unchanged rebuilds reuse the
 # stored image (and --no-cache does not).
 . "$(dirname "$0")/common.sh"
-t_plan 22
+t_plan 26
 
 export S2I_STORE=$T_DIR/store
 mkdir -p "$T_DIR/src" && echo '<h1>store</h1>' > "$T_DIR/src/index.html"
@@ -65,3 +65,22 @@ t_eq "temp files a killed process left are swept" \
 t_check "no leftover mounts or scratch dirs" test -z "$(leftovers)"
 "$S2I" build -q --store "$T_DIR/other" "$T_DIR/src" "$BUILDER" st/app:3 > /dev/null 2>&1
 t_check "--store DIR puts the image there" skopeo inspect "oci:$T_DIR/other:st/app:3"
+
+# ---- s2i rebuild, --load ------------------------------------------------------------
+repo=$T_DIR/repo
+fx_site_repo "$repo"
+"$S2I" build -q "$repo" "$BUILDER" st/git:1 > /dev/null 2>&1
+echo '<p>second</p>' > "$repo/second.html"
+fx_commit "$repo" second
+"$S2I" rebuild st/git:1 st/git:2 > "$T_DIR/rebuild.log" 2>&1
+t_eq "s2i rebuild TAG NEW_TAG" "$?" "0"
+t_grep "... from the source and builder TAG's labels record" "Rebuilding st/git:1 from $repo at main with $BUILDER" "$T_DIR/rebuild.log"
+skopeo inspect --config "oci:$S2I_STORE:st/git:2" > "$T_DIR/rebuilt.json"
+t_eq "... at the ref's current commit" "$(label_of "$T_DIR/rebuilt.json" io.openshift.s2i.build.commit.id)" "$(git -C "$repo" rev-parse HEAD)"
+if command -v podman > /dev/null 2>&1; then
+  "$S2I" build -q --load "$T_DIR/src" "$BUILDER" localhost/st-load:1 > "$T_DIR/load.log" 2>&1
+  t_check "--load hands the image to podman" podman image exists localhost/st-load:1
+  podman rmi -f localhost/st-load:1 > /dev/null 2>&1
+else
+  t_skip "podman not installed"
+fi
