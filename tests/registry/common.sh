@@ -45,17 +45,26 @@ http:
   secret: s2i-test-secret
 $extra
 YAML
+  touch "$REG_LOG"
+  local seen
+  seen=$(grep -c 'listening on 127.0.0.1:[0-9]' "$REG_LOG")
   docker-registry serve "$REG_CONF" >> "$REG_LOG" 2>&1 &
   REG_PID=$!
   t_defer "kill $REG_PID"
   REG_PORT=
-  if t_wait 20 grep -q 'listening on 127.0.0.1:[0-9]' "$REG_LOG"; then
+  # a restart appends to the log: wait for a new "listening on" line
+  if t_wait 20 reg_listening_more "$seen"; then
     REG_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$REG_LOG" | tail -n 1)
   fi
 }
 
+# reg_listening_more N: the log has more than N "listening on" lines.
+reg_listening_more() {
+  [ "$(grep -c 'listening on 127.0.0.1:[0-9]' "$REG_LOG")" -gt "$1" ]
+}
+
 # reg_stop: stop the registry (SIGKILL: as a crash would).
-reg_stop() { kill -9 "$REG_PID" 2>/dev/null; t_wait 10 t_gone "$REG_PID"; }
+reg_stop() { kill -9 "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; true; }
 
 # reg_seed PORT REPO:TAG [ARCHIVE]: copy a docker-archive (the busybox
 # builder by default) into the registry with skopeo.

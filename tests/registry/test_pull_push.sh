@@ -3,7 +3,7 @@
 # and `s2i push`, cross-repository mount, podman pulls and runs the result,
 # skopeo reads the store; pull policies; unknown reference; unreachable host.
 . "$(dirname "$0")/common.sh"
-t_plan 40
+t_plan 42
 
 reg_start plain
 [ -n "$REG_PORT" ] || t_skip_all "docker-registry did not start: $(tail -n 3 "$REG_LOG")"
@@ -58,6 +58,17 @@ t_eq "the printed digest is the registry's" "$(cat "$T_DIR/push.out")" "$pushed"
 t_grep "blobs the registry has are skipped (HEAD)" 'skipped: already exists' "$T_DIR/push.err"
 "$S2I" push --tls-verify=false local/site:2 > /dev/null 2> "$T_DIR/push-noreg.err"
 t_grep "push of a tag naming no registry asks for DEST" 'names no registry' "$T_DIR/push-noreg.err"
+
+# ---- what the push of a rebuilt app sends (the access log, one line per request)
+echo '<p>changed</p>' > "$T_DIR/src/changed.html"
+"$S2I" build -q --tls-verify=false "$T_DIR/src" "$R/builders/busybox:1" "$R/apps/site:3" > /dev/null 2>&1
+uploads=$(reg_requests 'PUT /v2/apps/site/blobs/uploads/')
+"$S2I" push --tls-verify=false "$R/apps/site:3" > /dev/null 2> "$T_DIR/push3.err"
+t_eq "pushing a rebuilt app uploads two blobs (the app layer and the config)" \
+  "$(( $(reg_requests 'PUT /v2/apps/site/blobs/uploads/') - uploads ))" "2"
+t_grep "... the builder's and the runtime's layers are skipped" \
+  '2 blob\(s\) uploaded .*, 0 mounted, 2 already there' "$T_DIR/push3.err"
+rm -f "$T_DIR/src/changed.html"
 
 # ---- podman pulls and runs what s2i pushed ---------------------------------
 if command -v podman >/dev/null 2>&1; then
