@@ -6,7 +6,7 @@
 # once on one store.  A throttling proxy (proxy.py) makes "mid-transfer"
 # a matter of time, not luck.
 . "$(dirname "$0")/common.sh"
-t_plan 23
+t_plan 24
 
 reg_start faults
 [ -n "$REG_PORT" ] || t_skip_all "docker-registry did not start: $(tail -n 3 "$REG_LOG")"
@@ -67,8 +67,9 @@ t_eq "... a rerun completes" "$?" "0"
 t_check "... and the image reads" skopeo inspect "oci:$S2I_STORE:$P/big/image:1"
 
 # ---- the registry stopped mid-push ---------------------------------------------------
-# An app whose 48 MB layer the registry has nowhere: it must be uploaded.
-mkdir -p "$T_DIR/bigsrc" && head -c $((48 * 1024 * 1024)) /dev/urandom > "$T_DIR/bigsrc/data.bin"
+# An app whose 72 MB layer the registry has nowhere: it must be uploaded,
+# in chunks (PATCH) since it is over 64 MB.
+mkdir -p "$T_DIR/bigsrc" && head -c $((72 * 1024 * 1024)) /dev/urandom > "$T_DIR/bigsrc/data.bin"
 "$S2I" build -q "$T_DIR/bigsrc" "$BUILDER" local/big:1 > /dev/null 2>&1
 "$S2I" push --tls-verify=false local/big:1 "$P/pushed/big:1" > /dev/null 2> "$T_DIR/pushstop.err" &
 push=$!
@@ -82,6 +83,7 @@ REG_ADDR_PORT=$REG_PORT reg_start faults
 s push local/big:1 "$P/pushed/big:1" > "$T_DIR/push2.out" 2> "$T_DIR/push2.err"
 t_eq "... a rerun of the push completes" "$?" "0"
 t_check "... and the registry serves the image" skopeo inspect --tls-verify=false "docker://$P/pushed/big:1"
+t_grep "... the large layer went up in chunks (PATCH)" '"PATCH /v2/pushed/big/blobs/uploads/' "$REG_LOG"
 
 # ---- two pulls of one image at once on one store -------------------------------------------
 rm -rf "$S2I_STORE"
