@@ -201,8 +201,8 @@ static int run_prune(struct s2i_ctx *ctx, struct cli_store_opts *o, char **args,
   struct s2i_prune_stats st;
   char hs[32];
 
-  (void)ctx, (void)args, (void)n;
-  if (open_store(&s, o, err) < 0 || s2i_store_prune(s, &st, err) < 0)
+  (void)args, (void)n;
+  if (open_store(&s, o, err) < 0 || s2i_store_prune(ctx, s, &st, err) < 0)
     return -1;
   human_size(hs, sizeof(hs), st.blob_bytes);
   printf("Freed %ld blob(s), %s; %ld unpacked layer(s); %ld temp file(s)\n",

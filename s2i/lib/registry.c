@@ -843,7 +843,7 @@ static int ping(struct client *c, struct s2i_error **err)
       c->realm = challenge_param(q.r.www_auth, "realm");
       c->service = challenge_param(q.r.www_auth, "service");
       c->bearer = 1;
-      r = fetch_token(c, c->user != NULL && 0, err);
+      r = fetch_token(c, 0, err); /* anonymous first */
       if (r > 0 && c->user)
         r = fetch_token(c, 1, err);
       else if (r > 0)
@@ -1288,7 +1288,12 @@ static int dl_finish(struct pull *p, struct dl *d, CURLcode rc,
     return 0;
   }
   if (rc == CURLE_OK && status == 401) {
-    if (authenticate(p->c, NULL, 0, err) < 0 && !p->c->bearer)
+    /* a token that expired mid-pull: a new one, as the last was got */
+    int r = p->c->bearer ? fetch_token(p->c, p->c->token_with_creds, err)
+                         : authenticate(p->c, NULL, d->attempts, err);
+    if (r > 0)
+      return need_creds_error(p->c, 401, err);
+    if (r < 0)
       return -1;
   } else if (rc == CURLE_OK && status == 416) {
     dl_reset(d);

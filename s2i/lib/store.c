@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fs.h"
+#include "log.h"
 #include "refs.h"
 #include "xalloc.h"
 
@@ -607,8 +608,8 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
   }
 }
 
-int s2i_store_prune(struct s2i_store *store, struct s2i_prune_stats *st,
-                    struct s2i_error **err)
+int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                    struct s2i_prune_stats *st, struct s2i_error **err)
 {
   cleanup_json json_t *index = NULL;
   struct reach r = {0};
@@ -616,9 +617,14 @@ int s2i_store_prune(struct s2i_store *store, struct s2i_prune_stats *st,
   json_t *d;
 
   memset(st, 0, sizeof(*st));
+  if (flock(store->lock_fd, LOCK_EX | LOCK_NB) == 0)
+    goto locked;
+  s2i_log_info(ctx, "Waiting for the other s2i processes using the store %s",
+               store->root);
   while (flock(store->lock_fd, LOCK_EX) < 0)
     if (errno != EINTR)
       return s2i_error_make(err, errno, "store %s: lock", store->root);
+locked:
   if (s2i_store_index(store, &index, err) < 0) {
     flock(store->lock_fd, LOCK_SH);
     return -1;

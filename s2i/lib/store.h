@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "cleanup.h"
+#include "ctx.h"
 #include "digest.h"
 #include "error.h"
 
@@ -118,8 +119,8 @@ struct s2i_prune_stats {
 };
 
 /* Drop blobs no tag reaches, unpacked layers of those blobs, and temp
- * files; waits for other s2i processes using the store to finish. */
-int s2i_store_prune(struct s2i_store *store, struct s2i_prune_stats *st,
-                    struct s2i_error **err);
+ * files; waits (saying so) for other s2i processes using the store. */
+int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                    struct s2i_prune_stats *st, struct s2i_error **err);
 
 #endif

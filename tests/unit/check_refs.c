@@ -143,14 +143,14 @@ START_TEST(store_tags_and_prune)
     free(n);
     ck_assert_ptr_null(s2i_transport_store_name(s, "c:1"));
   }
-  ck_assert_int_eq(s2i_store_prune(s, &st, &err), 0);
+  ck_assert_int_eq(s2i_store_prune(tu_ctx(), s, &st, &err), 0);
   ck_assert_int_eq(st.blobs, 1); /* junk */
   ck_assert(!s2i_store_has_blob(s, junk));
   ck_assert(s2i_store_has_blob(s, man) && s2i_store_has_blob(s, cfg));
   ck_assert_int_eq(s2i_store_untag(s, "a:1", &err), 1);
   ck_assert_int_eq(s2i_store_untag(s, "a:1", &err), 0);
   ck_assert_int_eq(s2i_store_untag(s, "b:1", &err), 1);
-  ck_assert_int_eq(s2i_store_prune(s, &st, &err), 0);
+  ck_assert_int_eq(s2i_store_prune(tu_ctx(), s, &st, &err), 0);
   ck_assert_int_eq(st.blobs, 2);
   ck_assert(!s2i_store_has_blob(s, man));
   free(text);
