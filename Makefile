@@ -39,11 +39,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # before libs2i, e.g. hooks/'s).
 CLI_EXTRA_LIBS :=
 ALL_TARGETS   := $(BIN)/s2i
-CHECK_SUITES  := lint unit cli e2e fresh
+CHECK_SUITES  := lint unit cli e2e registry fresh
 
 .DEFAULT_GOAL := all
-.PHONY: all deps check suites unit cli e2e fresh asan lint format clean demo \
-        builders fixtures bench man install
+.PHONY: all deps check suites unit cli e2e registry fresh asan lint format \
+        clean demo builders fixtures bench man install
 
 -include builders/runtime/runtime.mk
 -include builders/runtime/identity.mk
@@ -135,6 +135,11 @@ cli: all
 e2e: all builders
 	@mkdir -p $(B)/results
 	@tests/run-shell-suite.sh $(B)/results/e2e tests/e2e
+
+# Pull, push and the store against Debian's docker-registry on loopback.
+registry: all
+	@mkdir -p $(B)/results
+	@tests/run-shell-suite.sh $(B)/results/registry tests/registry
 
 # The README's promise, checked: a fresh Debian root with make and git only.
 fresh: | $(DEPS_OK)

@@ -2,11 +2,12 @@
 # s2i build vs the same work done the OpenShift way (podman build of the
 # --as-dockerfile shape, then podman save), same busybox builder, a
 # 200-file / 5 MB source.  Then peak RSS of s2i build on a 1 GB source.
-# Prints a Markdown table for docs/PERFORMANCE.md.
+# Prints a Markdown table for docs/PERFORMANCE.md.  --no-cache: every run
+# is a real build (an unchanged rebuild would reuse the stored image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/tests/containers.conf
-export S2I_CACHE_DIR=$PWD/build/bench-cache
+export S2I_CACHE_DIR=$PWD/build/bench-cache S2I_STORE=$PWD/build/bench-store
 S2I=$PWD/bin/s2i
 RUNS=${RUNS:-5}
 work=$(mktemp -d /var/tmp/s2i-bench.XXXXXX)
@@ -30,7 +31,7 @@ git -C "$src" init -q && git -C "$src" add -A &&
 "$S2I" build -q "$src" "$builder" bench:1 --as-dockerfile "$work/df/Dockerfile"
 
 hyperfine --runs "$RUNS" --warmup 1 --export-json "$work/h.json" \
-  -n "s2i build" "$S2I build -q $src $builder bench:1 -o $work/out.tar" \
+  -n "s2i build" "$S2I build -q --no-cache $src $builder bench:1 -o $work/out.tar" \
   -n "podman build + save" "podman build -q -t localhost/bench-df:1 $work/df >/dev/null && podman save -q -o $work/podman.tar localhost/bench-df:1 && rm -f $work/podman.tar" \
   >&2
 

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/tests/containers.conf
 export S2I_CACHE_DIR=${S2I_CACHE_DIR:-$PWD/build/cache}
+export S2I_STORE=${S2I_STORE:-$PWD/build/store}
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 # `make demo` has built s2i and the builder images (Debian packages,

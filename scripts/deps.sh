@@ -13,7 +13,7 @@ PACKAGES="
   libmicrohttpd-dev libsqlite3-dev check libseccomp-dev
   git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
-  mmdebstrap docker-registry
+  mmdebstrap docker-registry apache2-utils python3-jwt
   python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit
   nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
   hyperfine wrk chromium gunicorn zsh groff-base man-db

@@ -16,6 +16,8 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$TOP/tests/containers.conf}
 # Each suite has its own s2i cache: suites run side by side, and a test
 # checks that its builds leave nothing behind in the cache's tmp/.
 export S2I_CACHE_DIR=${S2I_CACHE_DIR:-$BUILD/cache-${S2I_SUITE:-tests}}
+# ... and its own image store (what `s2i build` records, `s2i images` lists).
+export S2I_STORE=${S2I_STORE:-$BUILD/store-${S2I_SUITE:-tests}}
 
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/s2i-test.XXXXXX")
 T_CLEANUP=()

@@ -5,12 +5,22 @@
 #include <string.h>
 
 #include "build.h"
+#include "cleanup.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "ctx.h"
 #include "error.h"
+#include "fs.h"
+#include "image.h"
 #include "limits.h"
+#include "log.h"
+#include "proc.h"
 #include "run.h"
 #include "s2ifile.h"
+#include "store.h"
+#include "transport.h"
+#include "writer.h"
+#include "xalloc.h"
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
@@ -20,13 +30,19 @@ static const char build_help[] =
     "directory) with the builder image BUILDER, and write it as an image\n"
     "tarball (docker-archive + OCI layout) that podman load, skopeo and "
     "docker\n"
-    "read.  No daemon is needed.\n"
+    "read.  No daemon is needed.  The image is recorded under TAG in the "
+    "local\n"
+    "store (an OCI layout: skopeo reads it as oci:STORE:TAG).\n"
     "\n"
-    "BUILDER: docker-archive:PATH, oci-archive:PATH, oci:DIR[:REF] or PATH.\n"
+    "BUILDER: a tag in the store, a registry reference (quay.io/ns/img:1,\n"
+    "python:3.12, docker://HOST/REPO:TAG), docker-archive:PATH,\n"
+    "oci-archive:PATH, oci:DIR[:REF] or a tarball PATH.\n"
     "\n"
     "Options:\n"
-    "  -o, --output PATH          write the image tarball to PATH\n"
-    "                             (default: TAG with / and : as _, plus .tar)\n"
+    "  -o, --output PATH          also write the image as a tarball to PATH\n"
+    "      --push[=DEST]          push the image to TAG's registry (or DEST)\n"
+    "      --no-cache             build even when an identical build is "
+    "stored\n"
     "  -r, --ref REF              Git branch, tag or commit to build\n"
     "      --context-dir DIR      build from DIR inside the source\n"
     "      --allow-local-submodules\n"
@@ -68,7 +84,8 @@ static const char build_help[] =
     "      --as-dockerfile PATH   write a Dockerfile + upload/ context "
     "instead\n"
     "      --incremental          reuse the artifacts (save-artifacts) of the\n"
-    "                             previous image: the tarball at the -o path\n"
+    "                             previous image: the tarball at the -o path,\n"
+    "                             else TAG in the store\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
     "      --network MODE         network for assemble: private (default: its\n"
@@ -87,10 +104,7 @@ static const char build_help[] =
     "      --cpus N               CPU limit of assemble (1.5: one and a half)\n"
     "      --timeout SECONDS      kill assemble after SECONDS (default none)\n"
     "      --no-runtime           do not add the runtime layer (init, "
-    "identity)\n"
-    "      --cache-dir DIR        blob and layer cache (default ~/.cache/s2i)\n"
-    "  -q, --quiet                only errors and warnings\n"
-    "      --loglevel N           more detail (0-5)\n"
+    "identity)\n" CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
 
 enum {
@@ -111,8 +125,9 @@ enum {
   OPT_AS_DOCKERFILE,
   OPT_NETWORK,
   OPT_NO_RUNTIME,
-  OPT_CACHE_DIR,
-  OPT_LOGLEVEL,
+  OPT_PUSH,
+  OPT_NO_CACHE,
+  OPT_LOAD,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
   OPT_SECURITY_OPT,
@@ -162,9 +177,11 @@ static const struct option build_options[] = {
     {"userns", required_argument, NULL, OPT_USERNS},
     {"allow-local-submodules", no_argument, NULL, OPT_ALLOW_LOCAL_SUBMODULES},
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
-    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-    {"quiet", no_argument, NULL, 'q'},
-    {"loglevel", required_argument, NULL, OPT_LOGLEVEL},
+    {"push", optional_argument, NULL, OPT_PUSH},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"load", no_argument, NULL, OPT_LOAD},
+    CLI_STORE_OPTIONS,
+    CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -212,9 +229,65 @@ static int parse_limit(int c, struct s2i_sandbox_policy *p)
   }
 }
 
+/* --network, --userns, --security-opt and the limits: -1 to go on (also
+ * when c is none of them: *handled says which), else the exit status. */
+static int parse_sandbox_option(int c, struct s2i_build_opts *o, int *handled)
+{
+  *handled = 1;
+  switch (c) {
+  case OPT_NETWORK:
+    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0 &&
+        strcmp(optarg, "private") != 0)
+      return cli_usage_error(
+          "build", "--network must be private, host or none, not '%s'", optarg);
+    o->network_none = strcmp(optarg, "none") == 0;
+    o->policy.network_host = strcmp(optarg, "host") == 0;
+    break;
+  case OPT_USERNS:
+    if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
+      return cli_usage_error(
+          "build", "--userns must be private or host, not '%s'", optarg);
+    o->policy.userns_host = strcmp(optarg, "host") == 0;
+    break;
+  case OPT_SECURITY_OPT:
+    if (strcmp(optarg, "seccomp=unconfined") != 0)
+      return cli_usage_error("build",
+                             "--security-opt: only seccomp=unconfined is "
+                             "known, not '%s'",
+                             optarg);
+    o->policy.seccomp_unconfined = 1;
+    break;
+  case OPT_MEMORY:
+  case OPT_PIDS_LIMIT:
+  case OPT_CPUS:
+  case OPT_TIMEOUT:
+    if (parse_limit(c, &o->policy) < 0)
+      return cli_usage_error("build", "--%s: invalid value '%s'", limit_flag(c),
+                             optarg);
+    break;
+  default: *handled = 0;
+  }
+  return -1;
+}
+
+static int want_load; /* --load */
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
 {
+  struct cli_store_opts so = {o->store_dir, o->cache_dir, o->ro};
+  int r = cli_store_option(c, "build", &so, ctx);
+  int handled;
+
+  if (r != 0) {
+    o->store_dir = so.store;
+    o->cache_dir = so.cache;
+    o->ro = so.ro;
+    return r < 0 ? S2I_EXIT_USAGE : -1;
+  }
+  r = parse_sandbox_option(c, o, &handled);
+  if (handled)
+    return r;
   switch (c) {
   case 'o': o->output = optarg; break;
   case 'r': o->ref = optarg; break;
@@ -257,43 +330,66 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->incremental_from = optarg;
     break;
   case OPT_NO_RUNTIME: o->no_runtime = 1; break;
-  case OPT_CACHE_DIR: o->cache_dir = optarg; break;
-  case 'q': ctx->quiet = 1; break;
-  case OPT_NETWORK:
-    if (strcmp(optarg, "none") != 0 && strcmp(optarg, "host") != 0 &&
-        strcmp(optarg, "private") != 0)
-      return cli_usage_error(
-          "build", "--network must be private, host or none, not '%s'", optarg);
-    o->network_none = strcmp(optarg, "none") == 0;
-    o->policy.network_host = strcmp(optarg, "host") == 0;
+  case OPT_PUSH:
+    o->push = 1;
+    o->push_dest = optarg;
     break;
-  case OPT_USERNS:
-    if (strcmp(optarg, "host") != 0 && strcmp(optarg, "private") != 0)
-      return cli_usage_error(
-          "build", "--userns must be private or host, not '%s'", optarg);
-    o->policy.userns_host = strcmp(optarg, "host") == 0;
-    break;
-  case OPT_SECURITY_OPT:
-    if (strcmp(optarg, "seccomp=unconfined") != 0)
-      return cli_usage_error("build",
-                             "--security-opt: only seccomp=unconfined is "
-                             "known, not '%s'",
-                             optarg);
-    o->policy.seccomp_unconfined = 1;
-    break;
-  case OPT_MEMORY:
-  case OPT_PIDS_LIMIT:
-  case OPT_CPUS:
-  case OPT_TIMEOUT:
-    if (parse_limit(c, &o->policy) < 0)
-      return cli_usage_error("build", "--%s: invalid value '%s'", limit_flag(c),
-                             optarg);
-    break;
-  case OPT_LOGLEVEL: ctx->log_level = atoi(optarg); break;
+  case OPT_NO_CACHE: o->no_cache = 1; break;
+  case OPT_LOAD: want_load = 1; break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
   return -1;
+}
+
+/* --load: the stored image as a tarball (in the cache's scratch dir) to
+ * `podman load`, the one place the build path calls an engine. */
+static int load_into_podman(const struct s2i_ctx *ctx,
+                            const struct s2i_build_opts *o,
+                            struct s2i_error **err)
+{
+  cleanup_store struct s2i_store *s = NULL;
+  cleanup_image struct s2i_image *img = NULL;
+  cleanup_free char *name = NULL, *tmp = NULL, *dir = NULL;
+  cleanup_proc struct s2i_proc p = {0};
+  const char *argv[] = {"podman", "load", "-q", "-i", NULL, NULL};
+  int r;
+
+  if (s2i_store_open_at(&s, o->store_dir, o->cache_dir, err) < 0)
+    return -1;
+  name = s2i_transport_store_name(s, o->tag);
+  if (name == NULL)
+    return s2i_error_make(err, 0, "--load: %s is not in the store", o->tag);
+  tmp = s2i_store_tmp_dir(s);
+  if (s2i_fs_mkdtemp(&dir, tmp, "load-", err) < 0)
+    return -1;
+  free(tmp);
+  tmp = s2i_fs_join(dir, "image.tar");
+  argv[4] = tmp;
+  s2i_log_step(ctx, "Loading %s into podman", name);
+  r = s2i_transport_open_stored(ctx, &img, name, s, err);
+  if (r == 0)
+    r = s2i_writer_write_archive(ctx, img, s, name, tmp, NULL, err);
+  if (r == 0 &&
+      s2i_proc_run(&p, &(struct s2i_proc_opts){.argv = argv, .ctx = ctx}) != 0)
+    r = s2i_error_make(err, 0, "--load: podman load failed: %s",
+                       p.errout && *p.errout ? p.errout : p.out);
+  {
+    struct s2i_error *e = NULL;
+    if (s2i_fs_rm_rf(dir, &e) < 0)
+      s2i_error_free(e);
+  }
+  return r;
+}
+
+static int run_build(struct s2i_ctx *ctx, struct s2i_build_opts *o, int load)
+{
+  struct s2i_error *err = NULL;
+
+  if (s2i_build(ctx, o, &err) < 0 ||
+      (load && load_into_podman(ctx, o, &err) < 0))
+    return cli_fail(err);
+  return 0;
 }
 
 /* The long name of option c, NULL for none. */
@@ -421,28 +517,25 @@ static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
                          npos < 3 ? "fewer" : "more");
 }
 
-/* --run: the image just written, run with podman; its exit status. */
+/* --run: the image just built and loaded into podman, run there; its
+ * exit status. */
 static int run_built(const struct cmdline *cl)
 {
   struct s2i_error *err = NULL;
-  char *out =
-      cl->o.output ? NULL : s2i_build_default_output(cl->o.tag); /* owned */
-  int st = s2i_run_image(&cl->ctx, cl->o.output ? cl->o.output : out, cl->o.tag,
-                         &err);
+  int st = s2i_run_image(&cl->ctx, cl->o.tag, &err);
 
-  free(out);
   return st < 0 ? cli_fail(err) : st;
 }
 
 int cmd_build(int argc, char **argv)
 {
-  struct cmdline cl = {0};
+  struct cmdline cl = {.o = {.ro = S2I_REGISTRY_OPTS_INIT}};
   struct s2i_s2ifile saved = {0};
-  struct s2i_error *err = NULL;
   int c, ret = -1;
 
   cli_ctx_init(&cl.ctx);
   optind = 1;
+  want_load = 0;
   while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh",
                                     build_options, "build")) != -1)
     ret = take_option(&cl, c);
@@ -450,8 +543,8 @@ int cmd_build(int argc, char **argv)
     ret = take_positionals(&cl, &saved, argv + optind, argc - optind);
   if (ret < 0 && cl.run && cl.o.as_dockerfile)
     ret = cli_usage_error("build", "--run cannot be used with --as-dockerfile");
-  if (ret < 0)
-    ret = s2i_build(&cl.ctx, &cl.o, &err) < 0 ? cli_fail(err) : -1;
+  if (ret < 0 && (ret = run_build(&cl.ctx, &cl.o, want_load || cl.run)) == 0)
+    ret = -1; /* built (and loaded): go on */
   if (ret < 0 && cl.run)
     ret = run_built(&cl);
   if (ret < 0)
@@ -461,5 +554,86 @@ int cmd_build(int argc, char **argv)
   s2i_strv_free(&cl.o.injections);
   s2i_strv_free(&cl.flags);
   s2i_s2ifile_free(&saved);
+  return ret;
+}
+
+/* s2i rebuild TAG [NEW_TAG]: build again from what TAG's labels record
+ * (source location, ref, context dir, builder), as s2i does. */
+static const char rebuild_help[] =
+    "Usage: s2i rebuild [options] TAG [NEW_TAG]\n"
+    "\n"
+    "Build the store's image TAG again from the source location, ref,\n"
+    "context dir and builder its labels record (io.openshift.s2i.build.*),\n"
+    "as NEW_TAG (default TAG).  Takes the options of s2i build.\n";
+
+int cmd_rebuild(int argc, char **argv)
+{
+  struct s2i_build_opts o = {.ro = S2I_REGISTRY_OPTS_INIT};
+  struct s2i_error *err = NULL;
+  struct s2i_ctx ctx;
+  cleanup_store struct s2i_store *s = NULL;
+  cleanup_image struct s2i_image *img = NULL;
+  cleanup_free char *name = NULL, *src = NULL, *ref = NULL, *cdir = NULL,
+                    *builder = NULL;
+  const char *v;
+  int c, ret;
+
+  cli_ctx_init(&ctx);
+  optind = 1;
+  want_load = 0;
+  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh", build_options,
+                         "rebuild")) != -1) {
+    if (c == 'h') {
+      fputs(rebuild_help, stdout);
+      ret = 0;
+      goto out;
+    }
+    ret = parse_option(c, &o, &ctx);
+    if (ret >= 0)
+      goto out;
+  }
+  if (argc - optind < 1 || argc - optind > 2) {
+    ret = cli_usage_error("rebuild", "expected TAG [NEW_TAG]");
+    goto out;
+  }
+  ret = S2I_EXIT_FAILURE;
+  if (s2i_store_open_at(&s, o.store_dir, o.cache_dir, &err) < 0 ||
+      (name = s2i_transport_store_name(s, argv[optind])) == NULL ||
+      s2i_transport_open_stored(&ctx, &img, name, s, &err) < 0) {
+    if (err == NULL)
+      s2i_error_make(&err, 0, "rebuild: no image %s in the store",
+                     argv[optind]);
+    ret = cli_fail(err);
+    goto out;
+  }
+#define LABEL(k) s2i_image_label(img, "io.openshift.s2i.build." k)
+  src = (v = LABEL("source-location")) ? xstrdup(v) : NULL;
+  builder = (v = LABEL("image")) ? xstrdup(v) : NULL;
+  cdir = (v = LABEL("source-context-dir")) ? xstrdup(v) : NULL;
+  ref = (v = LABEL("commit.ref")) && strcmp(v, "HEAD") != 0 ? xstrdup(v)
+        : (v = LABEL("commit.id"))                          ? xstrdup(v)
+                                                            : NULL;
+#undef LABEL
+  if (src == NULL || builder == NULL) {
+    s2i_error_make(&err, 0,
+                   "rebuild: %s has no io.openshift.s2i.build.source-location "
+                   "or .image label (not built by s2i?)",
+                   name);
+    ret = cli_fail(err);
+    goto out;
+  }
+  o.source = src;
+  o.builder = builder;
+  if (o.ref == NULL)
+    o.ref = ref;
+  if (o.context_dir == NULL)
+    o.context_dir = cdir;
+  o.tag = argc - optind == 2 ? argv[optind + 1] : name;
+  s2i_log_step(&ctx, "Rebuilding %s from %s%s%s with %s", name, src,
+               o.ref ? " at " : "", o.ref ? o.ref : "", builder);
+  ret = run_build(&ctx, &o, want_load);
+out:
+  s2i_strv_free(&o.env);
+  s2i_strv_free(&o.env_files);
   return ret;
 }

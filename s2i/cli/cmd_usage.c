@@ -22,5 +22,6 @@ int cmd_usage(int argc, char **argv)
     return S2I_EXIT_USAGE;
   }
   cli_ctx_init(&ctx);
-  return s2i_build_usage(&ctx, argv[1], NULL, &err) < 0 ? cli_fail(err) : 0;
+  return s2i_build_usage(&ctx, argv[1], NULL, NULL, &err) < 0 ? cli_fail(err)
+                                                              : 0;
 }

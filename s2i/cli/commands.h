@@ -6,6 +6,7 @@
 #define S2I_VERSION "0.1.0"
 
 int cmd_build(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 int cmd_usage(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_mkimage(int argc, char **argv);
@@ -21,6 +22,8 @@ int cmd_generate(int argc, char **argv);
 struct option;
 int cli_getopt(int argc, char **argv, const char *shortopts,
                const struct option *longopts, const char *cmd);
+/* images, tag, rmi, prune, save, pull, push (argv[0] says which) */
+int cmd_store(int argc, char **argv);
 
 /* "s2i CMD: <message>" and where to find the options; returns
  * S2I_EXIT_USAGE. */

@@ -11,8 +11,6 @@
 #include "strv.h"
 #include "xalloc.h"
 
-#define LOAD_TIMEOUT_MS (600 * 1000)
-
 /* The last non-empty line podman wrote, for an error. */
 static char *last_words(const struct s2i_proc *p)
 {
@@ -27,23 +25,6 @@ static char *last_words(const struct s2i_proc *p)
   return n ? xstrndup(t, n) : xasprintf("exit status %d", p->status);
 }
 
-static int load(const struct s2i_ctx *ctx, const char *tarball,
-                struct s2i_error **err)
-{
-  cleanup_proc struct s2i_proc p = {0};
-  struct s2i_proc_opts o = {
-      .argv =
-          (const char *const[]){"podman", "load", "-q", "-i", tarball, NULL},
-      .timeout_ms = LOAD_TIMEOUT_MS,
-      .ctx = ctx};
-
-  s2i_log_step(ctx, "Loading %s into podman", tarball);
-  if (s2i_proc_run(&p, &o) == 0)
-    return 0;
-  cleanup_free char *why = last_words(&p);
-  return s2i_error_make(err, 0, "--run: podman load -i %s: %s", tarball, why);
-}
-
 /* podman's own failure (125, or 126/127 with its "Error:" line), not the
  * container's exit status: the init also exits 126/127 when the run script
  * cannot be executed, but says so in its own words. */
@@ -55,15 +36,13 @@ static int podman_failed(const struct s2i_proc *p)
          strstr(p->errout, "\nError: ") != NULL;
 }
 
-int s2i_run_image(const struct s2i_ctx *ctx, const char *tarball,
-                  const char *tag, struct s2i_error **err)
+int s2i_run_image(const struct s2i_ctx *ctx, const char *tag,
+                  struct s2i_error **err)
 {
   cleanup_strv struct s2i_strv a = S2I_STRV_INIT;
   cleanup_proc struct s2i_proc p = {0};
   unsigned uid = s2i_podman_random_uid();
 
-  if (load(ctx, tarball, err) < 0)
-    return -1;
   s2i_strv_add(&a, "podman");
   s2i_strv_add(&a, "run");
   s2i_strv_add(&a, "--rm");

@@ -1,7 +1,7 @@
-/* s2i build --run (the original's): the image just built, loaded into
- * podman and run in the foreground the way OpenShift runs it (see
- * podman.h), its output shown as it comes.  Ctrl-C (the ctx's interrupt)
- * stops it; the container is removed either way. */
+/* s2i build --run (the original's): the image just built (and loaded into
+ * podman by --load's path) run in the foreground the way OpenShift runs it
+ * (see podman.h), its output shown as it comes.  Ctrl-C (the ctx's
+ * interrupt) stops it; the container is removed either way. */
 #ifndef S2I_RUN_H
 #define S2I_RUN_H
 
@@ -9,8 +9,8 @@
 #include "error.h"
 
 /* Returns the container's exit status (>= 0), or <0 with *err naming the
- * tarball or podman's complaint when it could not be loaded or started. */
-int s2i_run_image(const struct s2i_ctx *ctx, const char *tarball,
-                  const char *tag, struct s2i_error **err);
+ * image and podman's complaint when it could not be started. */
+int s2i_run_image(const struct s2i_ctx *ctx, const char *tag,
+                  struct s2i_error **err);
 
 #endif

@@ -352,7 +352,7 @@ static int read_config(struct verify *v, struct s2i_error **err)
 {
   struct s2i_store *store = NULL;
   struct s2i_image *img = NULL;
-  int ret = s2i_store_open(&store, v->o->cache_dir, err);
+  int ret = s2i_store_open_at(&store, NULL, v->o->cache_dir, err);
 
   if (ret == 0)
     ret = s2i_transport_open(v->ctx, &img, v->o->image, store, err);

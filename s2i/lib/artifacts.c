@@ -19,6 +19,7 @@
 #include "image.h"
 #include "layers.h"
 #include "log.h"
+#include "refs.h"
 #include "rootpath.h"
 #include "sandbox.h"
 #include "scripts.h"
@@ -195,7 +196,8 @@ int s2i_artifacts_extract(const struct s2i_ctx *ctx, int fd, const char *dir,
 struct previous {
   const struct s2i_ctx *ctx;
   const struct s2i_artifacts_opts *o;
-  const char *ref;
+  char *ref;
+  int from_registry; /* TAG, not in the store: pulled if it is there */
   struct s2i_image *img;
   struct s2i_strv lowers;
   char *tmp; /* throwaway upper + overlay work dir */
@@ -215,22 +217,35 @@ static void previous_free(struct previous *p)
   free(p->upper);
   free(p->script.path);
   free(p->script.origin);
+  free(p->ref);
   s2i_image_free(p->img);
   s2i_strv_free(&p->lowers);
 }
 
 #define cleanup_previous __attribute__((cleanup(previous_free)))
 
-/* --incremental-from, else the previous build's output if there is one. */
-static const char *previous_ref(const struct s2i_ctx *ctx,
-                                const struct s2i_artifacts_opts *o)
+/* --incremental-from, else the previous build's output if there is one:
+ * the -o tarball, or without -o the store's TAG. */
+static char *previous_ref(const struct s2i_ctx *ctx,
+                          const struct s2i_artifacts_opts *o)
 {
+  char *name;
+
   if (o->from)
-    return o->from;
+    return xstrdup(o->from);
   if (o->output && s2i_fs_exists(o->output))
-    return o->output;
+    return xstrdup(o->output);
+  if (o->output == NULL && o->tag &&
+      (name = s2i_transport_store_name(o->store, o->tag)) != NULL)
+    return name;
+  /* TAG names a registry: the previous image may be there */
+  if (o->output == NULL && o->tag && s2i_ref_names_host(o->tag) && o->ro &&
+      o->ro->pull_policy != S2I_PULL_NEVER)
+    return xstrdup(o->tag);
   s2i_log_step(ctx, "No previous image at %s: a clean build",
-               o->output ? o->output : "the output path");
+               o->output ? o->output
+               : o->tag  ? o->tag
+                         : "the output path");
   return NULL;
 }
 
@@ -239,7 +254,8 @@ static int open_previous(struct previous *p, struct s2i_error **err)
   cleanup_free char *ovl = NULL;
 
   s2i_log_step(p->ctx, "Reading previous image %s", p->ref);
-  if (s2i_transport_open(p->ctx, &p->img, p->ref, p->o->store, err) < 0)
+  if (s2i_transport_open_with(p->ctx, &p->img, p->ref, p->o->store, p->o->ro,
+                              err) < 0)
     return s2i_error_prefix(err, "previous image");
   if (s2i_layers_unpack(p->ctx, &p->lowers, p->img, p->o->store, err) < 0)
     return s2i_error_prefix(err, "previous image %s", p->ref);
@@ -419,7 +435,17 @@ static int make_target(const struct s2i_artifacts_opts *o,
 
 static int save_from(struct previous *p, struct s2i_error **err)
 {
-  if (open_previous(p, err) < 0 || find_script(p, err) < 0)
+  if (open_previous(p, err) < 0) {
+    if (!p->from_registry || *err == NULL)
+      return -1;
+    /* no TAG in its registry yet: the first build */
+    s2i_log_step(p->ctx, "No previous image %s (%s): a clean build", p->ref,
+                 (*err)->msg);
+    s2i_error_free(*err);
+    *err = NULL;
+    return 0;
+  }
+  if (find_script(p, err) < 0)
     return -1;
   if (p->script.path == NULL) {
     s2i_log_step(p->ctx,
@@ -442,7 +468,14 @@ int s2i_artifacts_save(const struct s2i_ctx *ctx,
   cleanup_previous struct previous p = {
       .ctx = ctx, .o = o, .ref = previous_ref(ctx, o)};
 
+  char *stored;
+
   if (p.ref == NULL)
     return 0;
+  if (o->output == NULL && o->from == NULL) {
+    stored = s2i_transport_store_name(o->store, o->tag);
+    p.from_registry = stored == NULL;
+    free(stored);
+  }
   return save_from(&p, err);
 }

@@ -10,12 +10,15 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "registry.h"
 #include "sandbox.h"
 #include "store.h"
 
 struct s2i_artifacts_opts {
   const char *from;   /* --incremental-from IMAGE, or NULL */
-  const char *output; /* the -o path: the previous build's output */
+  const char *output; /* the -o path: the previous build's output, or NULL */
+  const char *tag;    /* without -o: the store's TAG is the previous image */
+  const struct s2i_registry_opts *ro;
   struct s2i_store *store;
   const char *scripts_url;       /* --scripts-url, or NULL */
   const char *image_scripts_url; /* --image-scripts-url, or NULL */

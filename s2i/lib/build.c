@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "buildkey.h"
 #include "callback.h"
 #include "cleanup.h"
 #include "dockerfile.h"
@@ -58,6 +59,9 @@ struct build {
   size_t tail_len;
   struct s2i_injection *inj; /* --inject, parsed */
   size_t n_inj;
+  json_t *annot; /* annotations of the stored image (the cache key) */
+  char builder_id[S2I_DIGEST_LEN + 1]; /* digest of the builder's config */
+  char key[S2I_DIGEST_LEN + 1];        /* the build key, "" when none */
 };
 
 static void build_free(struct build *b)
@@ -80,6 +84,7 @@ static void build_free(struct build *b)
   for (size_t i = 0; i < b->n_inj; i++)
     s2i_injection_free(&b->inj[i]);
   free(b->inj);
+  json_decref(b->annot);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -96,11 +101,16 @@ char *s2i_build_default_output(const char *tag)
 
 static int open_builder(struct build *b, int unpack, struct s2i_error **err)
 {
-  if (s2i_store_open(&b->store, b->o->cache_dir, err) < 0)
+  if (s2i_store_open_at(&b->store, b->o->store_dir, b->o->cache_dir, err) < 0)
     return -1;
   s2i_log_step(b->ctx, "Reading builder %s", b->o->builder);
-  if (s2i_transport_open(b->ctx, &b->img, b->o->builder, b->store, err) < 0)
+  if (s2i_transport_open_with(b->ctx, &b->img, b->o->builder, b->store,
+                              &b->o->ro, err) < 0)
     return s2i_error_prefix(err, "builder");
+  {
+    cleanup_free char *cfg = s2i_writer_config_json(b->img);
+    s2i_digest_buffer(cfg, strlen(cfg), b->builder_id);
+  }
   if (!unpack)
     return 0;
   s2i_log_step(b->ctx, "Unpacking %zu layer(s)", b->img->n_layers);
@@ -205,12 +215,12 @@ static int stage_source(struct build *b, const char *dir,
  * into <dest>/artifacts for assemble (see artifacts.h). */
 static int restore_artifacts(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *out = b->o->output ? xstrdup(b->o->output)
-                                        : s2i_build_default_output(b->o->tag);
   cleanup_free char *dir = xasprintf("%s%s/artifacts", b->upper, b->dest);
   struct s2i_artifacts_opts ao = {
       .from = b->o->incremental_from,
-      .output = out,
+      .output = b->o->output,
+      .tag = b->o->tag,
+      .ro = &b->o->ro,
       .store = b->store,
       .scripts_url = b->o->scripts_url,
       .image_scripts_url = b->o->image_scripts_url,
@@ -531,17 +541,18 @@ static int find_destination(struct build *b, struct s2i_error **err)
   return 0;
 }
 
-static int write_output(struct build *b, struct s2i_error **err)
+static int push_result(struct build *b, struct s2i_error **err)
 {
-  cleanup_free char *path = b->o->output ? xstrdup(b->o->output)
-                                         : s2i_build_default_output(b->o->tag);
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, path);
-  if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag, path,
-                               digest, err) < 0)
+  if (!b->o->push)
+    return 0;
+  s2i_log_step(b->ctx, "Pushing %s to %s", b->o->tag,
+               b->o->push_dest ? b->o->push_dest : b->o->tag);
+  if (s2i_registry_push(b->ctx, &b->o->ro, b->store, b->o->tag, b->o->push_dest,
+                        digest, err) < 0)
     return -1;
-  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  s2i_log_step(b->ctx, "Pushed %s", digest);
   return 0;
 }
 
@@ -572,6 +583,24 @@ static int truncate_injected(struct build *b, struct s2i_error **err)
   return 0;
 }
 
+static int write_output(struct build *b, struct s2i_error **err)
+{
+  char digest[S2I_DIGEST_LEN + 1];
+
+  s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
+  if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
+                             digest, err) < 0)
+    return -1;
+  if (b->o->output) {
+    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
+    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
+                                 b->o->output, NULL, err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  return push_result(b, err);
+}
+
 static int build_prepare_source(struct build *b, struct s2i_error **err)
 {
   cleanup_free char *src = NULL, *inject = NULL;
@@ -591,11 +620,126 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
              : 0;
 }
 
+/* Everything but the staged tree that makes the image what it is. */
+static json_t *build_facts(struct build *b)
+{
+  json_t *env = json_array();
+  const struct s2i_build_opts *o = b->o;
+
+  for (size_t i = 0; i < b->env.n; i++)
+    json_array_append_new(env, json_string(b->env.v[i]));
+#define S(x) ((x) ? json_string(x) : json_null())
+  return json_pack(
+      "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, "
+      "s:b, s:o, s:I, s:o, s:o}",
+      "builder", b->builder_id, "builder_ref", S(o->builder), "tag", S(o->tag),
+      "source", S(o->source), "ref", S(o->ref), "context_dir",
+      S(o->context_dir), "exclude", S(o->exclude), "scripts_url",
+      S(o->scripts_url), "assemble_user", S(o->assemble_user), "allowed_uids",
+      S(o->allowed_uids), "commit",
+      S(b->src && b->src->is_git ? b->src->commit.id : NULL), "copy", o->copy,
+      "network_none", o->network_none, "no_runtime", o->no_runtime,
+      "runtime_dir", S(o->runtime_dir), "sde", (json_int_t)b->sde, "env", env,
+      "version", json_string("s2i-build-key-1"));
+}
+
+/* The facts, with the options of the original's flags that shape the
+ * image too. */
+static json_t *build_facts_all(struct build *b)
+{
+  json_t *f = build_facts(b);
+  const struct s2i_build_opts *o = b->o;
+
+  json_object_set_new(f, "image_scripts_url", S(o->image_scripts_url));
+  json_object_set_new(f, "destination", S(o->destination));
+  json_object_set_new(f, "display_name", S(o->display_name));
+  json_object_set_new(f, "description", S(o->description));
+  json_object_set_new(f, "remove_source", json_boolean(o->remove_source));
+  return f;
+#undef S
+}
+
+/* An unchanged rebuild: a stored image with this build's key is tagged
+ * again instead of running assemble.  1 when that happened. */
+static int reuse_stored(struct build *b, struct s2i_error **err)
+{
+  struct s2i_digest *d;
+  char tree[S2I_DIGEST_LEN + 1];
+  cleanup_json json_t *facts = NULL, *index = NULL;
+  json_t *m, *hit = NULL;
+  size_t i;
+
+  if (b->o->incremental)
+    return 0;
+  d = s2i_digest_new();
+  if (s2i_buildkey_tree(d, b->upper, err) < 0) {
+    s2i_digest_final(d, tree);
+    return -1;
+  }
+  s2i_digest_final(d, tree);
+  facts = build_facts_all(b);
+  s2i_buildkey_final(facts, tree, b->key);
+  b->annot = json_pack("{s:s}", S2I_BUILDKEY_ANNOTATION, b->key);
+  s2i_log_debug(b->ctx, 1, "build key %s", b->key);
+  if (b->o->no_cache || s2i_store_index(b->store, &index, err) < 0)
+    return b->o->no_cache ? 0 : -1;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *k = json_string_value(json_object_get(
+        json_object_get(m, "annotations"), S2I_BUILDKEY_ANNOTATION));
+    if (k && strcmp(k, b->key) == 0)
+      hit = m;
+  }
+  if (hit == NULL)
+    return 0;
+  json_object_set(b->annot, "hit", hit);
+  return 1;
+}
+
+/* Tag the stored image again, export and push it as a build would. */
+static int finish_reused(struct build *b, struct s2i_error **err)
+{
+  cleanup_json json_t *hit = json_incref(json_object_get(b->annot, "hit"));
+  const char *digest = json_string_value(json_object_get(hit, "digest"));
+  cleanup_free char *name = NULL;
+  const char *was =
+      json_string_value(json_object_get(json_object_get(hit, "annotations"),
+                                        "org.opencontainers.image.ref.name"));
+
+  if (s2i_writer_normalise_tag(&name, b->o->tag, err) < 0)
+    return -1;
+  s2i_log_step(b->ctx,
+               "Unchanged since the build of %s (%.19s): reusing it, no "
+               "assemble (--no-cache builds anyway)",
+               was ? was : name, digest);
+  json_object_del(b->annot, "hit");
+  if (s2i_store_tag(b->store, name,
+                    json_string_value(json_object_get(hit, "mediaType")),
+                    digest, json_integer_value(json_object_get(hit, "size")),
+                    b->annot, err) < 0)
+    return -1;
+  if (b->o->output) {
+    cleanup_image struct s2i_image *img = NULL;
+    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
+    if (s2i_transport_open_stored(b->ctx, &img, name, b->store, err) < 0 ||
+        s2i_writer_write_archive(b->ctx, img, b->store, b->o->tag, b->o->output,
+                                 NULL, err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  return push_result(b, err);
+}
+
 static int build_image(struct build *b, struct s2i_error **err)
 {
+  int r;
+
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
       resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
     return -1;
+  r = reuse_stored(b, err);
+  if (r != 0)
+    return r < 0 ? -1 : finish_reused(b, err);
   collect_fix_dirs(b);
   if (run_assemble(b, err) < 0 || truncate_injected(b, err) < 0)
     return -1;
@@ -736,9 +880,13 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
 }
 
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
-                    const char *cache_dir, struct s2i_error **err)
+                    const char *cache_dir, const char *store_dir,
+                    struct s2i_error **err)
 {
-  struct s2i_build_opts o = {.builder = builder, .cache_dir = cache_dir};
+  struct s2i_build_opts o = {.builder = builder,
+                             .cache_dir = cache_dir,
+                             .store_dir = store_dir,
+                             .ro = S2I_REGISTRY_OPTS_INIT};
   struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
   cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;

@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "registry.h"
 #include "sandbox.h"
 #include "strv.h"
 
@@ -15,7 +16,7 @@ struct s2i_build_opts {
   const char *source;            /* SOURCE: Git URL or local path */
   const char *builder;           /* BUILDER image reference */
   const char *tag;               /* TAG: name[:tag] of the output image */
-  const char *output;            /* -o PATH; NULL: "<name>_<tag>.tar" in cwd */
+  const char *output;            /* -o PATH: also write a tarball; NULL: none */
   const char *ref;               /* -r */
   const char *context_dir;       /* --context-dir */
   int copy;                      /* --copy */
@@ -39,7 +40,12 @@ struct s2i_build_opts {
   int allow_local_submodules; /* --allow-local-submodules */
   struct s2i_sandbox_policy policy; /* --security-opt, limits */
   int no_runtime;                   /* --no-runtime */
-  const char *cache_dir;            /* --cache-dir; NULL: the store default */
+  const char *cache_dir;            /* --cache-dir; NULL: the default cache */
+  const char *store_dir;            /* --store; NULL: the default store */
+  struct s2i_registry_opts ro;      /* pulls of BUILDER, --push */
+  int push;                         /* --push: push TAG (or push_dest) after */
+  const char *push_dest;            /* --push=DEST */
+  int no_cache;                     /* --no-cache: never reuse a stored build */
   const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
@@ -50,7 +56,8 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
 
 /* `s2i usage BUILDER`: run the builder's usage script, output to ours. */
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
-                    const char *cache_dir, struct s2i_error **err);
+                    const char *cache_dir, const char *store_dir,
+                    struct s2i_error **err);
 
 /* The output path used when -o is not given. */
 char *s2i_build_default_output(const char *tag);

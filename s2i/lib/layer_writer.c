@@ -389,6 +389,9 @@ static int write_tar(struct writer *w, struct s2i_error **err)
 
   archive_write_set_format_pax_restricted(w->a);
   archive_write_add_filter_none(w->a);
+  /* 1 MiB writes into the blob (hash + write per block), no padding */
+  archive_write_set_bytes_per_block(w->a, 1 << 20);
+  archive_write_set_bytes_in_last_block(w->a, 1);
   if (archive_write_open2(w->a, w, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
     return fail_archive(w, err, ".", "open");
   ret = write_dir(w, "", err);

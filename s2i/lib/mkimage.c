@@ -153,7 +153,7 @@ int s2i_mkimage(const struct s2i_ctx *ctx, const struct s2i_mkimage_opts *o,
   cleanup_store struct s2i_store *store = NULL;
   cleanup_image struct s2i_image *img = NULL;
 
-  if (s2i_store_open(&store, o->cache_dir, err) < 0)
+  if (s2i_store_open_at(&store, NULL, o->cache_dir, err) < 0)
     return -1;
   if (o->from == NULL)
     img = s2i_image_new_scratch();

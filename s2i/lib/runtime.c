@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -365,6 +366,38 @@ int s2i_runtime_compose(const char *dest, const struct s2i_strv *lower_dirs,
   return add_passwd_link(dest, lower_dirs, err);
 }
 
+/* The newest mtime in a tree (no global state: no nftw). */
+static void newest_in(const char *dir, int64_t *newest, int depth)
+{
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+
+  while (d && depth < 32 && (de = readdir(d)) != NULL) {
+    struct stat st;
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+        fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    if ((int64_t)st.st_mtime > *newest)
+      *newest = (int64_t)st.st_mtime;
+    if (S_ISDIR(st.st_mode)) {
+      cleanup_free char *sub = s2i_fs_join(dir, de->d_name);
+      newest_in(sub, newest, depth + 1);
+    }
+  }
+}
+
+/* Without SOURCE_DATE_EPOCH the layer's times are clamped to the newest
+ * runtime file's: the same runtime files on the same builder give the same
+ * layer blob, so a rebuilt app shares it with the last build (in the store
+ * and in the registry it is pushed to). */
+static int64_t runtime_epoch(const char *runtime_root)
+{
+  int64_t newest = 0;
+
+  newest_in(runtime_root, &newest, 0);
+  return newest > 0 ? newest : -1;
+}
+
 int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
                       const struct s2i_strv *lower_dirs,
                       const char *runtime_root, int64_t source_date_epoch,
@@ -378,7 +411,8 @@ int s2i_runtime_layer(const struct s2i_ctx *ctx, struct s2i_layer *out,
 
   if (s2i_fs_mkdtemp(&dir, tmp, "runtime-", err) < 0)
     return -1;
-  opts.source_date_epoch = source_date_epoch;
+  opts.source_date_epoch =
+      source_date_epoch >= 0 ? source_date_epoch : runtime_epoch(runtime_root);
   /* the layer root stands for the image's /, never make it 0700 */
   r = chmod(dir, 0755) < 0 ? s2i_error_make(err, errno, "chmod %s", dir) : 0;
   if (r == 0)

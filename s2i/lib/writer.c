@@ -12,11 +12,11 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "refs.h"
 #include "xalloc.h"
 
 #define CHUNK (1 << 20)
 #define MAX_NAME 255
-#define MAX_TAG 128
 
 /* Everything the tarball holds besides layer data, rendered up front so a
  * failure to render leaves no temp file behind. */
@@ -51,82 +51,23 @@ char *s2i_writer_config_json(const struct s2i_image *img)
 
 /* ---- tag: name[:tag], docker reference grammar ----------------------- */
 
-static int is_lower_alnum(char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* [a-z0-9]+ joined by one '.', one '_', "__" or any run of '-'. */
-static int valid_path_component(const char *s, size_t n)
-{
-  size_t i = 0;
-
-  if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-    return 0;
-  while (i < n) {
-    size_t run = strspn(s + i, "._-");
-    if (run > n - i)
-      run = n - i;
-    if (run == 0 && !is_lower_alnum(s[i]))
-      return 0;
-    if (run > 0 && strspn(s + i, "-") < run && run > 1 &&
-        !(run == 2 && s[i] == '_' && s[i + 1] == '_'))
-      return 0;
-    i += run ? run : 1;
-  }
-  return 1;
-}
-
-/* host[:port], e.g. localhost:5000 or registry.example.com. */
-static int valid_domain(const char *s, size_t n)
-{
-  size_t h = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                       "0123456789.-");
-
-  if (h == 0 || h > n || s[0] == '-' || s[0] == '.')
-    return 0;
-  if (h == n)
-    return 1;
-  return s[h] == ':' && h + 1 < n &&
-         strspn(s + h + 1, "0123456789") == n - h - 1;
-}
-
 static int valid_name(const char *name)
 {
-  const char *p = name;
-  size_t n = strcspn(p, "/");
+  size_t n = strcspn(name, "/");
 
   /* Like docker: the first component is a registry host when it looks
    * like one (has '.' or ':', or is localhost) and more follow. */
-  if (p[n] == '/' && (memchr(p, '.', n) || memchr(p, ':', n) ||
-                      (n == 9 && strncmp(p, "localhost", 9) == 0))) {
-    if (!valid_domain(p, n))
+  if (s2i_ref_names_host(name)) {
+    if (!s2i_ref_valid_domain(name, n))
       return 0;
-    p += n + 1;
+    name += n + 1;
   }
-  for (;;) {
-    n = strcspn(p, "/");
-    if (!valid_path_component(p, n))
-      return 0;
-    if (p[n] == '\0')
-      return 1;
-    p += n + 1;
-  }
-}
-
-static int valid_tag(const char *t)
-{
-  static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-                             "WXYZ0123456789_";
-  size_t n = strlen(t);
-
-  return n > 0 && n <= MAX_TAG && strchr(word, t[0]) &&
-         strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_.-") == n;
+  return s2i_ref_valid_path(name, strlen(name));
 }
 
 /* "name" becomes "name:latest"; the tag is the ':' after the last '/'. */
-static int normalise_tag(char **out, const char *tag, struct s2i_error **err)
+int s2i_writer_normalise_tag(char **out, const char *tag,
+                             struct s2i_error **err)
 {
   const char *slash = strrchr(tag, '/');
   const char *colon = strrchr(slash ? slash : tag, ':');
@@ -144,7 +85,7 @@ static int normalise_tag(char **out, const char *tag, struct s2i_error **err)
                           "lowercase [a-z0-9] parts joined by '.', '_', '-' "
                           "or '/', optionally after host[:port]/",
                           tag);
-  if (colon && !valid_tag(colon + 1))
+  if (colon && !s2i_ref_valid_tag(colon + 1))
     return s2i_error_make(err, 0,
                           "invalid tag \"%s\": the tag after ':' "
                           "must be 1-128 of [A-Za-z0-9_.-], not starting "
@@ -474,7 +415,11 @@ static int write_tarball(const char *path, const struct plan *p,
   if (fd < 0 || flock(fd, LOCK_EX) < 0)
     return s2i_error_make(err, errno, "create %s", tmp);
   a = archive_write_new();
+  /* 1 MiB writes: libarchive's 10 KiB default meant 25,000 write calls
+   * for the python builder; no padding after the end-of-archive blocks */
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+      archive_write_set_bytes_per_block(a, 1 << 20) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
       archive_write_open_fd(a, fd) != ARCHIVE_OK)
     r = s2i_error_archive(err, a, "write %s", tmp);
   else
@@ -498,7 +443,7 @@ int s2i_writer_write_archive(const struct s2i_ctx *ctx,
   struct plan p;
   int r;
 
-  if (normalise_tag(&name, tag, err) < 0)
+  if (s2i_writer_normalise_tag(&name, tag, err) < 0)
     return s2i_error_prefix(err, "write %s", path);
   r = make_plan(&p, img, store, name, err);
   p.ctx = ctx;
@@ -509,5 +454,35 @@ int s2i_writer_write_archive(const struct s2i_ctx *ctx,
   plan_clear(&p);
   if (r < 0)
     return s2i_error_prefix(err, "write %s", path);
+  return 0;
+}
+
+int s2i_writer_store_image(const struct s2i_ctx *ctx,
+                           const struct s2i_image *img, struct s2i_store *store,
+                           const char *tag, json_t *annotations,
+                           char manifest_digest[S2I_DIGEST_LEN + 1],
+                           struct s2i_error **err)
+{
+  cleanup_free char *name = NULL;
+  char d[S2I_DIGEST_LEN + 1];
+  struct plan p;
+  int r;
+
+  if (s2i_writer_normalise_tag(&name, tag, err) < 0)
+    return s2i_error_prefix(err, "store %s", store->root);
+  r = make_plan(&p, img, store, name, err);
+  p.ctx = ctx;
+  if (r == 0)
+    r = s2i_store_put(store, p.config, strlen(p.config), d, err);
+  if (r == 0)
+    r = s2i_store_put(store, p.manifest, strlen(p.manifest), d, err);
+  if (r == 0)
+    r = s2i_store_tag(store, name, S2I_MEDIA_OCI_MANIFEST, p.manifest_digest,
+                      (int64_t)strlen(p.manifest), annotations, err);
+  if (r == 0 && manifest_digest)
+    memcpy(manifest_digest, p.manifest_digest, sizeof(p.manifest_digest));
+  plan_clear(&p);
+  if (r < 0)
+    return s2i_error_prefix(err, "store %s as %s", store->root, name);
   return 0;
 }

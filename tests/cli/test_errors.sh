@@ -69,8 +69,8 @@ with tarfile.open(src) as tin, tarfile.open(dst, "w", format=tarfile.PAX_FORMAT)
         tout.addfile(m, io.BytesIO(data) if data is not None else None)
 PY
 expect_fail "builder blob not matching its digest" "digest|mismatch" \
-  "$S2I" build "$repo" "$T_DIR/tampered.tar" x:1 -o "$out" --cache-dir "$T_DIR/fresh-cache"
-rm -rf "$T_DIR/fresh-cache"
+  "$S2I" build "$repo" "$T_DIR/tampered.tar" x:1 -o "$out" --cache-dir "$T_DIR/fresh-cache" --store "$T_DIR/fresh-store"
+rm -rf "$T_DIR/fresh-cache" "$T_DIR/fresh-store"
 python3 - "$T_DIR/evil-layer.tar" <<'PY'
 import io, sys, tarfile
 with tarfile.open(sys.argv[1], "w") as t:

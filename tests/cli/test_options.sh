@@ -361,19 +361,23 @@ for case in "docker-archive:$BUILDER|$want_docker" \
   t_grep "image built from $b has the page" 'opt/app-root/src/index.html$' "$T_DIR/transport-layer.txt"
 done
 
-# ---- -o default ------------------------------------------------------------
+# ---- without -o: the store only --------------------------------------------
 cwd=$T_DIR/cwd
 mkdir -p "$cwd"
 (cd "$cwd" && "$S2I" build -q "$src" "$BUILDER" myapp:v1 > "$T_DIR/noout.txt" 2>&1)
 t_eq "without -o: exit 0" "$?" "0"
-t_check "without -o: ./myapp_v1.tar written" test -f "$cwd/myapp_v1.tar"
-t_check "without -o: skopeo reads it" skopeo inspect "docker-archive:$cwd/myapp_v1.tar"
-tar -xOf "$cwd/myapp_v1.tar" manifest.json > "$T_DIR/noout-manifest.json" 2>&1
-t_grep "without -o: RepoTags is the tag" '"RepoTags":\["myapp:v1"\]' "$T_DIR/noout-manifest.json"
+"$S2I" images > "$T_DIR/images.txt" 2>&1
+t_grep "without -o: s2i images lists the tag" '^myapp:v1 +sha256:' "$T_DIR/images.txt"
+t_check "without -o: skopeo reads the store as oci:" skopeo inspect "oci:$S2I_STORE:myapp:v1"
+"$S2I" save myapp:v1 -o "$T_DIR/saved.tar" > "$T_DIR/save.txt" 2>&1
+tar -xOf "$T_DIR/saved.tar" manifest.json > "$T_DIR/noout-manifest.json" 2>&1
+t_grep "s2i save: RepoTags is the tag" '"RepoTags":\["myapp:v1"\]' "$T_DIR/noout-manifest.json"
 (cd "$cwd" && "$S2I" build -q "$src" "$BUILDER" team/app:2 > "$T_DIR/noout2.txt" 2>&1)
-t_check "without -o: / and : become _ (team_app_2.tar)" test -f "$cwd/team_app_2.tar"
-t_eq "without -o: nothing else written in the cwd" \
-  "$(find "$cwd" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" "myapp_v1.tar team_app_2.tar "
+"$S2I" images --format json > "$T_DIR/images.json" 2>&1
+t_check "without -o: team/app:2 in images --format json" \
+  python3 -c 'import json,sys; assert any(i["tag"]=="team/app:2" for i in json.load(open(sys.argv[1])))' "$T_DIR/images.json"
+t_eq "without -o: nothing written in the cwd" \
+  "$(find "$cwd" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" ""
 
 # ---- -q, --loglevel --------------------------------------------------------
 "$S2I" build -q "$src" "$BUILDER" q:1 -o "$T_DIR/q.tar" > "$T_DIR/q.out" 2> "$T_DIR/q.err"

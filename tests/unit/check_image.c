@@ -112,8 +112,8 @@ START_TEST(open_errors)
 
   ck_assert_int_eq(s2i_store_open(&store, root, &err), 0);
   tu_assert_error(
-      s2i_transport_open(tu_ctx(), &img, "docker://quay.io/x/y:1", store, &err),
-      &err, "registry transport is not supported yet");
+      s2i_transport_open(tu_ctx(), &img, "docker://quay.io/x/Y:1", store, &err),
+      &err, "invalid image reference \"quay.io/x/Y:1\"");
   tu_assert_error(
       s2i_transport_open(tu_ctx(), &img, "containers-storage:x", store, &err),
       &err, "unknown transport \"containers-storage\"");

@@ -10,6 +10,8 @@ passed=0
 failed=0
 skipped=0
 echo "running" > "$out"   # summary.sh fails a suite that never finished
+# The store the library opens by default (mkimage, verify) is the suite's.
+export S2I_STORE=${S2I_STORE:-$(dirname "$out")/../store-unit}
 S2I_SKIP_LOG=$(mktemp)
 export S2I_SKIP_LOG
 trap 'rm -f "$S2I_SKIP_LOG"' EXIT
