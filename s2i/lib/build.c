@@ -655,6 +655,15 @@ static json_t *build_facts_all(struct build *b)
   json_object_set_new(f, "display_name", S(o->display_name));
   json_object_set_new(f, "description", S(o->description));
   json_object_set_new(f, "remove_source", json_boolean(o->remove_source));
+  /* what assemble may reach and use changes what it makes */
+  json_object_set_new(
+      f, "sandbox",
+      json_pack("{s:b, s:b, s:b, s:I, s:I, s:f, s:I}", "seccomp_unconfined",
+                o->policy.seccomp_unconfined, "network_host",
+                o->policy.network_host, "userns_host", o->policy.userns_host,
+                "memory", (json_int_t)o->policy.memory, "pids",
+                (json_int_t)o->policy.pids_limit, "cpus", o->policy.cpus,
+                "timeout", (json_int_t)o->policy.timeout));
   return f;
 #undef S
 }
