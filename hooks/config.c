@@ -22,7 +22,8 @@ static const char *const app_keys[] = {
     NULL};
 static const char *const deploy_keys[] = {
     "type",           "port",     "address", "container_port",  "health_path",
-    "health_timeout", "drain_ms", "command", "command_timeout", NULL};
+    "health_timeout", "drain_ms", "command", "command_timeout", "dest",
+    "tls_verify",     "authfile", NULL};
 
 static int check_keys(json_t *obj, const char *const *allowed,
                       const char *where, struct s2i_error **err)
@@ -226,6 +227,25 @@ static int load_env(struct hooks_app *app, json_t *obj, const char *where,
   return 0;
 }
 
+/* registry: dest (default the app's tag), tls_verify (default true),
+ * authfile (default the usual search, containers-auth.json(5)). */
+static int load_registry(struct hooks_deploy *d, json_t *obj, const char *where,
+                         struct s2i_error **err)
+{
+  json_t *tv = json_object_get(obj, "tls_verify");
+
+  d->tls_verify = 1;
+  if (json_object_get(obj, "dest") &&
+      get_str(&d->push_dest, obj, "dest", where, NULL, err) < 0)
+    return -1;
+  if (json_object_get(obj, "authfile") &&
+      get_str(&d->authfile, obj, "authfile", where, NULL, err) < 0)
+    return -1;
+  if (tv && get_bool(&d->tls_verify, obj, "tls_verify", where, err) < 0)
+    return -1;
+  return 0;
+}
+
 static int load_command(struct hooks_deploy *d, json_t *obj, const char *where,
                         struct s2i_error **err)
 {
@@ -292,15 +312,13 @@ static int load_deploy(struct hooks_deploy *d, json_t *obj,
     d->type = HOOKS_DEPLOY_COMMAND;
     return load_command(d, obj, where, err);
   }
-  if (strcmp(type, "registry") == 0)
-    return s2i_error_make(err, 0,
-                          "%stype: \"registry\" is not supported yet (it needs "
-                          "s2i's registry push); use \"podman\" or "
-                          "\"command\"",
-                          where);
+  if (strcmp(type, "registry") == 0) {
+    d->type = HOOKS_DEPLOY_REGISTRY;
+    return load_registry(d, obj, where, err);
+  }
   return s2i_error_make(err, 0,
-                        "%stype: unknown deploy type \"%s\" (podman, command, "
-                        "none)",
+                        "%stype: unknown deploy type \"%s\" (podman, "
+                        "registry, command, none)",
                         where, type);
 }
 
@@ -469,6 +487,8 @@ static void app_clear(struct hooks_app *a)
   free(a->secret);
   free(a->deploy.public_addr);
   free(a->deploy.health_path);
+  free(a->deploy.push_dest);
+  free(a->deploy.authfile);
   s2i_strv_free(&a->deploy.command);
 }
 

@@ -14,6 +14,8 @@ enum hooks_deploy_type {
   HOOKS_DEPLOY_NONE,    /* build only */
   HOOKS_DEPLOY_PODMAN,  /* zero-downtime podman deploy behind nginx */
   HOOKS_DEPLOY_COMMAND, /* run the user's command */
+  /* push to a registry; the cluster's image trigger redeploys */
+  HOOKS_DEPLOY_REGISTRY,
 };
 
 struct hooks_deploy {
@@ -26,6 +28,9 @@ struct hooks_deploy {
   int drain_ms;            /* podman: old container kept after the switch */
   struct s2i_strv command; /* command: argv, run without a shell */
   int command_timeout;     /* command: seconds (600) */
+  char *push_dest;         /* registry: where to push (default: the tag) */
+  int tls_verify;          /* registry: 0 for a test registry (true) */
+  char *authfile;          /* registry: credentials; NULL: the usual search */
 };
 
 struct hooks_app {

@@ -66,6 +66,13 @@ static void build_opts(struct s2i_build_opts *o, const struct hooks_job *j,
   size_t i;
 
   memset(o, 0, sizeof(*o));
+  o->ro = (struct s2i_registry_opts)S2I_REGISTRY_OPTS_INIT;
+  if (j->app->deploy.type == HOOKS_DEPLOY_REGISTRY) {
+    o->push = 1;
+    o->push_dest = j->app->deploy.push_dest;
+    o->ro.tls_verify = j->app->deploy.tls_verify;
+    o->ro.authfile = j->app->deploy.authfile;
+  }
   o->source = j->app->source;
   o->builder = j->app->builder;
   o->tag = j->app->tag;
@@ -106,6 +113,15 @@ static int deploy(const struct s2i_ctx *ctx, const struct hooks_job *j,
                         json_pack("{s:s?, s:s, s:s, s:i}", "commit",
                                   j->build->commit, "image", j->app->tag,
                                   "container", "", "port", 0));
+    return 0;
+  }
+  if (j->app->deploy.type == HOOKS_DEPLOY_REGISTRY) { /* pushed by the build */
+    json_object_set_new(
+        result, "deployed",
+        json_pack("{s:s?, s:s, s:s, s:i}", "commit", j->build->commit, "image",
+                  j->app->deploy.push_dest ? j->app->deploy.push_dest
+                                           : j->app->tag,
+                  "container", "", "port", 0));
     return 0;
   }
   if (j->app->deploy.type != HOOKS_DEPLOY_PODMAN)

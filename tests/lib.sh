@@ -5,6 +5,9 @@
 # to $S2I_RESULTS_TMP for run-shell-suite.sh to count.  A file that cannot
 # run here says why with `t_skip_all REASON` (or t_need / t_need_root).
 set -u
+# Sourced once per test file, even when two suites' helpers both source it.
+[ -n "${T_LIB_LOADED:-}" ] && return 0
+T_LIB_LOADED=1
 
 S2I=${S2I_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bin/s2i}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -113,12 +113,13 @@ START_TEST(test_bad_deploy)
   static const char head[] = "{\"apps\":[{\"name\":\"a\",\"source\":\"s\","
                              "\"builder\":\"b\",\"secret\":\"12345678\","
                              "\"deploy\":";
-  cleanup_free char *reg = xasprintf("%s{\"type\":\"registry\"}}]}", head);
+  cleanup_free char *reg =
+      xasprintf("%s{\"type\":\"registry\",\"tls_verify\":\"no\"}}]}", head);
   cleanup_free char *nop = xasprintf("%s{\"type\":\"podman\"}}]}", head);
   cleanup_free char *cmd = xasprintf("%s{\"type\":\"command\"}}]}", head);
   cleanup_free char *odd = xasprintf("%s{\"type\":\"ftp\"}}]}", head);
 
-  expect_error(reg, 0600, "deploy.type: \"registry\" is not supported yet");
+  expect_error(reg, 0600, "deploy.tls_verify: must be true or false");
   expect_error(nop, 0600, "deploy.port: missing");
   expect_error(cmd, 0600, "deploy.command: must be a non-empty array");
   expect_error(odd, 0600, "unknown deploy type \"ftp\"");

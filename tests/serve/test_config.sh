@@ -42,9 +42,9 @@ chmod 644 "$W/sf.json"
 refuse "$W/sf.json" "secret_file: .*secret: permissions 0640 are too open" \
   "a loose secret_file is refused"
 
-sv_config "$W/reg.json" '{"type": "registry"}'
-refuse "$W/reg.json" 'deploy.type: "registry" is not supported yet' \
-  "the registry target says it is not supported yet"
+sv_config "$W/reg.json" '{"type": "registry", "dest": ""}'
+refuse "$W/reg.json" 'deploy.dest: must be a non-empty string' \
+  "a registry target with an empty dest is refused"
 
 sv_config "$W/port.json" '{"type": "podman", "port": 70000}'
 refuse "$W/port.json" 'deploy.port: must be an integer from 1 to 65535' \
