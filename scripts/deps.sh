@@ -11,7 +11,7 @@ PACKAGES="
   clang libclang-rt-14-dev
   libgit2-dev libarchive-dev libcurl4-openssl-dev libjansson-dev libssl-dev
   libmicrohttpd-dev libsqlite3-dev check libseccomp-dev
-  git curl ca-certificates busybox-static jq iproute2 openssl xz-utils
+  git curl ca-certificates busybox-static jq iproute2 openssl xz-utils time
   podman runc skopeo uidmap slirp4netns fuse-overlayfs
   mmdebstrap docker-registry apache2-utils python3-jwt
   python3 python3-venv python3-yaml ruby libnss-wrapper tini catatonit

@@ -86,6 +86,9 @@ static const char build_help[] =
     "      --incremental          reuse the artifacts (save-artifacts) of the\n"
     "                             previous image: the tarball at the -o path,\n"
     "                             else TAG in the store\n"
+    "      --incremental-pull-policy P  pulling the previous image: always,\n"
+    "                             if-not-present or never (default: "
+    "--pull-policy)\n"
     "      --incremental-from IMG the previous image to use (implies\n"
     "                             --incremental)\n"
     "      --network MODE         network for assemble: private (default: its\n"
@@ -127,6 +130,7 @@ enum {
   OPT_NO_RUNTIME,
   OPT_PUSH,
   OPT_NO_CACHE,
+  OPT_INCREMENTAL_PULL_POLICY,
   OPT_LOAD,
   OPT_INCREMENTAL,
   OPT_INCREMENTAL_FROM,
@@ -179,6 +183,8 @@ static const struct option build_options[] = {
     {"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
     {"push", optional_argument, NULL, OPT_PUSH},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"incremental-pull-policy", required_argument, NULL,
+     OPT_INCREMENTAL_PULL_POLICY},
     {"load", no_argument, NULL, OPT_LOAD},
     CLI_STORE_OPTIONS,
     CLI_REGISTRY_OPTIONS,
@@ -335,6 +341,14 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->push_dest = optarg;
     break;
   case OPT_NO_CACHE: o->no_cache = 1; break;
+  case OPT_INCREMENTAL_PULL_POLICY:
+    if (s2i_pull_policy_parse(&o->incremental_pull_policy, optarg) < 0)
+      return cli_usage_error("build",
+                             "--incremental-pull-policy must be always, "
+                             "if-not-present or never, not '%s'",
+                             optarg);
+    o->incremental_pull_policy_set = 1;
+    break;
   case OPT_LOAD: want_load = 1; break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");

@@ -216,11 +216,13 @@ static int stage_source(struct build *b, const char *dir,
 static int restore_artifacts(struct build *b, struct s2i_error **err)
 {
   cleanup_free char *dir = xasprintf("%s%s/artifacts", b->upper, b->dest);
+  /* --incremental-pull-policy, else --pull-policy's */
+  struct s2i_registry_opts iro = b->o->ro;
   struct s2i_artifacts_opts ao = {
       .from = b->o->incremental_from,
       .output = b->o->output,
       .tag = b->o->tag,
-      .ro = &b->o->ro,
+      .ro = &iro,
       .store = b->store,
       .scripts_url = b->o->scripts_url,
       .image_scripts_url = b->o->image_scripts_url,
@@ -231,6 +233,9 @@ static int restore_artifacts(struct build *b, struct s2i_error **err)
       .network_none = b->o->network_none,
       .policy = &b->o->policy,
   };
+
+  if (b->o->incremental_pull_policy_set)
+    iro.pull_policy = b->o->incremental_pull_policy;
 
   if (!b->o->incremental)
     return 0;

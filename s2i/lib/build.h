@@ -46,6 +46,9 @@ struct s2i_build_opts {
   int push;                         /* --push: push TAG (or push_dest) after */
   const char *push_dest;            /* --push=DEST */
   int no_cache;                     /* --no-cache: never reuse a stored build */
+  /* --incremental-pull-policy: for the previous image; unset: ro's */
+  int incremental_pull_policy_set;
+  enum s2i_pull_policy incremental_pull_policy;
   const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */

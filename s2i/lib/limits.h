@@ -11,7 +11,7 @@
 
 #include "ctx.h"
 #include "error.h"
-#include "sandbox.h"
+#include "policy.h"
 
 #define S2I_LIMITS_DEFAULT_PIDS 4096
 /* The default --memory: this share of the machine's RAM. */

@@ -13,27 +13,10 @@
 
 #include "ctx.h"
 #include "error.h"
+#include "policy.h"
 #include "strv.h"
 
 typedef void (*s2i_sandbox_output_fn)(const char *buf, size_t len, void *ctx);
-
-/* What confines a command beyond its namespaces, as the user chose it on
- * the command line; a zeroed struct is the default: all of it on. */
-struct s2i_sandbox_policy {
-  int seccomp_unconfined; /* --security-opt seccomp=unconfined */
-  /* --network host: share s2i's network namespace.  Default (unless the
-   * opts say network_none): a private one with outbound access only
-   * (slirp.h). */
-  int network_host;
-  /* --userns host: no user namespace, the builder's uid 0 is host root.
-   * Default: userns.h. */
-  int userns_host;
-  /* Limits, named as podman names them (limits.h has the defaults). */
-  uint64_t memory;    /* --memory bytes; 0: the default; UINT64_MAX: none */
-  int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */
-  double cpus;        /* --cpus; 0: no limit */
-  unsigned timeout;   /* --timeout seconds per command; 0: none */
-};
 
 struct s2i_sandbox_opts {
   const struct s2i_strv *lowers; /* layer dirs, bottom first */

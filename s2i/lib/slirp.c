@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +38,14 @@ exec_slirp(pid_t target, int ready_w, int exit_r)
   int x = fcntl(exit_r, F_DUPFD_CLOEXEC, 1000);
 
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* --enable-sandbox pivots and detaches the old root in a mount namespace
+   * of its own, but leaves the host's shared mounts shared there: the
+   * detach then propagates and unmounts the host's /run/netns entries (podman's
+   * network namespaces).  A private mount namespace first keeps every
+   * unmount of slirp4netns to itself. */
+  if (unshare(CLONE_NEWNS) < 0 ||
+      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    _exit(126);
   snprintf(pid, sizeof(pid), "%d", (int)target);
   if (r < 0 || x < 0 || dup2(r, 3) < 0 || dup2(x, 4) < 0 || null < 0 ||
       dup2(null, 1) < 0 || dup2(null, 2) < 0 ||

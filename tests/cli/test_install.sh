@@ -38,7 +38,7 @@ comp() {
     comp "$root/usr/share/bash-completion/completions/s2i" "$@"
 }
 t_eq "bash: commands" "$(comp "$bin" ver)" "verify version"
-t_eq "bash: a command's options" "$(comp "$bin" build --incremental-)" "--incremental-from"
+t_eq "bash: a command's options" "$(comp "$bin" build --incremental-f)" "--incremental-from"
 t_eq "bash: completion's shells" "$(comp "$bin" completion '')" "bash zsh"
 
 if command -v zsh >/dev/null; then
