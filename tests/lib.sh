@@ -144,10 +144,25 @@ t_http_server() {
 t_podman_port() { podman port "$1" "$2" 2>/dev/null | sed -n '1s/.*://p'; }
 
 # t_port: a free TCP port on loopback, for a server under test that cannot
-# be told to bind port 0 (it takes its port from $PORT).  The kernel picks
-# it; it is free again when returned, so prefer port 0 where possible.
+# be told to bind port 0 (it takes its port from $PORT): a random one that
+# was free a moment ago, so prefer port 0 where possible.
 t_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  # Below the kernel's ephemeral range: podman publishes `-p ::PORT` on
+  # ports the kernel gives (that range), with DNAT rules that can outlive a
+  # removed container; a port from here never collides with one of those.
+  python3 -c '
+import random, socket
+lo, hi = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+for _ in range(200):
+    p = random.randint(20000, max(20001, lo - 1))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
 }
 
 # The shared fixtures: Git repositories, the Lektor quickstart site.
