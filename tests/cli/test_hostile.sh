@@ -226,7 +226,7 @@ t_check "no slirp4netns left running" test -z "$(pgrep -f 'slirp4netns --configu
 # (podman keeps its own there).
 sub=10.213.$((RANDOM % 250)).
 if ip -o addr 2>/dev/null | grep -q "inet $sub"; then
-  t_skip "outbound through slirp4netns" "$sub.0/24 is in use here"
+  t_skip "outbound through slirp4netns: $sub.0/24 is in use here"
 else
   unshare --net --fork sleep 600 & holder=$!
   t_defer "kill $holder"
@@ -234,6 +234,7 @@ else
   t_wait 10 sh -c "[ \"\$(readlink /proc/$holder/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]"
   nsx() { nsenter --net="/proc/$holder/ns/net" "$@"; }
   ip link add "v$$a" type veth peer name "v$$b" netns "$holder"
+  t_defer "ip link del v$$a"
   ip addr add "${sub}1/30" dev "v$$a" && ip link set "v$$a" up
   nsx ip addr add "${sub}2/30" dev "v$$b" && nsx ip link set "v$$b" up
   nsx ip link set lo up
