@@ -128,6 +128,18 @@ static int bad_signature(const struct hooks_hook_request *r, const char *sig)
          !hooks_signature_check(r->secret, r->body, r->body_len, sig);
 }
 
+/* GitHub's push payload, which Gitea and Forgejo send too. */
+static enum hooks_verdict github_shaped(struct hooks_push *p, json_t *root,
+                                        const struct hooks_hook_request *r,
+                                        const char **why)
+{
+  p->ref = dup_or_null(jpath(root, "ref"));
+  p->commit = dup_or_null(jpath(root, "after"));
+  p->author = dup_or_null(jpath(root, "head_commit.author.name"));
+  p->message = dup_or_null(jpath(root, "head_commit.message"));
+  return classify(p, r->tracked_ref, why);
+}
+
 static enum hooks_verdict github(struct hooks_push *p,
                                  const struct hooks_hook_request *r,
                                  const char **why)
@@ -150,11 +162,7 @@ static enum hooks_verdict github(struct hooks_push *p,
   }
   if ((root = load_body(r, why)) == NULL)
     return HOOKS_VERDICT_MALFORMED;
-  p->ref = dup_or_null(jpath(root, "ref"));
-  p->commit = dup_or_null(jpath(root, "after"));
-  p->author = dup_or_null(jpath(root, "head_commit.author.name"));
-  p->message = dup_or_null(jpath(root, "head_commit.message"));
-  return classify(p, r->tracked_ref, why);
+  return github_shaped(p, root, r, why);
 }
 
 /* GitLab's commits[] entry for the head commit, for its message. */
@@ -230,11 +238,7 @@ static enum hooks_verdict gitea(struct hooks_push *p,
   }
   if ((root = load_body(r, why)) == NULL)
     return HOOKS_VERDICT_MALFORMED;
-  p->ref = dup_or_null(jpath(root, "ref"));
-  p->commit = dup_or_null(jpath(root, "after"));
-  p->author = dup_or_null(jpath(root, "head_commit.author.name"));
-  p->message = dup_or_null(jpath(root, "head_commit.message"));
-  return classify(p, r->tracked_ref, why);
+  return github_shaped(p, root, r, why);
 }
 
 /* Bitbucket Cloud's push.changes[].new: the tracked branch's entry if
