@@ -107,7 +107,23 @@ static const char build_help[] =
     "      --cpus N               CPU limit of assemble (1.5: one and a half)\n"
     "      --timeout SECONDS      kill assemble after SECONDS (default none)\n"
     "      --no-runtime           do not add the runtime layer (init, "
-    "identity)\n" CLI_STORE_HELP CLI_REGISTRY_HELP
+    "identity)\n"
+    "      --runtime-image IMG    extended build: copy the artifacts into IMG "
+    "and run\n"
+    "                             its assemble-runtime there; the result is "
+    "based on IMG\n"
+    "  -a, --runtime-artifact SRC[:DEST]  a file or directory of the builder "
+    "to copy\n"
+    "                             into IMG's WORKDIR/DEST (repeatable; default: "
+    "IMG's\n"
+    "                             io.openshift.s2i.assemble-input-files "
+    "label)\n"
+    "      --assemble-runtime-user USER  run assemble-runtime as USER "
+    "(default: IMG's\n"
+    "                             io.openshift.s2i.assemble-runtime-user "
+    "label, else its USER)\n"
+    "      --runtime-pull-policy P  pulling IMG: always, if-not-present "
+    "(default) or never\n" CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
 
 enum {
@@ -141,6 +157,9 @@ enum {
   OPT_TIMEOUT,
   OPT_USERNS,
   OPT_ALLOW_LOCAL_SUBMODULES,
+  OPT_RUNTIME_IMAGE,
+  OPT_ASSEMBLE_RUNTIME_USER,
+  OPT_RUNTIME_PULL_POLICY,
 };
 
 static const struct option build_options[] = {
@@ -186,6 +205,13 @@ static const struct option build_options[] = {
     {"incremental-pull-policy", required_argument, NULL,
      OPT_INCREMENTAL_PULL_POLICY},
     {"load", no_argument, NULL, OPT_LOAD},
+    {"runtime-image", required_argument, NULL, OPT_RUNTIME_IMAGE},
+    {"runtime-artifact", required_argument, NULL, 'a'},
+    {"assemble-runtime-user", required_argument, NULL,
+     OPT_ASSEMBLE_RUNTIME_USER},
+    {"runtime-pull-policy", required_argument, NULL, OPT_RUNTIME_PULL_POLICY},
+    {"runtime-image-pull-policy", required_argument, NULL,
+     OPT_RUNTIME_PULL_POLICY},
     CLI_STORE_OPTIONS,
     CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
@@ -350,6 +376,17 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->incremental_pull_policy_set = 1;
     break;
   case OPT_LOAD: want_load = 1; break;
+  case OPT_RUNTIME_IMAGE: o->runtime_image = optarg; break;
+  case 'a': s2i_strv_add(&o->runtime_artifacts, optarg); break;
+  case OPT_ASSEMBLE_RUNTIME_USER: o->assemble_runtime_user = optarg; break;
+  case OPT_RUNTIME_PULL_POLICY:
+    if (s2i_pull_policy_parse(&o->runtime_pull_policy, optarg) < 0)
+      return cli_usage_error("build",
+                             "--runtime-pull-policy must be always, "
+                             "if-not-present or never, not '%s'",
+                             optarg);
+    o->runtime_pull_policy_set = 1;
+    break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
@@ -531,6 +568,30 @@ static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
                          npos < 3 ? "fewer" : "more");
 }
 
+/* What the original refuses before it starts (pkg/cmd/cli/cmd/build.go);
+ * -1 to go on. */
+static int check_combinations(const struct cmdline *cl)
+{
+  const struct s2i_build_opts *o = &cl->o;
+
+  if (cl->run && o->as_dockerfile)
+    return cli_usage_error("build", "--run cannot be used with --as-dockerfile");
+  if (o->runtime_image && o->as_dockerfile)
+    return cli_usage_error("build",
+                           "--runtime-image cannot be used with "
+                           "--as-dockerfile");
+  if (o->incremental && o->runtime_image)
+    return cli_usage_error("build",
+                           "Incremental build with runtime image isn't "
+                           "supported");
+  if (o->runtime_image == NULL &&
+      (o->runtime_artifacts.n || o->assemble_runtime_user))
+    fputs("warning: -a and --assemble-runtime-user have no effect without "
+          "--runtime-image\n",
+          stderr);
+  return -1;
+}
+
 /* --run: the image just built and loaded into podman, run there; its
  * exit status. */
 static int run_built(const struct cmdline *cl)
@@ -550,13 +611,13 @@ int cmd_build(int argc, char **argv)
   cli_ctx_init(&cl.ctx);
   optind = 1;
   want_load = 0;
-  while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh",
+  while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:qh",
                                     build_options, "build")) != -1)
     ret = take_option(&cl, c);
   if (ret < 0)
     ret = take_positionals(&cl, &saved, argv + optind, argc - optind);
-  if (ret < 0 && cl.run && cl.o.as_dockerfile)
-    ret = cli_usage_error("build", "--run cannot be used with --as-dockerfile");
+  if (ret < 0)
+    ret = check_combinations(&cl);
   if (ret < 0 && (ret = run_build(&cl.ctx, &cl.o, want_load || cl.run)) == 0)
     ret = -1; /* built (and loaded): go on */
   if (ret < 0 && cl.run)
@@ -566,6 +627,7 @@ int cmd_build(int argc, char **argv)
   s2i_strv_free(&cl.o.env);
   s2i_strv_free(&cl.o.env_files);
   s2i_strv_free(&cl.o.injections);
+  s2i_strv_free(&cl.o.runtime_artifacts);
   s2i_strv_free(&cl.flags);
   s2i_s2ifile_free(&saved);
   return ret;
@@ -595,7 +657,7 @@ int cmd_rebuild(int argc, char **argv)
   cli_ctx_init(&ctx);
   optind = 1;
   want_load = 0;
-  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:qh", build_options,
+  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:qh", build_options,
                          "rebuild")) != -1) {
     if (c == 'h') {
       fputs(rebuild_help, stdout);
@@ -649,5 +711,7 @@ int cmd_rebuild(int argc, char **argv)
 out:
   s2i_strv_free(&o.env);
   s2i_strv_free(&o.env_files);
+  s2i_strv_free(&o.runtime_artifacts);
+  s2i_strv_free(&o.injections);
   return ret;
 }

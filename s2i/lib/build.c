@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "dockerfile.h"
 #include "env.h"
+#include "extended.h"
 #include "fixperms.h"
 #include "fs.h"
 #include "image.h"
@@ -62,6 +63,8 @@ struct build {
   json_t *annot; /* annotations of the stored image (the cache key) */
   char builder_id[S2I_DIGEST_LEN + 1]; /* digest of the builder's config */
   char key[S2I_DIGEST_LEN + 1];        /* the build key, "" when none */
+  struct s2i_extended rt; /* --runtime-image; after assemble, b's image */
+  const char *ovlwork;    /* the overlay work dir's name under work */
 };
 
 static void build_free(struct build *b)
@@ -85,6 +88,7 @@ static void build_free(struct build *b)
     s2i_injection_free(&b->inj[i]);
   free(b->inj);
   json_decref(b->annot);
+  s2i_extended_free(&b->rt);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -353,23 +357,19 @@ static int fix_permissions(void *ctx)
   return 0;
 }
 
-static int run_in_sandbox(struct build *b, const char *const *argv,
-                          int (*fn)(void *), void *fn_ctx,
-                          struct s2i_error **err)
+/* The sandbox of b's image as it stands (the builder, or after assemble
+ * the runtime image); the caller sets argv or fn. */
+static void sandbox_opts(struct build *b, struct s2i_sandbox_opts *so,
+                         const char *ovl)
 {
-  cleanup_strv struct s2i_strv envp = S2I_STRV_INIT;
-  cleanup_free char *ovl = s2i_fs_join(b->work, "ovlwork");
   const char *cwd = s2i_image_workdir(b->img);
-  struct s2i_sandbox_opts so = {
+
+  *so = (struct s2i_sandbox_opts){
       .lowers = &b->lowers,
       .upper = b->upper,
       .work = ovl,
       .uid = b->uid,
       .gid = b->gid,
-      .argv = argv,
-      .fn = fn,
-      .fn_ctx = fn_ctx,
-      .then_fn = (argv && b->fix_dirs.n) ? fix_permissions : NULL,
       .then_ctx = &b->fix_dirs,
       .then_failed = &b->fix_failed,
       .cwd = (cwd && *cwd) ? cwd : "/",
@@ -380,8 +380,23 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
       .on_output = on_output,
       .output_ctx = b,
   };
+}
+
+static int run_in_sandbox(struct build *b, const char *const *argv,
+                          int (*fn)(void *), void *fn_ctx,
+                          struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv envp = S2I_STRV_INIT;
+  cleanup_free char *ovl =
+      s2i_fs_join(b->work, b->ovlwork ? b->ovlwork : "ovlwork");
+  struct s2i_sandbox_opts so;
   int status = 0;
 
+  sandbox_opts(b, &so, ovl);
+  so.argv = argv;
+  so.fn = fn;
+  so.fn_ctx = fn_ctx;
+  so.then_fn = (argv && b->fix_dirs.n) ? fix_permissions : NULL;
   assemble_env(b, &envp);
   so.envp = (const char *const *)envp.v;
   if (s2i_sandbox_run(b->ctx, &status, &so, err) < 0)
@@ -389,9 +404,10 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
   return status;
 }
 
-static int run_assemble(struct build *b, struct s2i_error **err)
+/* assemble, or assemble-runtime (what) in the runtime image. */
+static int run_assemble(struct build *b, const char *path, const char *what,
+                        struct s2i_error **err)
 {
-  const char *path = b->scripts.s[S2I_SCRIPT_ASSEMBLE].path;
   const char *argv[] = {path, NULL};
   char how[64];
   int status;
@@ -411,7 +427,7 @@ static int run_assemble(struct build *b, struct s2i_error **err)
     snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
   else
     snprintf(how, sizeof(how), "failed with exit code %d", WEXITSTATUS(status));
-  s2i_error_make(err, 0, "assemble script %s %s%s%s", path, how,
+  s2i_error_make(err, 0, "%s script %s %s%s%s", what, path, how,
                  b->tail_len ? "; the last lines of its output:\n" : "",
                  b->tail_len ? tail_lines(b, 10) : "");
   return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
@@ -490,11 +506,14 @@ static int keep_injected_run(struct build *b, struct s2i_error **err)
   return 0;
 }
 
-static int commit_app_layer(struct build *b, struct s2i_error **err)
+/* The upper dir as the new layer; labels from <dir>/.s2i/image_metadata.json
+ * (the destination's; the original reads /tmp's in a runtime image). */
+static int commit_app_layer(struct build *b, const char *dir,
+                            const char *created_by, struct s2i_error **err)
 {
   struct s2i_layer_write_opts lo = S2I_LAYER_WRITE_OPTS_INIT;
   struct s2i_layer layer = {0};
-  cleanup_free char *meta = xasprintf("%s/.s2i/image_metadata.json", b->dest);
+  cleanup_free char *meta = xasprintf("%s/.s2i/image_metadata.json", dir);
 
   if (s2i_labels_load_metadata_at(b->img, b->upper, meta, err) < 0)
     return -1;
@@ -503,7 +522,7 @@ static int commit_app_layer(struct build *b, struct s2i_error **err)
   s2i_log_step(b->ctx, "Writing the application layer");
   if (s2i_layer_write(b->ctx, &layer, b->upper, &lo, b->store, err) < 0)
     return -1;
-  s2i_image_add_layer(b->img, &layer, "s2i assemble");
+  s2i_image_add_layer(b->img, &layer, created_by);
   free(layer.media_type);
   return 0;
 }
@@ -660,6 +679,17 @@ static json_t *build_facts_all(struct build *b)
   json_object_set_new(f, "display_name", S(o->display_name));
   json_object_set_new(f, "description", S(o->description));
   json_object_set_new(f, "remove_source", json_boolean(o->remove_source));
+  if (o->runtime_image) { /* only then: other builds keep their keys */
+    json_t *a = json_array();
+    for (size_t i = 0; i < b->rt.maps.n; i++)
+      json_array_append_new(a, json_sprintf("%s:%s", b->rt.maps.v[i].src,
+                                            b->rt.maps.v[i].dest));
+    json_object_set_new(
+        f, "runtime",
+        json_pack("{s:s, s:s, s:o, s:I, s:s}", "image", b->rt.config_id, "ref",
+                  o->runtime_image, "artifacts", a, "uid",
+                  (json_int_t)b->rt.uid, "script", b->rt.script.path));
+  }
   /* what assemble may reach and use changes what it makes */
   json_object_set_new(
       f, "sandbox",
@@ -744,21 +774,121 @@ static int finish_reused(struct build *b, struct s2i_error **err)
   return push_result(b, err);
 }
 
+/* --runtime-image: opened, its mappings and user checked, before
+ * assemble runs (the original's Prepare). */
+static int open_runtime(struct build *b, struct s2i_error **err)
+{
+  struct s2i_registry_opts rro = b->o->ro;
+  cleanup_free char *src = xasprintf("%s%s/src", b->upper, b->dest);
+  struct s2i_extended_opts eo = {
+      .image = b->o->runtime_image,
+      .artifacts = &b->o->runtime_artifacts,
+      .user = b->o->assemble_runtime_user,
+      .allowed_uids = b->o->allowed_uids,
+      .ro = &rro,
+      .store = b->store,
+      .work = b->work,
+      .scripts_url = b->o->scripts_url,
+      .source_dir = src,
+      .image_scripts_url = b->o->image_scripts_url,
+  };
+
+  if (b->o->runtime_image == NULL)
+    return 0;
+  if (b->o->runtime_pull_policy_set)
+    rro.pull_policy = b->o->runtime_pull_policy;
+  return s2i_extended_open(b->ctx, &b->rt, &eo, err);
+}
+
+/* The run script in the runtime image: an injected one is uploaded to
+ * <WORKDIR>/scripts/run as the original does; the builder's image:// one
+ * is CMD as it is, so the runtime image must have it too. */
+static int carry_run(struct build *b, struct s2i_error **err)
+{
+  struct s2i_script *run = &b->scripts.s[S2I_SCRIPT_RUN];
+  cleanup_free char *from = NULL, *data = NULL, *host = NULL;
+  size_t len;
+
+  if (!run->injected) {
+    host = s2i_rootpath_resolve(&b->rt.lowers, run->path);
+    if (host == NULL)
+      s2i_log_warn(b->ctx,
+                   "the run script %s (CMD) is not in the runtime image %s",
+                   run->path, b->o->runtime_image);
+    return 0;
+  }
+  from = xasprintf("%s/scripts/run", b->dest);
+  if (s2i_fs_read_beneath(&data, &len, b->upper, from, 0, err) < 0)
+    return -1;
+  free(run->path);
+  run->path = NULL;
+  return s2i_extended_add_run(&b->rt, data, len, &run->path, err);
+}
+
+/* From here on b is the runtime image: its layers, upper dir, user. */
+static void switch_to_runtime(struct build *b)
+{
+  struct s2i_image *img = b->img;
+  struct s2i_strv lowers = b->lowers;
+  char *upper = b->upper;
+
+  b->img = b->rt.img;
+  b->rt.img = img;
+  b->lowers = b->rt.lowers;
+  b->rt.lowers = lowers;
+  b->upper = b->rt.upper;
+  b->rt.upper = upper;
+  b->uid = b->rt.uid;
+  b->gid = b->rt.gid;
+  b->ovlwork = "runtime-ovlwork";
+  s2i_strv_free(&b->fix_dirs);
+  collect_fix_dirs(b);
+}
+
+/* Artifacts out of the builder, into the runtime image, assemble-runtime
+ * there, and its upper dir as the new layer. */
+static int finish_extended(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *ovl = s2i_fs_join(b->work, "ovlwork");
+  struct s2i_sandbox_opts so;
+
+  if (s2i_fs_check_beneath(b->upper, b->dest, err) < 0)
+    return s2i_error_prefix(err, "after assemble");
+  sandbox_opts(b, &so, ovl);
+  if (s2i_extended_copy_artifacts(b->ctx, &b->rt, &so, err) < 0 ||
+      carry_run(b, err) < 0)
+    return -1;
+  switch_to_runtime(b);
+  if (run_assemble(b, b->rt.script.path, "assemble-runtime", err) < 0)
+    return -1;
+  return commit_app_layer(b, "/tmp", "s2i assemble-runtime", err);
+}
+
+static int finish_plain(struct build *b, struct s2i_error **err)
+{
+  if (keep_injected_run(b, err) < 0 || strip_build_inputs(b, err) < 0)
+    return -1;
+  return commit_app_layer(b, b->dest, "s2i assemble", err);
+}
+
 static int build_image(struct build *b, struct s2i_error **err)
 {
   int r;
 
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
-      resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0)
+      resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0 ||
+      open_runtime(b, err) < 0)
     return -1;
   r = reuse_stored(b, err);
   if (r != 0)
     return r < 0 ? -1 : finish_reused(b, err);
   collect_fix_dirs(b);
-  if (run_assemble(b, err) < 0 || truncate_injected(b, err) < 0)
+  if (run_assemble(b, b->scripts.s[S2I_SCRIPT_ASSEMBLE].path, "assemble",
+                   err) < 0 ||
+      truncate_injected(b, err) < 0)
     return -1;
-  if (keep_injected_run(b, err) < 0 || strip_build_inputs(b, err) < 0 ||
-      commit_app_layer(b, err) < 0 || add_runtime(b, err) < 0)
+  r = b->o->runtime_image ? finish_extended(b, err) : finish_plain(b, err);
+  if (r < 0 || add_runtime(b, err) < 0)
     return -1;
   configure_image(b);
   s2i_image_set_created(b->img, b->sde >= 0 ? b->sde : (int64_t)time(NULL));

@@ -52,6 +52,12 @@ struct s2i_build_opts {
   const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
+  /* Extended builds (extended.h) */
+  const char *runtime_image;           /* --runtime-image */
+  struct s2i_strv runtime_artifacts;   /* -a/--runtime-artifact, in order */
+  const char *assemble_runtime_user;   /* --assemble-runtime-user */
+  int runtime_pull_policy_set;         /* --runtime-pull-policy given */
+  enum s2i_pull_policy runtime_pull_policy;
 };
 
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,

@@ -13,8 +13,8 @@
 #include "rootpath.h"
 #include "xalloc.h"
 
-static const char *const script_names[S2I_SCRIPT_COUNT] = {
-    "assemble", "run", "save-artifacts", "usage"};
+static const char *const script_names[S2I_SCRIPT_COUNT + 1] = {
+    "assemble", "run", "save-artifacts", "usage", "assemble-runtime"};
 
 const char *s2i_script_name(enum s2i_script_id id)
 {

@@ -26,7 +26,9 @@ enum s2i_script_id {
   S2I_SCRIPT_RUN,
   S2I_SCRIPT_SAVE_ARTIFACTS,
   S2I_SCRIPT_USAGE,
-  S2I_SCRIPT_COUNT
+  S2I_SCRIPT_COUNT,
+  /* only for s2i_scripts_resolve_one, of a runtime image (extended.h) */
+  S2I_SCRIPT_ASSEMBLE_RUNTIME = S2I_SCRIPT_COUNT
 };
 
 struct s2i_script {
