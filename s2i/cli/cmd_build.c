@@ -114,7 +114,8 @@ static const char build_help[] =
     "based on IMG\n"
     "  -a, --runtime-artifact SRC[:DEST]  a file or directory of the builder "
     "to copy\n"
-    "                             into IMG's WORKDIR/DEST (repeatable; default: "
+    "                             into IMG's WORKDIR/DEST (repeatable; "
+    "default: "
     "IMG's\n"
     "                             io.openshift.s2i.assemble-input-files "
     "label)\n"
@@ -302,6 +303,28 @@ static int parse_sandbox_option(int c, struct s2i_build_opts *o, int *handled)
   return -1;
 }
 
+/* The extended build's options: -1 to go on (also when c is none of
+ * them: *handled says which), else the exit status. */
+static int parse_runtime_option(int c, struct s2i_build_opts *o, int *handled)
+{
+  *handled = 1;
+  switch (c) {
+  case OPT_RUNTIME_IMAGE: o->runtime_image = optarg; break;
+  case 'a': s2i_strv_add(&o->runtime_artifacts, optarg); break;
+  case OPT_ASSEMBLE_RUNTIME_USER: o->assemble_runtime_user = optarg; break;
+  case OPT_RUNTIME_PULL_POLICY:
+    if (s2i_pull_policy_parse(&o->runtime_pull_policy, optarg) < 0)
+      return cli_usage_error("build",
+                             "--runtime-pull-policy must be always, "
+                             "if-not-present or never, not '%s'",
+                             optarg);
+    o->runtime_pull_policy_set = 1;
+    break;
+  default: *handled = 0;
+  }
+  return -1;
+}
+
 static int want_load; /* --load */
 
 /* Returns -1 to go on, else the exit status. */
@@ -318,6 +341,9 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     return r < 0 ? S2I_EXIT_USAGE : -1;
   }
   r = parse_sandbox_option(c, o, &handled);
+  if (handled)
+    return r;
+  r = parse_runtime_option(c, o, &handled);
   if (handled)
     return r;
   switch (c) {
@@ -376,17 +402,6 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
     o->incremental_pull_policy_set = 1;
     break;
   case OPT_LOAD: want_load = 1; break;
-  case OPT_RUNTIME_IMAGE: o->runtime_image = optarg; break;
-  case 'a': s2i_strv_add(&o->runtime_artifacts, optarg); break;
-  case OPT_ASSEMBLE_RUNTIME_USER: o->assemble_runtime_user = optarg; break;
-  case OPT_RUNTIME_PULL_POLICY:
-    if (s2i_pull_policy_parse(&o->runtime_pull_policy, optarg) < 0)
-      return cli_usage_error("build",
-                             "--runtime-pull-policy must be always, "
-                             "if-not-present or never, not '%s'",
-                             optarg);
-    o->runtime_pull_policy_set = 1;
-    break;
   case 'h': fputs(build_help, stdout); return 0;
   default: return cli_usage_error("build", "%s", "invalid option");
   }
@@ -575,11 +590,11 @@ static int check_combinations(const struct cmdline *cl)
   const struct s2i_build_opts *o = &cl->o;
 
   if (cl->run && o->as_dockerfile)
-    return cli_usage_error("build", "--run cannot be used with --as-dockerfile");
-  if (o->runtime_image && o->as_dockerfile)
     return cli_usage_error("build",
-                           "--runtime-image cannot be used with "
-                           "--as-dockerfile");
+                           "--run cannot be used with --as-dockerfile");
+  if (o->runtime_image && o->as_dockerfile)
+    return cli_usage_error("build", "--runtime-image cannot be used with "
+                                    "--as-dockerfile");
   if (o->incremental && o->runtime_image)
     return cli_usage_error("build",
                            "Incremental build with runtime image isn't "

@@ -682,13 +682,13 @@ static json_t *build_facts_all(struct build *b)
   if (o->runtime_image) { /* only then: other builds keep their keys */
     json_t *a = json_array();
     for (size_t i = 0; i < b->rt.maps.n; i++)
-      json_array_append_new(a, json_sprintf("%s:%s", b->rt.maps.v[i].src,
-                                            b->rt.maps.v[i].dest));
-    json_object_set_new(
-        f, "runtime",
-        json_pack("{s:s, s:s, s:o, s:I, s:s}", "image", b->rt.config_id, "ref",
-                  o->runtime_image, "artifacts", a, "uid",
-                  (json_int_t)b->rt.uid, "script", b->rt.script.path));
+      json_array_append_new(
+          a, json_sprintf("%s:%s", b->rt.maps.v[i].src, b->rt.maps.v[i].dest));
+    json_object_set_new(f, "runtime",
+                        json_pack("{s:s, s:s, s:o, s:I, s:s}", "image",
+                                  b->rt.config_id, "ref", o->runtime_image,
+                                  "artifacts", a, "uid", (json_int_t)b->rt.uid,
+                                  "script", b->rt.script.path));
   }
   /* what assemble may reach and use changes what it makes */
   json_object_set_new(
@@ -883,8 +883,8 @@ static int build_image(struct build *b, struct s2i_error **err)
   if (r != 0)
     return r < 0 ? -1 : finish_reused(b, err);
   collect_fix_dirs(b);
-  if (run_assemble(b, b->scripts.s[S2I_SCRIPT_ASSEMBLE].path, "assemble",
-                   err) < 0 ||
+  if (run_assemble(b, b->scripts.s[S2I_SCRIPT_ASSEMBLE].path, "assemble", err) <
+          0 ||
       truncate_injected(b, err) < 0)
     return -1;
   r = b->o->runtime_image ? finish_extended(b, err) : finish_plain(b, err);

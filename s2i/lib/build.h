@@ -53,10 +53,10 @@ struct s2i_build_opts {
   int incremental; /* --incremental: reuse the previous image's artifacts */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
   /* Extended builds (extended.h) */
-  const char *runtime_image;           /* --runtime-image */
-  struct s2i_strv runtime_artifacts;   /* -a/--runtime-artifact, in order */
-  const char *assemble_runtime_user;   /* --assemble-runtime-user */
-  int runtime_pull_policy_set;         /* --runtime-pull-policy given */
+  const char *runtime_image;         /* --runtime-image */
+  struct s2i_strv runtime_artifacts; /* -a/--runtime-artifact, in order */
+  const char *assemble_runtime_user; /* --assemble-runtime-user */
+  int runtime_pull_policy_set;       /* --runtime-pull-policy given */
   enum s2i_pull_policy runtime_pull_policy;
 };
 

@@ -118,14 +118,14 @@ int s2i_extended_check_artifacts(const struct s2i_artifact_maps *m,
 {
   for (size_t i = 0; i < m->n; i++) {
     const char *s = m->v[i].src, *d = m->v[i].dest;
-    const char *why = s[0] != '/'                  ? "source must be an "
-                                                     "absolute path"
-                      : strcmp(s, "/") == 0        ? "source cannot be /"
-                      : d[0] == '/'                ? "destination must be a "
-                                                     "relative path"
-                      : strncmp(d, "..", 2) == 0   ? "destination cannot "
-                                                     "start with '..'"
-                                                   : NULL;
+    const char *why = s[0] != '/'                ? "source must be an "
+                                                   "absolute path"
+                      : strcmp(s, "/") == 0      ? "source cannot be /"
+                      : d[0] == '/'              ? "destination must be a "
+                                                   "relative path"
+                      : strncmp(d, "..", 2) == 0 ? "destination cannot "
+                                                   "start with '..'"
+                                                 : NULL;
     if (why)
       return s2i_error_make(err, 0,
                             "invalid runtime artifacts mapping: \"%s\" -> "
@@ -176,10 +176,10 @@ static int find_user(struct s2i_extended *x, const struct s2i_extended_opts *o,
 {
   const char *label = s2i_image_label(x->img, S2I_LABEL_ASSEMBLE_RUNTIME_USER);
   const char *image_user = s2i_image_user(x->img);
-  const char *spec = o->user && *o->user      ? o->user
-                     : label && *label        ? label
+  const char *spec = o->user && *o->user         ? o->user
+                     : label && *label           ? label
                      : image_user && *image_user ? image_user
-                                              : "0";
+                                                 : "0";
   cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
 
   if (s2i_user_resolve(&x->uid, &x->gid, spec, &x->lowers, err) < 0)
@@ -236,8 +236,7 @@ static int find_script(struct s2i_extended *x,
 }
 
 static int open_image(const struct s2i_ctx *ctx, struct s2i_extended *x,
-                      const struct s2i_extended_opts *o,
-                      struct s2i_error **err)
+                      const struct s2i_extended_opts *o, struct s2i_error **err)
 {
   const char *wd;
   cleanup_free char *cfg = NULL;
@@ -269,8 +268,7 @@ static int make_dirs(struct s2i_extended *x, const char *work,
 }
 
 int s2i_extended_open(const struct s2i_ctx *ctx, struct s2i_extended *x,
-                      const struct s2i_extended_opts *o,
-                      struct s2i_error **err)
+                      const struct s2i_extended_opts *o, struct s2i_error **err)
 {
   if (open_image(ctx, x, o, err) < 0 || find_maps(x, o, err) < 0 ||
       find_user(x, o, err) < 0 || make_dirs(x, o->work, err) < 0 ||
@@ -299,8 +297,8 @@ void s2i_extended_free(struct s2i_extended *x)
 
 static int say(const char *what, const char *path, const char *why)
 {
-  fprintf(stderr, "runtime artifact %s: %s%s%s\n", path, what, *what ? ": " : "",
-          why);
+  fprintf(stderr, "runtime artifact %s: %s%s%s\n", path, what,
+          *what ? ": " : "", why);
   return 3;
 }
 
@@ -416,7 +414,8 @@ static int export_one(struct archive *a, const struct s2i_artifact_map *m)
   return r;
 }
 
-struct export {
+struct export
+{
   const struct s2i_artifact_maps *maps;
   int fd;
 };

@@ -53,30 +53,30 @@ int s2i_extended_check_artifacts(const struct s2i_artifact_maps *m,
 void s2i_artifact_maps_free(struct s2i_artifact_maps *m);
 
 struct s2i_extended_opts {
-  const char *image;                   /* --runtime-image */
-  const struct s2i_strv *artifacts;    /* -a values, in order; may be empty */
-  const char *user;                    /* --assemble-runtime-user, or NULL */
-  const char *allowed_uids;            /* -u, or NULL */
-  const struct s2i_registry_opts *ro;  /* with --runtime-pull-policy */
+  const char *image;                  /* --runtime-image */
+  const struct s2i_strv *artifacts;   /* -a values, in order; may be empty */
+  const char *user;                   /* --assemble-runtime-user, or NULL */
+  const char *allowed_uids;           /* -u, or NULL */
+  const struct s2i_registry_opts *ro; /* with --runtime-pull-policy */
   struct s2i_store *store;
-  const char *work;            /* the build's scratch dir */
-  const char *scripts_url;     /* --scripts-url, or NULL */
-  const char *source_dir;      /* the staged source (its .s2i/bin) */
+  const char *work;              /* the build's scratch dir */
+  const char *scripts_url;       /* --scripts-url, or NULL */
+  const char *source_dir;        /* the staged source (its .s2i/bin) */
   const char *image_scripts_url; /* --image-scripts-url, or NULL */
 };
 
 /* The runtime image, opened and checked before assemble runs (as the
  * original's Prepare does): a bad mapping fails the build early. */
 struct s2i_extended {
-  struct s2i_image *img;     /* the runtime image (its config is the result's) */
-  struct s2i_strv lowers;    /* its unpacked layer dirs, bottom first */
-  char *upper;               /* the upper dir that becomes the new layer */
-  char *ovlwork;             /* its overlay work dir */
-  char *workdir;             /* its WORKDIR, "/" when unset */
-  uid_t uid;                 /* who runs assemble-runtime */
+  struct s2i_image *img;  /* the runtime image (its config is the result's) */
+  struct s2i_strv lowers; /* its unpacked layer dirs, bottom first */
+  char *upper;            /* the upper dir that becomes the new layer */
+  char *ovlwork;          /* its overlay work dir */
+  char *workdir;          /* its WORKDIR, "/" when unset */
+  uid_t uid;              /* who runs assemble-runtime */
   gid_t gid;
   struct s2i_artifact_maps maps;
-  struct s2i_script script;  /* assemble-runtime */
+  struct s2i_script script;           /* assemble-runtime */
   char config_id[S2I_DIGEST_LEN + 1]; /* digest of its config (build key) */
 };
 
