@@ -22,6 +22,8 @@ static const char mkimage_help[] =
     "  --layer-diff BASE FULL   what root tarball FULL changes against BASE\n"
     "  --user U, --workdir D, --env N=V, --label K=V, --expose PORT/PROTO\n"
     "  --cmd ARG (repeat for each argument), --entrypoint ARG (likewise)\n"
+    "  --onbuild INSTR          record an ONBUILD instruction (\"RUN make\"; "
+    "repeatable)\n"
     "  --runtime                add s2i's runtime layer (init as ENTRYPOINT,\n"
     "                           arbitrary-UID identity, temp dir): builders\n"
     "  --cache-dir DIR          blob cache (default ~/.cache/s2i)\n"
@@ -40,7 +42,8 @@ enum {
   O_CMD,
   O_ENTRYPOINT,
   O_CACHE,
-  O_RUNTIME
+  O_RUNTIME,
+  O_ONBUILD
 };
 
 static const struct option mk_options[] = {
@@ -57,6 +60,7 @@ static const struct option mk_options[] = {
     {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
     {"cache-dir", required_argument, NULL, O_CACHE},
     {"runtime", no_argument, NULL, O_RUNTIME},
+    {"onbuild", required_argument, NULL, O_ONBUILD},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -65,7 +69,7 @@ static const struct option mk_options[] = {
 struct mk_args {
   struct s2i_mkimage_opts o;
   struct s2i_mkimage_layer *layers;
-  struct s2i_strv env, labels, expose, cmd, entrypoint;
+  struct s2i_strv env, labels, expose, cmd, entrypoint, onbuild;
 };
 
 static void add_layer(struct mk_args *m, enum s2i_mkimage_layer_kind kind,
@@ -99,6 +103,7 @@ static int parse(int c, struct mk_args *m, int argc, char **argv)
   case O_ENTRYPOINT: s2i_strv_add(&m->entrypoint, optarg); break;
   case O_CACHE: m->o.cache_dir = optarg; break;
   case O_RUNTIME: m->o.runtime = 1; break;
+  case O_ONBUILD: s2i_strv_add(&m->onbuild, optarg); break;
   case 'o': m->o.output = optarg; break;
   case 'h': fputs(mkimage_help, stdout); return 0;
   default:
@@ -113,6 +118,7 @@ static void mk_free(struct mk_args *m)
   free(m->layers);
   s2i_strv_free(&m->env);
   s2i_strv_free(&m->labels);
+  s2i_strv_free(&m->onbuild);
   s2i_strv_free(&m->expose);
   s2i_strv_free(&m->cmd);
   s2i_strv_free(&m->entrypoint);
@@ -139,6 +145,7 @@ int cmd_mkimage(int argc, char **argv)
     m.o.layers = m.layers;
     m.o.env = &m.env;
     m.o.labels = &m.labels;
+    m.o.onbuild = &m.onbuild;
     m.o.expose = &m.expose;
     m.o.cmd = &m.cmd;
     m.o.entrypoint = &m.entrypoint;

@@ -24,6 +24,7 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "log.h"
+#include "onbuild.h"
 #include "rootpath.h"
 #include "runtime.h"
 #include "sandbox.h"
@@ -65,6 +66,8 @@ struct build {
   char key[S2I_DIGEST_LEN + 1];        /* the build key, "" when none */
   struct s2i_extended rt; /* --runtime-image; after assemble, b's image */
   const char *ovlwork;    /* the overlay work dir's name under work */
+  struct s2i_onbuild ob;  /* the builder's ONBUILD triggers */
+  const char *tree;       /* what the build key digests: upper, or context */
 };
 
 static void build_free(struct build *b)
@@ -89,6 +92,7 @@ static void build_free(struct build *b)
   free(b->inj);
   json_decref(b->annot);
   s2i_extended_free(&b->rt);
+  s2i_onbuild_free(&b->ob);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -162,6 +166,10 @@ static int resolve_user(struct build *b, struct s2i_error **err)
   int ret = 0;
 
   if (s2i_user_resolve(&b->uid, &b->gid, spec, &b->lowers, err) < 0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  if (s2i_onbuild_parse(&b->ob, b->img, err) < 0 ||
+      s2i_onbuild_check_users(&b->ob, b->o->allowed_uids, b->o->builder, err) <
+          0)
     return s2i_error_prefix(err, "builder %s", b->o->builder);
   if (b->o->allowed_uids == NULL)
     return 0;
@@ -404,16 +412,13 @@ static int run_in_sandbox(struct build *b, const char *const *argv,
   return status;
 }
 
-/* assemble, or assemble-runtime (what) in the runtime image. */
-static int run_assemble(struct build *b, const char *path, const char *what,
-                        struct s2i_error **err)
+/* argv in the sandbox as b stands; what names it in errors. */
+static int run_command(struct build *b, const char *const *argv,
+                       const char *what, struct s2i_error **err)
 {
-  const char *argv[] = {path, NULL};
   char how[64];
-  int status;
+  int status = run_in_sandbox(b, argv, NULL, NULL, err);
 
-  s2i_log_step(b->ctx, "Running %s as user %u", path, (unsigned)b->uid);
-  status = run_in_sandbox(b, argv, NULL, NULL, err);
   if (status < 0)
     return -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -427,10 +432,21 @@ static int run_assemble(struct build *b, const char *path, const char *what,
     snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
   else
     snprintf(how, sizeof(how), "failed with exit code %d", WEXITSTATUS(status));
-  s2i_error_make(err, 0, "%s script %s %s%s%s", what, path, how,
+  s2i_error_make(err, 0, "%s %s%s%s", what, how,
                  b->tail_len ? "; the last lines of its output:\n" : "",
                  b->tail_len ? tail_lines(b, 10) : "");
   return s2i_error_set_exit(err, S2I_EXIT_ASSEMBLE);
+}
+
+/* assemble, or assemble-runtime (what) in the runtime image. */
+static int run_assemble(struct build *b, const char *path, const char *what,
+                        struct s2i_error **err)
+{
+  const char *argv[] = {path, NULL};
+  cleanup_free char *label = xasprintf("%s script %s", what, path);
+
+  s2i_log_step(b->ctx, "Running %s as user %u", path, (unsigned)b->uid);
+  return run_command(b, argv, label, err);
 }
 
 /* Append the items of a ':' or ',' separated list. */
@@ -551,7 +567,8 @@ static void configure_image(struct build *b)
       .description = b->o->description,
   };
 
-  s2i_image_set_cmd(b->img, cmd);
+  if (b->ob.n == 0) /* ONBUILD: ENTRYPOINT ["./run"] and no CMD instead */
+    s2i_image_set_cmd(b->img, cmd);
   for (size_t i = 0; i < b->env.n; i++)
     s2i_image_set_env(b->img, b->env.v[i]);
   s2i_labels_apply(b->img, &f);
@@ -716,7 +733,7 @@ static int reuse_stored(struct build *b, struct s2i_error **err)
   if (b->o->incremental)
     return 0;
   d = s2i_digest_new();
-  if (s2i_buildkey_tree(d, b->upper, err) < 0) {
+  if (s2i_buildkey_tree(d, b->tree ? b->tree : b->upper, err) < 0) {
     s2i_digest_final(d, tree);
     return -1;
   }
@@ -871,13 +888,210 @@ static int finish_plain(struct build *b, struct s2i_error **err)
   return commit_app_layer(b, b->dest, "s2i assemble", err);
 }
 
+/* ---- ONBUILD builders (the original's onbuild strategy) ---- */
+
+static void split_and_expose(struct s2i_image *img, const char *ports)
+{
+  while (*(ports += strspn(ports, " \t"))) {
+    size_t n = strcspn(ports, " \t");
+    cleanup_free char *p = xstrndup(ports, n);
+    s2i_image_expose(img, p);
+    ports += n;
+  }
+}
+
+/* assemble and run when fetched from outside the image (--scripts-url,
+ * the source's .s2i/bin, a non-image:// label) go to the source's root,
+ * where `RUN sh assemble` and ENTRYPOINT ["./run"] find them. */
+static int onbuild_scripts(struct build *b, const char *context,
+                           struct s2i_error **err)
+{
+  cleanup_free char *dir = s2i_fs_join(b->work, "onbuild-scripts");
+  struct s2i_scripts_opts so = {
+      .ctx = b->ctx,
+      .scripts_url = b->o->scripts_url,
+      .source_dir = context,
+      .image = b->img,
+      .image_scripts_url = b->o->image_scripts_url,
+      .lowers = &b->lowers,
+      .inject_dir = dir,
+      .inject_path = "/",
+  };
+  static const enum s2i_script_id ids[] = {S2I_SCRIPT_ASSEMBLE, S2I_SCRIPT_RUN};
+
+  for (size_t i = 0; i < 2; i++) {
+    struct s2i_script *sc = &b->scripts.s[ids[i]];
+    const char *name = s2i_script_name(ids[i]);
+    cleanup_free char *from = s2i_fs_join(dir, name);
+    cleanup_free char *to = s2i_fs_join(context, name);
+    cleanup_free char *data = NULL;
+    size_t len;
+    if (s2i_scripts_resolve_one(sc, ids[i], &so, err) < 0)
+      return -1;
+    if (!sc->injected)
+      continue;
+    if (s2i_fs_read_file(&data, &len, from, err) < 0 ||
+        s2i_fs_write_file_atomic(to, data, len, 0755, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* USER spec, resolved over the layers and what the triggers added. */
+static int onbuild_user(struct build *b, const char *spec,
+                        struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv dirs = S2I_STRV_INIT;
+
+  for (size_t i = 0; i < b->lowers.n; i++)
+    s2i_strv_add(&dirs, b->lowers.v[i]);
+  s2i_strv_add(&dirs, b->upper);
+  if (s2i_user_resolve(&b->uid, &b->gid, spec, &dirs, err) < 0)
+    return s2i_error_prefix(err, "ONBUILD USER %s", spec);
+  return 0;
+}
+
+static int onbuild_config(struct build *b, const struct s2i_onbuild_step *st,
+                          struct s2i_error **err)
+{
+  cleanup_strv struct s2i_strv kv = S2I_STRV_INIT;
+  int label = st->kind == S2I_ONBUILD_LABEL;
+
+  if (st->kind == S2I_ONBUILD_EXPOSE) {
+    split_and_expose(b->img, st->args);
+    return 0;
+  }
+  if (s2i_onbuild_pairs(&kv, st->args, !label, err) < 0)
+    return s2i_error_prefix(err, "ONBUILD %s", st->text);
+  for (size_t i = 0; i < kv.n; i++) {
+    char *eq = strchr(kv.v[i], '=');
+    if (!label) {
+      s2i_image_set_env(b->img, kv.v[i]);
+      continue;
+    }
+    *eq = '\0';
+    s2i_image_set_label(b->img, kv.v[i], eq + 1);
+  }
+  return 0;
+}
+
+static int onbuild_workdir(struct build *b, const char *dir,
+                           struct s2i_error **err)
+{
+  const char *wd = s2i_image_workdir(b->img);
+  cleanup_free char *p =
+      dir[0] == '/' ? xstrdup(dir) : s2i_fs_join(wd && *wd ? wd : "/", dir);
+
+  if (!s2i_fs_path_is_safe(p + 1) && strcmp(p, "/") != 0)
+    return s2i_error_make(err, 0, "ONBUILD WORKDIR %s: climbs out", dir);
+  s2i_image_set_workdir(b->img, p);
+  return mirror_image_dirs(b, p, err);
+}
+
+static int onbuild_step(struct build *b, const struct s2i_onbuild_step *st,
+                        const char *context, struct s2i_error **err)
+{
+  const char *sh[] = {"/bin/sh", "-c", st->args, NULL};
+  cleanup_free char *what = xasprintf("ONBUILD %s", st->text);
+  uid_t owner = 0;
+  gid_t ignored;
+
+  s2i_log_step(b->ctx, "ONBUILD %s", st->text);
+  switch (st->kind) {
+  case S2I_ONBUILD_RUN:
+    return run_command(b, st->argv.n ? (const char *const *)st->argv.v : sh,
+                       what, err);
+  case S2I_ONBUILD_USER:
+    s2i_image_set_user(b->img, st->args);
+    return onbuild_user(b, st->args, err);
+  case S2I_ONBUILD_WORKDIR: return onbuild_workdir(b, st->args, err);
+  case S2I_ONBUILD_COPY:
+    if (st->chown &&
+        s2i_user_resolve(&owner, &ignored, st->chown, &b->lowers, err) < 0)
+      return s2i_error_prefix(err, "%s", what);
+    return s2i_onbuild_copy(st, context, b->upper, &b->lowers,
+                            s2i_image_workdir(b->img), owner, err);
+  case S2I_ONBUILD_OTHER:
+    s2i_log_warn(b->ctx, "ONBUILD %s: not supported, ignored", st->text);
+    return 0;
+  default: return onbuild_config(b, st, err);
+  }
+}
+
+/* The source in a context dir of its own (not <destination>/src: a
+ * docker build puts it only where the triggers COPY it). */
+static int onbuild_prepare(struct build *b, const char *context, char **entry,
+                           struct s2i_error **err)
+{
+  const char *user = s2i_image_user(b->img);
+  const char *wd = s2i_image_workdir(b->img);
+
+  s2i_log_step(b->ctx,
+               "The builder has %zu ONBUILD instruction(s): building as "
+               "the original's onbuild strategy does",
+               b->ob.n);
+  if (find_destination(b, err) < 0 || stage_source(b, context, err) < 0 ||
+      onbuild_scripts(b, context, err) < 0)
+    return -1;
+  *entry = s2i_onbuild_guess_entrypoint(context);
+  if (*entry == NULL)
+    return s2i_error_make(err, 0,
+                          "no valid entrypoint specified: an ONBUILD builder "
+                          "needs an executable run, start, exec or execute "
+                          "(or NAME.sh) at the root of the source");
+  b->tree = context;
+  /* a docker build makes WORKDIR when missing; the triggers run as the
+   * image's USER */
+  if (wd && *wd && mirror_image_dirs(b, wd, err) < 0)
+    return -1;
+  return onbuild_user(b, user && *user ? user : "0", err);
+}
+
+static int build_onbuild(struct build *b, struct s2i_error **err)
+{
+  cleanup_free char *context = s2i_fs_join(b->work, "context");
+  cleanup_free char *entry = NULL, *ep = NULL, *assemble = NULL;
+  const char *sh[] = {"/bin/sh", "-c", "sh assemble", NULL};
+  int r;
+
+  if (onbuild_prepare(b, context, &entry, err) < 0)
+    return -1;
+  r = reuse_stored(b, err);
+  if (r != 0)
+    return r < 0 ? -1 : finish_reused(b, err);
+  for (size_t i = 0; i < b->ob.n; i++)
+    if (onbuild_step(b, &b->ob.v[i], context, err) < 0)
+      return -1;
+  if (collect_env(b, context, err) < 0)
+    return -1;
+  assemble = s2i_fs_join(context, "assemble");
+  collect_fix_dirs(b);
+  if (s2i_fs_exists(assemble) && run_command(b, sh, "RUN sh assemble", err) < 0)
+    return -1;
+  ep = xasprintf("./%s", entry);
+  s2i_image_set_entrypoint(b->img, (const char *const[]){ep, NULL});
+  s2i_image_set_cmd(b->img, NULL);
+  if (commit_app_layer(b, b->dest, "s2i onbuild", err) < 0 ||
+      add_runtime(b, err) < 0)
+    return -1;
+  configure_image(b);
+  s2i_image_set_created(b->img, b->sde >= 0 ? b->sde : (int64_t)time(NULL));
+  return write_output(b, err);
+}
+
 static int build_image(struct build *b, struct s2i_error **err)
 {
   int r;
 
   if (open_builder(b, 1, err) < 0 || make_workdirs(b, err) < 0 ||
-      resolve_user(b, err) < 0 || build_prepare_source(b, err) < 0 ||
-      open_runtime(b, err) < 0)
+      resolve_user(b, err) < 0)
+    return -1;
+  if (b->ob.n > 0 && b->o->runtime_image)
+    s2i_log_warn(b->ctx, "--runtime-image is not used with an ONBUILD "
+                         "builder (as in the original)");
+  if (b->ob.n > 0)
+    return build_onbuild(b, err);
+  if (build_prepare_source(b, err) < 0 || open_runtime(b, err) < 0)
     return -1;
   r = reuse_stored(b, err);
   if (r != 0)

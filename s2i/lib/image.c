@@ -210,6 +210,26 @@ void s2i_image_expose(struct s2i_image *img, const char *port_proto)
   json_object_set_new(ports, key, json_object());
 }
 
+void s2i_image_add_onbuild(struct s2i_image *img, const char *instruction)
+{
+  json_t *cc = container_config(img, 1);
+  json_t *ob = json_object_get(cc, "OnBuild");
+
+  if (!json_is_array(ob)) {
+    ob = json_array();
+    json_object_set_new(cc, "OnBuild", ob);
+  }
+  json_array_append_new(ob, json_string(instruction));
+}
+
+json_t *s2i_image_onbuild(const struct s2i_image *img)
+{
+  json_t *ob =
+      json_object_get(json_object_get(img->config, "config"), "OnBuild");
+
+  return json_is_array(ob) && json_array_size(ob) > 0 ? ob : NULL;
+}
+
 void s2i_image_set_created(struct s2i_image *img, int64_t epoch)
 {
   time_t t = (time_t)epoch;

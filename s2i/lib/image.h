@@ -85,6 +85,10 @@ void s2i_image_set_label(struct s2i_image *img, const char *key,
 /* Set NAME=VALUE, replacing an existing NAME. */
 void s2i_image_set_env(struct s2i_image *img, const char *assignment);
 void s2i_image_expose(struct s2i_image *img, const char *port_proto);
+/* Append one ONBUILD instruction ("RUN make"), as docker records it. */
+void s2i_image_add_onbuild(struct s2i_image *img, const char *instruction);
+/* config.OnBuild (borrowed), NULL when the image has none. */
+json_t *s2i_image_onbuild(const struct s2i_image *img);
 /* "created" of the config and of new history entries; epoch seconds. */
 void s2i_image_set_created(struct s2i_image *img, int64_t epoch);
 /* Append a layer (copied) with a history entry "created_by". */

@@ -105,6 +105,8 @@ static void apply_config(struct s2i_image *img,
     s2i_image_set_entrypoint(img, (const char *const *)o->entrypoint->v);
   if (o->cmd && o->cmd->n)
     s2i_image_set_cmd(img, (const char *const *)o->cmd->v);
+  for (size_t i = 0; o->onbuild && i < o->onbuild->n; i++)
+    s2i_image_add_onbuild(img, o->onbuild->v[i]);
 }
 
 static int64_t created_time(void)

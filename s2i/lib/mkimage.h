@@ -30,6 +30,7 @@ struct s2i_mkimage_opts {
   const char *user, *workdir;
   const struct s2i_strv *env, *labels, *expose; /* NAME=V, K=V, "8080/tcp" */
   const struct s2i_strv *cmd, *entrypoint;      /* empty: keep the base's */
+  const struct s2i_strv *onbuild; /* ONBUILD instructions to append */
   const char *tag, *output;
   const char *cache_dir;
   int runtime;             /* add the runtime layer + Entrypoint (builders) */
