@@ -17,6 +17,7 @@
 #include "proc.h"
 #include "run.h"
 #include "s2ifile.h"
+#include "sandbox.h"
 #include "store.h"
 #include "transport.h"
 #include "writer.h"
@@ -123,6 +124,20 @@ static const char build_help[] =
     "(default: IMG's\n"
     "                             io.openshift.s2i.assemble-runtime-user "
     "label, else its USER)\n"
+    "  -v, --volume HOST:CONTAINER[:ro|rw]  bind-mount a host path into the "
+    "assemble\n"
+    "                             (and save-artifacts) sandbox; never part of "
+    "the image\n"
+    "      --cap-drop CAPS        drop these capabilities too "
+    "(CHOWN,SETUID,...; "
+    "ALL)\n"
+    "      --add-host HOST:IP     add \"IP HOST\" to /etc/hosts during "
+    "assemble\n"
+    "      --rm                   accepted (the original's: remove the "
+    "previous "
+    "image of\n"
+    "                             an incremental build; the store untags it "
+    "anyway)\n"
     "      --runtime-pull-policy P  pulling IMG: always, if-not-present "
     "(default) or never\n" CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
@@ -161,6 +176,9 @@ enum {
   OPT_RUNTIME_IMAGE,
   OPT_ASSEMBLE_RUNTIME_USER,
   OPT_RUNTIME_PULL_POLICY,
+  OPT_CAP_DROP,
+  OPT_ADD_HOST,
+  OPT_RM,
 };
 
 static const struct option build_options[] = {
@@ -213,6 +231,10 @@ static const struct option build_options[] = {
     {"runtime-pull-policy", required_argument, NULL, OPT_RUNTIME_PULL_POLICY},
     {"runtime-image-pull-policy", required_argument, NULL,
      OPT_RUNTIME_PULL_POLICY},
+    {"volume", required_argument, NULL, 'v'},
+    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+    {"add-host", required_argument, NULL, OPT_ADD_HOST},
+    {"rm", no_argument, NULL, OPT_RM},
     CLI_STORE_OPTIONS,
     CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
@@ -290,6 +312,24 @@ static int parse_sandbox_option(int c, struct s2i_build_opts *o, int *handled)
                              optarg);
     o->policy.seccomp_unconfined = 1;
     break;
+  case 'v':
+    s2i_strv_add(&o->volumes, optarg);
+    o->policy.volumes = &o->volumes;
+    break;
+  case OPT_ADD_HOST:
+    s2i_strv_add(&o->add_hosts, optarg);
+    o->policy.add_hosts = &o->add_hosts;
+    break;
+  case OPT_CAP_DROP: {
+    struct s2i_error *e = NULL;
+    if (s2i_sandbox_parse_caps(&o->policy.cap_drop, optarg, &e) < 0) {
+      int r = cli_usage_error("build", "%s", e->msg);
+      s2i_error_free(e);
+      return r;
+    }
+    break;
+  }
+  case OPT_RM: break; /* see the help */
   case OPT_MEMORY:
   case OPT_PIDS_LIMIT:
   case OPT_CPUS:
@@ -626,7 +666,7 @@ int cmd_build(int argc, char **argv)
   cli_ctx_init(&cl.ctx);
   optind = 1;
   want_load = 0;
-  while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:qh",
+  while (ret < 0 && (c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:v:qh",
                                     build_options, "build")) != -1)
     ret = take_option(&cl, c);
   if (ret < 0)
@@ -643,6 +683,8 @@ int cmd_build(int argc, char **argv)
   s2i_strv_free(&cl.o.env_files);
   s2i_strv_free(&cl.o.injections);
   s2i_strv_free(&cl.o.runtime_artifacts);
+  s2i_strv_free(&cl.o.volumes);
+  s2i_strv_free(&cl.o.add_hosts);
   s2i_strv_free(&cl.flags);
   s2i_s2ifile_free(&saved);
   return ret;
@@ -672,8 +714,8 @@ int cmd_rebuild(int argc, char **argv)
   cli_ctx_init(&ctx);
   optind = 1;
   want_load = 0;
-  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:qh", build_options,
-                         "rebuild")) != -1) {
+  while ((c = cli_getopt(argc, argv, "o:r:e:E:u:cs:d:l:n:i:a:v:qh",
+                         build_options, "rebuild")) != -1) {
     if (c == 'h') {
       fputs(rebuild_help, stdout);
       ret = 0;
@@ -728,5 +770,7 @@ out:
   s2i_strv_free(&o.env_files);
   s2i_strv_free(&o.runtime_artifacts);
   s2i_strv_free(&o.injections);
+  s2i_strv_free(&o.volumes);
+  s2i_strv_free(&o.add_hosts);
   return ret;
 }

@@ -33,6 +33,7 @@
 #include "store.h"
 #include "transport.h"
 #include "user.h"
+#include "volume.h"
 #include "writer.h"
 #include "xalloc.h"
 
@@ -68,6 +69,10 @@ struct build {
   const char *ovlwork;    /* the overlay work dir's name under work */
   struct s2i_onbuild ob;  /* the builder's ONBUILD triggers */
   const char *tree;       /* what the build key digests: upper, or context */
+  /* the sandbox policy of b's image: the options', less -v and --add-host
+   * in a runtime image (the original gives those to assemble only) */
+  const struct s2i_sandbox_policy *policy;
+  struct s2i_sandbox_policy rt_policy;
 };
 
 static void build_free(struct build *b)
@@ -382,7 +387,7 @@ static void sandbox_opts(struct build *b, struct s2i_sandbox_opts *so,
       .then_failed = &b->fix_failed,
       .cwd = (cwd && *cwd) ? cwd : "/",
       .network_none = b->o->network_none,
-      .policy = &b->o->policy,
+      .policy = b->policy ? b->policy : &b->o->policy,
       .stdin_fd = -1,
       .stdout_fd = -1,
       .on_output = on_output,
@@ -696,6 +701,15 @@ static json_t *build_facts_all(struct build *b)
   json_object_set_new(f, "display_name", S(o->display_name));
   json_object_set_new(f, "description", S(o->description));
   json_object_set_new(f, "remove_source", json_boolean(o->remove_source));
+  if (o->policy.cap_drop) /* only when set: other builds keep their keys */
+    json_object_set_new(f, "cap_drop",
+                        json_integer((json_int_t)o->policy.cap_drop));
+  if (o->policy.add_hosts && o->policy.add_hosts->n) {
+    json_t *h = json_array();
+    for (size_t i = 0; i < o->policy.add_hosts->n; i++)
+      json_array_append_new(h, json_string(o->policy.add_hosts->v[i]));
+    json_object_set_new(f, "add_hosts", h);
+  }
   if (o->runtime_image) { /* only then: other builds keep their keys */
     json_t *a = json_array();
     for (size_t i = 0; i < b->rt.maps.n; i++)
@@ -730,7 +744,8 @@ static int reuse_stored(struct build *b, struct s2i_error **err)
   json_t *m, *hit = NULL;
   size_t i;
 
-  if (b->o->incremental)
+  /* what a volume holds is not in the key */
+  if (b->o->incremental || (b->o->policy.volumes && b->o->policy.volumes->n))
     return 0;
   d = s2i_digest_new();
   if (s2i_buildkey_tree(d, b->tree ? b->tree : b->upper, err) < 0) {
@@ -858,6 +873,10 @@ static void switch_to_runtime(struct build *b)
   b->uid = b->rt.uid;
   b->gid = b->rt.gid;
   b->ovlwork = "runtime-ovlwork";
+  b->rt_policy = b->o->policy;
+  b->rt_policy.volumes = NULL;
+  b->rt_policy.add_hosts = NULL;
+  b->policy = &b->rt_policy;
   s2i_strv_free(&b->fix_dirs);
   collect_fix_dirs(b);
 }
@@ -1227,7 +1246,9 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
 
   int r;
 
-  if (o->as_dockerfile)
+  if (s2i_volume_check(o->policy.volumes, o->policy.add_hosts, err) < 0)
+    r = -1;
+  else if (o->as_dockerfile)
     r = build_dockerfile(&b, err);
   else
     r = need_root(err) < 0 ? -1 : build_image(&b, err);

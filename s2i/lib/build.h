@@ -58,6 +58,8 @@ struct s2i_build_opts {
   const char *assemble_runtime_user; /* --assemble-runtime-user */
   int runtime_pull_policy_set;       /* --runtime-pull-policy given */
   enum s2i_pull_policy runtime_pull_policy;
+  struct s2i_strv volumes; /* -v HOST:CONTAINER[:ro|rw] (policy points here) */
+  struct s2i_strv add_hosts; /* --add-host HOST:IP (policy points here) */
 };
 
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,

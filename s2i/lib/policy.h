@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "strv.h"
+
 /* What confines a command beyond its namespaces, as the user chose it on
  * the command line; a zeroed struct is the default: all of it on. */
 struct s2i_sandbox_policy {
@@ -23,6 +25,14 @@ struct s2i_sandbox_policy {
   int64_t pids_limit; /* --pids-limit; 0: the default; -1: none */
   double cpus;        /* --cpus; 0: no limit */
   unsigned timeout;   /* --timeout seconds per command; 0: none */
+  /* --cap-drop: bit N set drops capability N too (of Docker's set the
+   * sandbox keeps); every command of the build */
+  uint64_t cap_drop;
+  /* -v HOST:CONTAINER[:ro|rw] bind mounts and --add-host HOST:IP lines of
+   * /etc/hosts, as the original gives them to assemble and
+   * save-artifacts (NULL: none) */
+  const struct s2i_strv *volumes;
+  const struct s2i_strv *add_hosts;
 };
 
 #endif

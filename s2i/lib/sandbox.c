@@ -39,9 +39,11 @@
 #include "limits.h"
 #include "log.h"
 #include "overlay.h"
+#include "rootpath.h"
 #include "slirp.h"
 #include "syscall_filter.h"
 #include "userns.h"
+#include "volume.h"
 #include "xalloc.h"
 
 /* Exit status of init when the sandbox could not be set up (as podman). */
@@ -63,6 +65,8 @@ struct sandbox {
   struct s2i_userns userns; /* fd -1: --userns host */
   char *idmap; /* empty host dir for the idmapped layer mounts (in init) */
   struct timespec deadline; /* --timeout; tv_sec 0: none */
+  char *hosts;              /* --add-host: the /etc/hosts file mounted in */
+  int made_etc_hosts;       /* the image had none: the mount point is removed */
 };
 
 enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
@@ -327,6 +331,30 @@ static int mount_idmapped_overlay(const struct sandbox *sb,
   return ret;
 }
 
+/* -v and --add-host: mount points made as the image's root (the overlay
+ * is idmapped: host root is no id there), the mounts as host root. */
+static int mount_extras(const struct sandbox *sb, struct s2i_error **err)
+{
+  const struct s2i_sandbox_policy *p = sb->o->policy;
+  int r;
+
+  if (p == NULL || ((p->volumes == NULL || p->volumes->n == 0) &&
+                    (p->add_hosts == NULL || p->add_hosts->n == 0)))
+    return 0;
+  if (sb->userns.fd >= 0) {
+    setfsgid(sb->userns.gid);
+    setfsuid(sb->userns.uid);
+    if (full_caps() < 0)
+      return s2i_error_make(err, errno, "keep capabilities for -v");
+  }
+  r = s2i_volume_make_points(p->volumes, p->add_hosts, sb->root, err);
+  setfsuid(0);
+  setfsgid(0);
+  if (r < 0 || s2i_volume_mount_all(p->volumes, sb->root, &sb->userns, err) < 0)
+    return -1;
+  return s2i_volume_mount_hosts(p->add_hosts, sb->root, sb->hosts, err);
+}
+
 static int build_root(const struct sandbox *sb, struct s2i_error **err)
 {
   const struct s2i_sandbox_opts *o = sb->o;
@@ -336,11 +364,11 @@ static int build_root(const struct sandbox *sb, struct s2i_error **err)
 
   if (r < 0 || mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
     return -1;
-  if (net_mode(o) == NET_NONE)
-    return 0;
-  if (bind_host_file(sb->root, "etc/resolv.conf", err) < 0)
+  if (net_mode(o) != NET_NONE &&
+      (bind_host_file(sb->root, "etc/resolv.conf", err) < 0 ||
+       bind_host_file(sb->root, "etc/hosts", err) < 0))
     return -1;
-  return bind_host_file(sb->root, "etc/hosts", err);
+  return mount_extras(sb, err);
 }
 
 /* A new network namespace starts with lo down; builds expect localhost. */
@@ -507,11 +535,14 @@ static int cap_kept(int cap)
 
 /* What assemble may do even as root: no capability beyond cap_kept()
  * survives its execve, and setuid files grant nothing (no_new_privs). */
-static int drop_privileges(struct s2i_error **err)
+static int drop_privileges(const struct s2i_sandbox_policy *p,
+                           struct s2i_error **err)
 {
+  uint64_t drop = p ? p->cap_drop : 0;
+
   for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-    if (!cap_kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
-        errno != EINVAL)
+    if ((!cap_kept(cap) || (cap < 64 && (drop >> cap) & 1)) &&
+        prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
       return s2i_error_make(err, errno, "drop capability %d", cap);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return s2i_error_make(err, errno, "set no_new_privs");
@@ -527,7 +558,7 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
   struct s2i_error *err = NULL;
   int e, code;
 
-  if (drop_privileges(&err) < 0)
+  if (drop_privileges(o->policy, &err) < 0)
     child_fail(sb->err_w, err, 126);
   if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
     s2i_error_make(&err, errno, "switch to uid %u gid %u", (unsigned)o->uid,
@@ -703,6 +734,40 @@ static void close_fd(int *fd)
   *fd = -1;
 }
 
+/* --add-host: a file for init to fill and mount over /etc/hosts. */
+static int prepare_hosts(struct sandbox *sb, const char *parent,
+                         struct s2i_error **err)
+{
+  const struct s2i_sandbox_policy *p = sb->o->policy;
+  cleanup_free char *mine = NULL, *found = NULL;
+  int fd;
+
+  if (p == NULL || p->add_hosts == NULL || p->add_hosts->n == 0)
+    return 0;
+  sb->hosts = xasprintf("%s/sandbox-hosts-XXXXXX", parent);
+  if ((fd = mkstemp(sb->hosts)) < 0)
+    return s2i_error_make(err, errno, "create %s", sb->hosts);
+  close(fd);
+  (void)chmod(sb->hosts, 0644);
+  mine = s2i_fs_join(sb->o->upper, "etc/hosts");
+  found = s2i_rootpath_find(sb->o->lowers, "/etc/hosts");
+  sb->made_etc_hosts = found == NULL && !s2i_fs_exists(mine);
+  return 0;
+}
+
+static void release_hosts(struct sandbox *sb)
+{
+  if (sb->hosts == NULL)
+    return;
+  unlink(sb->hosts);
+  free(sb->hosts);
+  sb->hosts = NULL;
+  if (sb->made_etc_hosts) { /* the mount point init made in the upper dir */
+    cleanup_free char *mine = s2i_fs_join(sb->o->upper, "etc/hosts");
+    unlink(mine);
+  }
+}
+
 static void sandbox_release(struct sandbox *sb)
 {
   int *fds[] = {&sb->out_r,    &sb->out_w,    &sb->err_r, &sb->err_w,
@@ -727,6 +792,7 @@ static void sandbox_release(struct sandbox *sb)
   s2i_userns_close(&sb->userns);
   s2i_limits_free(sb->limits);
   sb->limits = NULL;
+  release_hosts(sb);
 }
 
 static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
@@ -745,6 +811,8 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   if (!(o->policy && o->policy->userns_host) &&
       (s2i_userns_create(&sb->userns, err) < 0 ||
        s2i_fs_mkdtemp(&sb->idmap, parent, "sandbox-idmap-", err) < 0))
+    return -1;
+  if (prepare_hosts(sb, parent, err) < 0)
     return -1;
   if (o->policy && o->policy->timeout) {
     clock_gettime(CLOCK_MONOTONIC, &sb->deadline);
@@ -958,4 +1026,77 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
   }
   sandbox_release(&sb);
   return ret;
+}
+
+/* Names as Docker takes them: CHOWN, CAP_CHOWN, chown; ALL. */
+static const char *const cap_names[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+
+static int cap_number(const char *name, size_t n)
+{
+  if (n > 4 && strncasecmp(name, "CAP_", 4) == 0)
+    name += 4, n -= 4;
+  for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+    if (strlen(cap_names[i]) == n && strncasecmp(cap_names[i], name, n) == 0)
+      return (int)i;
+  return -1;
+}
+
+int s2i_sandbox_parse_caps(uint64_t *mask, const char *list,
+                           struct s2i_error **err)
+{
+  while (*list) {
+    size_t n = strcspn(list, ",");
+    int cap = cap_number(list, n);
+    if (n == 3 && strncasecmp(list, "ALL", 3) == 0)
+      *mask = UINT64_MAX;
+    else if (cap >= 0)
+      *mask |= (uint64_t)1 << cap;
+    else if (n > 0)
+      return s2i_error_make(err, 0, "--cap-drop: unknown capability \"%.*s\"",
+                            (int)n, list);
+    list += n + (list[n] == ',');
+  }
+  return 0;
 }

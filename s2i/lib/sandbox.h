@@ -76,4 +76,9 @@ int s2i_sandbox_run(const struct s2i_ctx *ctx, int *status,
                     const struct s2i_sandbox_opts *opts,
                     struct s2i_error **err);
 
+/* --cap-drop NAME[,NAME...] (CHOWN, CAP_CHOWN, chown; ALL) into *mask
+ * (bit N: capability N), as Docker reads it; an unknown name fails. */
+int s2i_sandbox_parse_caps(uint64_t *mask, const char *list,
+                           struct s2i_error **err);
+
 #endif
