@@ -73,6 +73,7 @@ struct build {
    * in a runtime image (the original gives those to assemble only) */
   const struct s2i_sandbox_policy *policy;
   struct s2i_sandbox_policy rt_policy;
+  struct s2i_strv injected_files; /* --as-dockerfile: what --inject adds */
 };
 
 static void build_free(struct build *b)
@@ -98,6 +99,7 @@ static void build_free(struct build *b)
   json_decref(b->annot);
   s2i_extended_free(&b->rt);
   s2i_onbuild_free(&b->ob);
+  s2i_strv_free(&b->injected_files);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -1163,6 +1165,33 @@ static int check_scripts_url_used(const struct build *b, struct s2i_error **err)
   return s2i_error_make(err, 0, "--scripts-url %s: no script found there", u);
 }
 
+/* --inject with --as-dockerfile: each tree copied into the context at
+ * upload/injections<SRC> (the original's layout), its files listed for
+ * the Dockerfile's clean-up. */
+static int stage_injections(struct build *b, const char *dir,
+                            struct s2i_error **err)
+{
+  const char *wd = s2i_image_workdir(b->img);
+  cleanup_free char *top = s2i_fs_join(dir, "upload/injections");
+
+  if (s2i_fs_rm_rf(top, err) < 0)
+    return -1;
+  b->inj = xcalloc(b->o->injections.n + 1, sizeof(*b->inj));
+  for (size_t i = 0; i < b->o->injections.n; i++) {
+    struct s2i_injection *inj = &b->inj[i];
+    cleanup_free char *at = NULL;
+    if (s2i_inject_parse(inj, b->o->injections.v[i], wd, err) < 0)
+      return -1;
+    b->n_inj++;
+    at = xasprintf("/upload/injections%s", inj->src);
+    if (s2i_inject_copy(b->ctx, &(struct s2i_injection){inj->src, at}, dir,
+                        getuid(), err) < 0 ||
+        s2i_inject_list(inj, &b->injected_files, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int write_dockerfile(struct build *b, const char *path, const char *user,
                             struct s2i_error **err)
 {
@@ -1188,6 +1217,9 @@ static int write_dockerfile(struct build *b, const char *path, const char *user,
           .scripts_url = b->o->scripts_url,
           .destination = b->o->destination,
           .incremental_from = prev,
+          .inj = b->inj,
+          .n_inj = b->n_inj,
+          .injected_files = &b->injected_files,
       },
       err);
 }
@@ -1203,9 +1235,6 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   cleanup_free char *src = NULL, *inject = NULL;
   const char *spec;
 
-  if (b->o->injections.n > 0)
-    return s2i_error_make(err, 0,
-                          "--inject is not supported with --as-dockerfile yet");
   if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
     return -1;
   spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
@@ -1218,7 +1247,7 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       s2i_fs_rm_rf(inject, err) < 0 || stage_or_empty(b, src, err) < 0 ||
       collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 0, err) < 0 ||
-      check_scripts_url_used(b, err) < 0)
+      check_scripts_url_used(b, err) < 0 || stage_injections(b, dir, err) < 0)
     return -1;
   return write_dockerfile(b, path, spec, err);
 }

@@ -143,6 +143,30 @@ static void put_artifacts_extract(FILE *f, const struct s2i_dockerfile *d)
           d->dest);
 }
 
+static void put_injections(FILE *f, const struct s2i_dockerfile *d,
+                           const char *owner)
+{
+  if (d->n_inj > 0)
+    fputs("# Copying in injected content\n", f);
+  for (size_t i = 0; i < d->n_inj; i++)
+    fprintf(f, "COPY --chown=%s upload/injections%s %s\n", owner, d->inj[i].src,
+            d->inj[i].dest);
+}
+
+/* The original removes what --inject brought (a Dockerfile cannot
+ * truncate in place): one RUN, one rm per file. */
+static void put_injection_cleanup(FILE *f, const struct s2i_dockerfile *d)
+{
+  const struct s2i_strv *v = d->injected_files;
+
+  if (v == NULL || v->n == 0)
+    return;
+  fputs("# Cleaning up injected secret content\n", f);
+  for (size_t i = 0; i < v->n; i++)
+    fprintf(f, "%s%s", i ? " && \\\n    rm " : "RUN rm ", v->v[i]);
+  fputc('\n', f);
+}
+
 char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
 {
   const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
@@ -168,10 +192,12 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
             owner);
   put_scripts(f, d, owner);
   fprintf(f, "COPY --chown=%s upload/src %s/src\n", owner, d->dest);
+  put_injections(f, d, owner);
   fprintf(f, "USER %s\n", d->user);
   if (d->incremental_from)
     put_artifacts_extract(f, d);
   fprintf(f, "RUN %s\n", d->scripts->s[S2I_SCRIPT_ASSEMBLE].path);
+  put_injection_cleanup(f, d);
   fprintf(f, "CMD [\"%s\"]\n",
           run->injected ? S2I_INJECTED_RUN_DIR "/run" : run->path);
   fclose(f);

@@ -170,3 +170,37 @@ int s2i_inject_truncate(const struct s2i_injection *inj, const char *upper,
 
   return walk(inj->src, "", 0, truncate_one, &t, err);
 }
+
+struct list {
+  const struct s2i_injection *inj;
+  struct s2i_strv *files;
+};
+
+static int list_one(const char *rel, const struct stat *st, void *arg,
+                    struct s2i_error **err)
+{
+  const struct list *l = arg;
+  cleanup_free char *host = NULL;
+  struct stat target;
+
+  (void)err;
+  if (S_ISLNK(st->st_mode)) {
+    host = s2i_fs_join(l->inj->src, rel);
+    if (stat(host, &target) < 0 || !S_ISREG(target.st_mode))
+      return 0;
+  } else if (!S_ISREG(st->st_mode)) {
+    return 0;
+  }
+  s2i_strv_take(l->files, s2i_fs_join(l->inj->dest, rel));
+  return 0;
+}
+
+int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *files,
+                    struct s2i_error **err)
+{
+  struct list l = {inj, files};
+  int r = walk(inj->src, "", 0, list_one, &l, err);
+
+  s2i_strv_sort(files);
+  return r;
+}
