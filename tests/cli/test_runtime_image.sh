@@ -7,7 +7,7 @@
 # image is a second busybox image with an assemble-runtime script, a
 # WORKDIR, a USER and the io.openshift.s2i.assemble-input-files label.
 . "$(dirname "$0")/common.sh"
-t_plan 31
+t_plan 35
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i"
