@@ -169,6 +169,33 @@ static int find_maps(struct s2i_extended *x, const struct s2i_extended_opts *o,
   return s2i_extended_check_artifacts(&x->maps, err);
 }
 
+/* The USER the result runs as, held to the ranges as the builder's is. */
+static int check_image_user(struct s2i_extended *x,
+                            const struct s2i_extended_opts *o,
+                            const struct s2i_uid_ranges *r,
+                            struct s2i_error **err)
+{
+  const char *u = s2i_image_user(x->img);
+  uid_t uid;
+  gid_t gid;
+
+  if (u == NULL || *u == '\0')
+    return 0;
+  if (!s2i_user_is_numeric(u))
+    return s2i_error_make(err, 0,
+                          "runtime image %s: USER \"%s\" is not numeric; "
+                          "--allowed-uids needs a numeric user",
+                          o->image, u);
+  if (s2i_user_resolve(&uid, &gid, u, &x->lowers, err) < 0)
+    return s2i_error_prefix(err, "runtime image %s", o->image);
+  if (!s2i_user_in_ranges(r, uid))
+    return s2i_error_make(err, 0,
+                          "runtime image %s: USER %u is not in "
+                          "--allowed-uids %s",
+                          o->image, (unsigned)uid, o->allowed_uids);
+  return 0;
+}
+
 /* --assemble-runtime-user, else the label, else USER, else 0; the
  * runtime image's users are held to --allowed-uids as the builder's. */
 static int find_user(struct s2i_extended *x, const struct s2i_extended_opts *o,
@@ -197,7 +224,7 @@ static int find_user(struct s2i_extended *x, const struct s2i_extended_opts *o,
                           "runtime image %s: assemble-runtime user %u is not "
                           "in --allowed-uids %s",
                           o->image, (unsigned)x->uid, o->allowed_uids);
-  return 0;
+  return check_image_user(x, o, r, err);
 }
 
 static int find_script(struct s2i_extended *x,

@@ -7,7 +7,7 @@
 # image is a second busybox image with an assemble-runtime script, a
 # WORKDIR, a USER and the io.openshift.s2i.assemble-input-files label.
 . "$(dirname "$0")/common.sh"
-t_plan 35
+t_plan 37
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i"
@@ -137,6 +137,11 @@ for m in 'src:dst|source must be an absolute path' '/src:/dst|destination must b
 done
 t_check_fails "a missing artifact fails" "$S2I" build "$src" "$BUILDER" bad:1 --runtime-image "$T_DIR/rt.tar" -a /opt/app-root/nothing
 t_grep "... naming it" 'runtime artifact /opt/app-root/nothing: no such file' "$T_DIR/last.out"
+# --allowed-uids holds the runtime image's users to the ranges too
+# ("for the builder and runtime images", as the original's help says)
+t_check_fails "-u 1000-1999: the runtime image's user 2002 is refused" "$S2I" build "$src" "$BUILDER" bad:1 \
+  --runtime-image "$T_DIR/rt.tar" -u 1000-1999
+t_grep "... naming the runtime image" 'runtime image .*rt.tar: assemble-runtime user 2002 is not in --allowed-uids 1000-1999' "$T_DIR/last.out"
 # pkg/cmd/cli/cmd/build.go's refusals
 t_check_fails "--runtime-image with --as-dockerfile is refused" "$S2I" build "$src" "$BUILDER" bad:1 \
   --runtime-image "$T_DIR/rt.tar" --as-dockerfile "$T_DIR/df/"
