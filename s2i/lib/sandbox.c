@@ -355,6 +355,30 @@ static int mount_extras(const struct sandbox *sb, struct s2i_error **err)
   return s2i_volume_mount_hosts(p->add_hosts, sb->root, sb->hosts, err);
 }
 
+/* An image without /proc or /dev gets them in the upper dir, made as
+ * the image's root: host root has no id on the idmapped overlay
+ * (EOVERFLOW).  ensure_dir then checks what is there. */
+static int make_system_dirs(const struct sandbox *sb, struct s2i_error **err)
+{
+  static const char *const dirs[] = {"proc", "dev"};
+  struct stat st;
+
+  if (sb->userns.fd < 0)
+    return 0;
+  setfsgid(sb->userns.gid);
+  setfsuid(sb->userns.uid);
+  if (full_caps() < 0)
+    return s2i_error_make(err, errno, "keep capabilities for /proc");
+  for (size_t i = 0; i < 2; i++) {
+    cleanup_free char *p = s2i_fs_join(sb->root, dirs[i]);
+    if (lstat(p, &st) < 0 && errno == ENOENT)
+      (void)mkdir(p, 0755);
+  }
+  setfsuid(0);
+  setfsgid(0);
+  return 0;
+}
+
 static int build_root(const struct sandbox *sb, struct s2i_error **err)
 {
   const struct s2i_sandbox_opts *o = sb->o;
@@ -362,7 +386,8 @@ static int build_root(const struct sandbox *sb, struct s2i_error **err)
               ? mount_idmapped_overlay(sb, err)
               : s2i_overlay_mount(o->lowers, o->upper, o->work, sb->root, err);
 
-  if (r < 0 || mount_proc(sb->root, err) < 0 || mount_dev(sb->root, err) < 0)
+  if (r < 0 || make_system_dirs(sb, err) < 0 || mount_proc(sb->root, err) < 0 ||
+      mount_dev(sb->root, err) < 0)
     return -1;
   if (net_mode(o) != NET_NONE &&
       (bind_host_file(sb->root, "etc/resolv.conf", err) < 0 ||

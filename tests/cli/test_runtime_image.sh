@@ -23,7 +23,8 @@ chmod 0755 "$src/.s2i/action"
 
 # The runtime image: busybox, no s2i runtime layer, its own assemble-runtime.
 rtroot=$T_DIR/rtroot
-mkdir -p "$rtroot"/{bin,etc,tmp,usr/libexec/s2i,srv/app,proc,dev}
+# no /proc, no /dev: the sandbox makes them (as the image's root)
+mkdir -p "$rtroot"/{bin,etc,tmp,usr/libexec/s2i,srv/app}
 cp /bin/busybox "$rtroot/bin/busybox"
 for a in sh cat ls id echo test printf mkdir sleep true; do ln -s busybox "$rtroot/bin/$a"; done
 chmod 1777 "$rtroot/tmp"
