@@ -1009,14 +1009,36 @@ static int onbuild_workdir(struct build *b, const char *dir,
   return mirror_image_dirs(b, p, err);
 }
 
-static int onbuild_step(struct build *b, const struct s2i_onbuild_step *st,
+/* The step with Docker's variable substitution done (not in RUN: its
+ * shell does it); args and argv own the new strings. */
+static void expand_step(const struct build *b,
+                        const struct s2i_onbuild_step *raw,
+                        struct s2i_onbuild_step *st, char **args,
+                        struct s2i_strv *argv)
+{
+  *st = *raw;
+  if (raw->kind == S2I_ONBUILD_RUN || raw->kind == S2I_ONBUILD_OTHER)
+    return;
+  *args = s2i_onbuild_expand(raw->args, b->img);
+  st->args = *args;
+  for (size_t i = 0; i < raw->argv.n; i++)
+    s2i_strv_take(argv, s2i_onbuild_expand(raw->argv.v[i], b->img));
+  st->argv = *argv;
+}
+
+static int onbuild_step(struct build *b, const struct s2i_onbuild_step *raw,
                         const char *context, struct s2i_error **err)
 {
-  const char *sh[] = {"/bin/sh", "-c", st->args, NULL};
-  cleanup_free char *what = xasprintf("ONBUILD %s", st->text);
+  cleanup_free char *args = NULL;
+  cleanup_strv struct s2i_strv argv = S2I_STRV_INIT;
+  struct s2i_onbuild_step expanded;
+  const struct s2i_onbuild_step *st = &expanded;
+  const char *sh[] = {"/bin/sh", "-c", raw->args, NULL};
+  cleanup_free char *what = xasprintf("ONBUILD %s", raw->text);
   uid_t owner = 0;
   gid_t ignored;
 
+  expand_step(b, raw, &expanded, &args, &argv);
   s2i_log_step(b->ctx, "ONBUILD %s", st->text);
   switch (st->kind) {
   case S2I_ONBUILD_RUN:

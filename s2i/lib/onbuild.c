@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +178,71 @@ int s2i_onbuild_check_users(const struct s2i_onbuild *ob, const char *ranges,
                             image, u, ranges);
   }
   return 0;
+}
+
+static int name_char(char c, int first)
+{
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (!first && c >= '0' && c <= '9');
+}
+
+/* ${NAME...} at p (after "${"): appends the value, returns past '}'. */
+static const char *expand_braced(FILE *out, const char *p,
+                                 const struct s2i_image *img)
+{
+  size_t n = 0, wl;
+  cleanup_free char *name = NULL;
+  const char *v, *word = NULL;
+  char op = 0;
+
+  while (p[n] && name_char(p[n], n == 0))
+    n++;
+  name = xstrndup(p, n);
+  v = s2i_image_getenv(img, name);
+  if (p[n] == ':' && (p[n + 1] == '-' || p[n + 1] == '+')) {
+    op = p[n + 1];
+    word = p + n + 2;
+  }
+  wl = word ? strcspn(word, "}") : 0;
+  if (op == '-' && (v == NULL || *v == '\0'))
+    fwrite(word, 1, wl, out);
+  else if (op == '+' && v && *v)
+    fwrite(word, 1, wl, out);
+  else if (op == 0 && v)
+    fputs(v, out);
+  p = word ? word + wl : p + n;
+  p += strcspn(p, "}");
+  return *p ? p + 1 : p;
+}
+
+char *s2i_onbuild_expand(const char *s, const struct s2i_image *img)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&text, &len);
+
+  if (out == NULL)
+    abort();
+  while (*s) {
+    if (s[0] == '\\' && s[1] == '$') {
+      fputc('$', out);
+      s += 2;
+    } else if (s[0] == '$' && s[1] == '{') {
+      s = expand_braced(out, s + 2, img);
+    } else if (s[0] == '$' && name_char(s[1], 1)) {
+      size_t n = 1;
+      while (name_char(s[1 + n], 0))
+        n++;
+      cleanup_free char *name = xstrndup(s + 1, n);
+      const char *v = s2i_image_getenv(img, name);
+      fputs(v ? v : "", out);
+      s += 1 + n;
+    } else {
+      fputc(*s++, out);
+    }
+  }
+  fclose(out);
+  return text;
 }
 
 /* One word of "k=v" pairs: quotes group, a backslash escapes. */

@@ -52,6 +52,11 @@ void s2i_onbuild_free(struct s2i_onbuild *ob);
 int s2i_onbuild_check_users(const struct s2i_onbuild *ob, const char *ranges,
                             const char *image, struct s2i_error **err);
 
+/* Docker's variable substitution in ENV, LABEL, EXPOSE, USER, WORKDIR,
+ * COPY/ADD: $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word} from img's Env
+ * (unset: empty), "\$" for a literal $. */
+char *s2i_onbuild_expand(const char *s, const struct s2i_image *img);
+
 /* "A=b C='d e'" or "A b c" (ENV), "k=v ..." (LABEL): NAME=VALUE items. */
 int s2i_onbuild_pairs(struct s2i_strv *out, const char *args, int legacy_ok,
                       struct s2i_error **err);

@@ -27,10 +27,11 @@ onbuild() {
   "$S2I" mkimage --from "$BUILDER" "$@" -o "$T_DIR/$name.tar" "$name:1" \
     > "$T_DIR/$name.mk.log" 2>&1
 }
-# sti-fake-onbuild: RUN touch, COPY . to the app dir, WORKDIR there
+# sti-fake-onbuild: RUN touch, COPY . to the app dir, WORKDIR there (the
+# paths through ENV variables, which the triggers expand as docker does)
 onbuild ob --onbuild 'RUN mkdir -p /opt/app-root/marker && echo "ran as $(id -u)" > /opt/app-root/marker/onbuild' \
-  --onbuild 'ENV FROM_ONBUILD=yes' --onbuild 'COPY . /opt/app-root/src/' \
-  --onbuild 'WORKDIR /opt/app-root/src' --onbuild 'LABEL onbuild.label="a b"' \
+  --onbuild 'ENV FROM_ONBUILD=yes APP_SRC=/opt/app-root/src' --onbuild 'COPY . ${APP_SRC}/' \
+  --onbuild 'WORKDIR $APP_SRC' --onbuild 'LABEL onbuild.label="a b"' \
   --onbuild 'STOPSIGNAL SIGTERM'
 
 # TestCleanBuildOnBuild

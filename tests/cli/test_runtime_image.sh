@@ -7,7 +7,7 @@
 # image is a second busybox image with an assemble-runtime script, a
 # WORKDIR, a USER and the io.openshift.s2i.assemble-input-files label.
 . "$(dirname "$0")/common.sh"
-t_plan 37
+t_plan 39
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i"
@@ -143,6 +143,10 @@ t_grep "... naming it" 'runtime artifact /opt/app-root/nothing: no such file' "$
 t_check_fails "-u 1000-1999: the runtime image's user 2002 is refused" "$S2I" build "$src" "$BUILDER" bad:1 \
   --runtime-image "$T_DIR/rt.tar" -u 1000-1999
 t_grep "... naming the runtime image" 'runtime image .*rt.tar: assemble-runtime user 2002 is not in --allowed-uids 1000-1999' "$T_DIR/last.out"
+# --runtime-pull-policy never: a reference not in the store is an error
+t_check_fails "--runtime-pull-policy never: an image not in the store fails" "$S2I" build "$src" "$BUILDER" bad:1 \
+  --runtime-image localhost:1/none:1 --runtime-pull-policy never
+t_grep "... saying so" 'runtime image: .*localhost:1/none:1 is not in the store .* pull policy is never' "$T_DIR/last.out"
 # pkg/cmd/cli/cmd/build.go's refusals
 t_check_fails "--runtime-image with --as-dockerfile is refused" "$S2I" build "$src" "$BUILDER" bad:1 \
   --runtime-image "$T_DIR/rt.tar" --as-dockerfile "$T_DIR/df/"

@@ -111,11 +111,30 @@ START_TEST(allowed_users)
 }
 END_TEST
 
+/* Docker's ProcessWord, the forms ONBUILD builders use */
+START_TEST(expand_variables)
+{
+  cleanup_image struct s2i_image *img = s2i_image_new_scratch();
+  cleanup_free char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+  s2i_image_set_env(img, "APP_ROOT=/opt/app-root");
+  s2i_image_set_env(img, "EMPTY=");
+  a = s2i_onbuild_expand(". $APP_ROOT/src ${APP_ROOT}/x", img);
+  ck_assert_str_eq(a, ". /opt/app-root/src /opt/app-root/x");
+  b = s2i_onbuild_expand("${NOPE:-/def} ${EMPTY:-e} ${APP_ROOT:+set}", img);
+  ck_assert_str_eq(b, "/def e set");
+  c = s2i_onbuild_expand("\\$APP_ROOT $NOPE.", img);
+  ck_assert_str_eq(c, "$APP_ROOT .");
+  d = s2i_onbuild_expand("cost: $5 $", img);
+  ck_assert_str_eq(d, "cost: $5 $");
+}
+END_TEST
+
 static Suite *onbuild_suite(void)
 {
   return tu_suite("onbuild", 0, NULL,
                   TU_TESTS(parse_triggers, refused_triggers, pairs,
-                           guess_entrypoint, allowed_users));
+                           guess_entrypoint, allowed_users, expand_variables));
 }
 
 TU_MAIN(onbuild_suite)
