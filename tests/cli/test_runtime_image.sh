@@ -7,7 +7,7 @@
 # image is a second busybox image with an assemble-runtime script, a
 # WORKDIR, a USER and the io.openshift.s2i.assemble-input-files label.
 . "$(dirname "$0")/common.sh"
-t_plan 39
+t_plan 41
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i"
@@ -48,6 +48,7 @@ runtime() {
 }
 runtime rt --label 'io.openshift.s2i.assemble-input-files=/opt/app-root/out'
 runtime rt-nolabel
+runtime rt-badlabel --label 'io.openshift.s2i.assemble-input-files=/ok;src:dst'
 
 # TestPrepareSetRuntimeArtifacts: no -a, the label gives the mapping.
 t_check "label: builds" "$S2I" build "$src" "$BUILDER" ext:1 \
@@ -136,6 +137,9 @@ for m in 'src:dst|source must be an absolute path' '/src:/dst|destination must b
     t_ok "-a ${m%%|*}: refused before assemble (${m#*|})"
   else t_fail "-a ${m%%|*}: $(cat "$T_DIR/m.out")"; fi
 done
+# ... and the same check of a mapping the label gives (mappingFromUser false)
+t_check_fails "a label mapping src:dst fails" "$S2I" build "$src" "$BUILDER" bad:1 --runtime-image "$T_DIR/rt-badlabel.tar"
+t_grep "... source must be an absolute path" '"src" -> "dst": source must be an absolute path' "$T_DIR/last.out"
 t_check_fails "a missing artifact fails" "$S2I" build "$src" "$BUILDER" bad:1 --runtime-image "$T_DIR/rt.tar" -a /opt/app-root/nothing
 t_grep "... naming it" 'runtime artifact /opt/app-root/nothing: no such file' "$T_DIR/last.out"
 # --allowed-uids holds the runtime image's users to the ranges too
