@@ -427,14 +427,14 @@ static int export_one(struct archive *a, const struct s2i_artifact_map *m)
   while (r == 0) {
     struct archive_entry *e = archive_entry_new();
     int rr = archive_read_next_header2(d, e);
-    if (rr == ARCHIVE_EOF) {
+    if (rr < ARCHIVE_WARN && rr != ARCHIVE_EOF)
+      r = say("read", m->src, archive_error_string(d));
+    if (rr == ARCHIVE_EOF || r != 0) {
       archive_entry_free(e);
       break;
     }
-    if (rr < ARCHIVE_WARN)
-      r = say("read", m->src, archive_error_string(d));
-    else if (archive_read_disk_descend(d), 1)
-      r = export_entry(a, e, prefix, strlen(m->src));
+    archive_read_disk_descend(d); /* into a directory: no-op otherwise */
+    r = export_entry(a, e, prefix, strlen(m->src));
     archive_entry_free(e);
   }
   archive_read_free(d);
