@@ -561,6 +561,28 @@ static int push_result(struct build *b, struct s2i_error **err)
   return 0;
 }
 
+/* The original uploads an injection into DEST's parent, which must be a
+ * directory of the builder (or of an earlier injection). */
+static int inject_parent_exists(struct build *b,
+                                const struct s2i_injection *inj,
+                                struct s2i_error **err)
+{
+  cleanup_free char *parent = xstrdup(inj->dest);
+  cleanup_free char *found = NULL, *up = NULL;
+
+  *strrchr(parent, '/') = '\0';
+  if (parent[0] == '\0')
+    return 0;
+  found = s2i_rootpath_resolve(&b->lowers, parent);
+  up = s2i_fs_join(b->upper, parent);
+  if ((found && s2i_fs_is_dir(found)) || s2i_fs_is_dir(up))
+    return 0;
+  return s2i_error_make(err, 0,
+                        "--inject %s:%s: %s is not a directory in the "
+                        "builder image",
+                        inj->src, inj->dest, parent);
+}
+
 /* --inject: each directory copied in now, truncated after assemble. */
 static int inject_inputs(struct build *b, struct s2i_error **err)
 {
@@ -573,7 +595,8 @@ static int inject_inputs(struct build *b, struct s2i_error **err)
       return -1;
     b->n_inj++;
     s2i_log_step(b->ctx, "Injecting %s at %s", inj->src, inj->dest);
-    if (mirror_image_dirs(b, inj->dest, err) < 0 ||
+    if (inject_parent_exists(b, inj, err) < 0 ||
+        mirror_image_dirs(b, inj->dest, err) < 0 ||
         s2i_inject_copy(b->ctx, inj, b->upper, b->uid, err) < 0)
       return -1;
   }
@@ -592,17 +615,24 @@ static int write_output(struct build *b, struct s2i_error **err)
 {
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
-  if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
-                             digest, err) < 0)
-    return -1;
-  if (b->o->output) {
-    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
-    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
-                                 b->o->output, NULL, err) < 0)
+  /* without TAG (as the original allows) the image has no name: it is
+   * only the tarball at -o, not recorded in the store */
+  if (b->o->tag) {
+    s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
+    if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
+                               digest, err) < 0)
       return -1;
   }
-  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  if (b->o->output) {
+    s2i_log_step(b->ctx, "Writing image %s to %s",
+                 b->o->tag ? b->o->tag : "(no tag)", b->o->output);
+    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
+                                 b->o->output, b->o->tag ? NULL : digest,
+                                 err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)",
+               b->o->tag ? b->o->tag : "an image without a tag", digest);
   return push_result(b, err);
 }
 
@@ -695,8 +725,10 @@ static int reuse_stored(struct build *b, struct s2i_error **err)
   s2i_buildkey_final(facts, tree, b->key);
   b->annot = json_pack("{s:s}", S2I_BUILDKEY_ANNOTATION, b->key);
   s2i_log_debug(b->ctx, 1, "build key %s", b->key);
-  if (b->o->no_cache || s2i_store_index(b->store, &index, err) < 0)
-    return b->o->no_cache ? 0 : -1;
+  if (b->o->no_cache || b->o->tag == NULL) /* nothing to tag again */
+    return 0;
+  if (s2i_store_index(b->store, &index, err) < 0)
+    return -1;
   json_array_foreach(json_object_get(index, "manifests"), i, m)
   {
     const char *k = json_string_value(json_object_get(

@@ -15,20 +15,34 @@
 /* Deep enough for any real tree, small enough that a loop cannot run away. */
 #define MAX_DEPTH 64
 
+/* The original's grammar (api.VolumeList): the last ':' splits SRC from
+ * DEST; no ':' or an empty DEST means the working dir; quotes around
+ * either are dropped. */
+static char *unquote(const char *s, size_t n)
+{
+  while (n > 0 && (*s == '"' || *s == '\''))
+    s++, n--;
+  while (n > 0 && (s[n - 1] == '"' || s[n - 1] == '\''))
+    n--;
+  return xstrndup(s, n);
+}
+
 int s2i_inject_parse(struct s2i_injection *out, const char *spec,
                      const char *workdir, struct s2i_error **err)
 {
   const char *colon = strrchr(spec, ':');
-  cleanup_free char *src = NULL, *dest = NULL;
-  const char *d;
+  size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+  cleanup_free char *src = unquote(spec, n), *d = NULL, *dest = NULL;
 
   memset(out, 0, sizeof(*out));
-  if (colon == NULL || colon == spec || colon[1] == '\0')
-    return s2i_error_make(err, 0, "--inject %s: want SRC:DEST", spec);
-  src = xstrndup(spec, (size_t)(colon - spec));
-  d = colon + 1;
-  dest = d[0] == '/' ? xstrdup(d)
-                     : s2i_fs_join(workdir && *workdir ? workdir : "/", d);
+  d = colon ? unquote(colon + 1, strlen(colon + 1)) : xstrdup("");
+  if (src[0] == '\0')
+    return s2i_error_make(err, 0, "--inject %s: want SRC[:DEST]", spec);
+  if (d[0] == '/')
+    dest = xstrdup(d);
+  else
+    dest = s2i_fs_join(workdir && *workdir ? workdir : "/", d[0] ? d : ".");
+  s2i_fs_clean_path(dest);
   if (!s2i_fs_path_is_safe(dest + 1) || strcmp(dest, "/") == 0)
     return s2i_error_make(err, 0,
                           "--inject %s: DEST must be a path below / "

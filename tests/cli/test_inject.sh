@@ -41,8 +41,8 @@ expect_fail() { # expect_fail DESCRIPTION PATTERN COMMAND...
   if [ $st -eq 1 ] && grep -Eq -- "$pat" "$T_DIR/fail.log"; then t_ok "$d"; else
     t_fail "$d (exit $st)"; sed 's/^/    # /' "$T_DIR/fail.log" | tail -n 5; fi
 }
-expect_fail "a spec without DEST is refused" "--inject $sec: want SRC:DEST" \
-  "$S2I" build "$src" "$BUILDER" x:1 -i "$sec" -o "$T_DIR/x.tar"
+expect_fail "a spec without SRC is refused" "--inject :t: want SRC\\[:DEST\\]" \
+  "$S2I" build "$src" "$BUILDER" x:1 -i ":t" -o "$T_DIR/x.tar"
 expect_fail "SRC that is not a directory is refused" "is not a directory" \
   "$S2I" build "$src" "$BUILDER" x:1 -i "$sec/token:t" -o "$T_DIR/x.tar"
 expect_fail "DEST climbing out is refused" 'DEST must be a path below /' \
