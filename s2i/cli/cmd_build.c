@@ -525,7 +525,9 @@ static int untagged_ok(const struct cmdline *cl)
                                     "then has no name in the store)");
   if (o->push || cl->run || want_load)
     return cli_usage_error("build", "%s needs TAG",
-                           o->push ? "--push" : cl->run ? "--run" : "--load");
+                           o->push   ? "--push"
+                           : cl->run ? "--run"
+                                     : "--load");
   return -1;
 }
 

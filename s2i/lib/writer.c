@@ -214,10 +214,9 @@ static void render_docker_manifest(struct plan *p, const struct s2i_image *img,
     cleanup_free char *b = blob_name(img->layers[i].digest);
     json_array_append_new(layers, json_string(b));
   }
-  p->docker_manifest =
-      dump(json_pack("[{s:s, s:o, s:o}]", "Config", cfg, "RepoTags",
-                     name ? json_pack("[s]", name) : json_array(), "Layers",
-                     layers));
+  p->docker_manifest = dump(json_pack(
+      "[{s:s, s:o, s:o}]", "Config", cfg, "RepoTags",
+      name ? json_pack("[s]", name) : json_array(), "Layers", layers));
 }
 
 static int make_plan(struct plan *p, const struct s2i_image *img,
