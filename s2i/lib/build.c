@@ -832,7 +832,33 @@ static int check_scripts_url_used(const struct build *b, struct s2i_error **err)
   return s2i_error_make(err, 0, "--scripts-url %s: no script found there", u);
 }
 
+/* --inject for --as-dockerfile: each SRC staged at
+ * <dir>/upload/injections<SRC> (the original's layout), its files listed
+ * for removal after assemble. */
+static int stage_injections(struct build *b, const char *dir,
+                            struct s2i_strv *files, struct s2i_error **err)
+{
+  cleanup_free char *up = s2i_fs_join(dir, "upload/injections");
+  const char *wd = s2i_image_workdir(b->img);
+
+  if (s2i_fs_rm_rf(up, err) < 0)
+    return -1;
+  b->inj = xcalloc(b->o->injections.n + 1, sizeof(*b->inj));
+  for (size_t i = 0; i < b->o->injections.n; i++) {
+    struct s2i_injection *inj = &b->inj[i];
+    if (s2i_inject_parse(inj, b->o->injections.v[i], wd, err) < 0)
+      return -1;
+    b->n_inj++;
+    struct s2i_injection staged = {.src = inj->src, .dest = inj->src};
+    if (s2i_inject_copy(b->ctx, &staged, up, geteuid(), err) < 0 ||
+        s2i_inject_list(inj, files, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int write_dockerfile(struct build *b, const char *path, const char *user,
+                            const struct s2i_strv *inj_files,
                             struct s2i_error **err)
 {
   const char *prev =
@@ -857,6 +883,9 @@ static int write_dockerfile(struct build *b, const char *path, const char *user,
           .scripts_url = b->o->scripts_url,
           .destination = b->o->destination,
           .incremental_from = prev,
+          .inj = b->inj,
+          .n_inj = b->n_inj,
+          .inj_files = inj_files,
       },
       err);
 }
@@ -870,11 +899,9 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
                                ? xstrdup("/")
                                : xstrndup(path, (size_t)(slash - path));
   cleanup_free char *src = NULL, *inject = NULL;
+  cleanup_strv struct s2i_strv inj_files = {0};
   const char *spec;
 
-  if (b->o->injections.n > 0)
-    return s2i_error_make(err, 0,
-                          "--inject is not supported with --as-dockerfile yet");
   if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
     return -1;
   spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
@@ -887,9 +914,10 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       s2i_fs_rm_rf(inject, err) < 0 || stage_or_empty(b, src, err) < 0 ||
       collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 0, err) < 0 ||
-      check_scripts_url_used(b, err) < 0)
+      check_scripts_url_used(b, err) < 0 ||
+      stage_injections(b, dir, &inj_files, err) < 0)
     return -1;
-  return write_dockerfile(b, path, spec, err);
+  return write_dockerfile(b, path, spec, &inj_files, err);
 }
 
 /* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front

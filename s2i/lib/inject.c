@@ -51,7 +51,9 @@ int s2i_inject_parse(struct s2i_injection *out, const char *spec,
   if (!s2i_fs_is_dir(src))
     return s2i_error_make(err, 0, "--inject %s: %s is not a directory", spec,
                           src);
-  out->src = s2i_steal(src);
+  out->src = realpath(src, NULL); /* absolute: --as-dockerfile stages it */
+  if (out->src == NULL)
+    return s2i_error_make(err, errno, "--inject %s", spec);
   out->dest = s2i_steal(dest);
   return 0;
 }
@@ -183,4 +185,28 @@ int s2i_inject_truncate(const struct s2i_injection *inj, const char *upper,
   struct trunc t = {inj, upper};
 
   return walk(inj->src, "", 0, truncate_one, &t, err);
+}
+
+struct list {
+  const struct s2i_injection *inj;
+  struct s2i_strv *out;
+};
+
+static int list_one(const char *rel, const struct stat *st, void *arg,
+                    struct s2i_error **err)
+{
+  const struct list *l = arg;
+
+  (void)err;
+  if (S_ISREG(st->st_mode))
+    s2i_strv_take(l->out, s2i_fs_join(l->inj->dest, rel));
+  return 0;
+}
+
+int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *out,
+                    struct s2i_error **err)
+{
+  struct list l = {inj, out};
+
+  return walk(inj->src, "", 0, list_one, &l, err);
 }

@@ -47,8 +47,9 @@ expect_fail "SRC that is not a directory is refused" "is not a directory" \
   "$S2I" build "$src" "$BUILDER" x:1 -i "$sec/token:t" -o "$T_DIR/x.tar"
 expect_fail "DEST climbing out is refused" 'DEST must be a path below /' \
   "$S2I" build "$src" "$BUILDER" x:1 -i "$sec:../../x" -o "$T_DIR/x.tar"
-expect_fail "--as-dockerfile says it cannot inject yet" 'not supported with --as-dockerfile' \
-  "$S2I" build "$src" "$BUILDER" x:1 -i "$sec:creds" --as-dockerfile "$T_DIR/df/"
+"$S2I" build -q "$src" "$BUILDER" x:1 -i "$sec:creds" --as-dockerfile "$T_DIR/df/" > "$T_DIR/df.log" 2>&1
+t_grep "--as-dockerfile: the files are copied in, then removed after assemble" \
+  "^RUN rm /opt/app-root/src/creds/(token|sub/more)" "$T_DIR/df/Dockerfile"
 t_check "no output was written for them" test ! -e "$T_DIR/x.tar"
 
 # A hostile assemble: the injected file becomes a symlink to a host file.
