@@ -87,10 +87,10 @@ static char *from_reference(const char *builder)
 }
 
 /* The original's comment before a script the builder image must have. */
-#define FROM_IMAGE_COMMENT                                                    \
-  "# %s script sourced from builder image based on user input or image "   \
+#define FROM_IMAGE_COMMENT                                                     \
+  "# %s script sourced from builder image based on user input or image "       \
   "metadata.\n"
-#define MUST_EXIST_COMMENT                                                    \
+#define MUST_EXIST_COMMENT                                                     \
   "# If this file does not exist in the image, the build will fail.\n"
 
 static int any_uploaded(const struct s2i_dockerfile *d)
@@ -166,8 +166,8 @@ static void put_injections(FILE *f, const struct s2i_dockerfile *d,
   if (d->n_inj > 0)
     fputs("# Copying in injected content\n", f);
   for (size_t i = 0; i < d->n_inj; i++)
-    fprintf(f, "COPY --chown=%s upload/injections%s %s\n", owner,
-            d->inj[i].src, d->inj[i].dest);
+    fprintf(f, "COPY --chown=%s upload/injections%s %s\n", owner, d->inj[i].src,
+            d->inj[i].dest);
 }
 
 /* After assemble, the injected files are removed, as the original does. */
@@ -177,8 +177,7 @@ static void put_injections_cleanup(FILE *f, const struct s2i_dockerfile *d)
     return;
   fputs("# Cleaning up injected secret content\n", f);
   for (size_t i = 0; i < d->inj_files->n; i++)
-    fprintf(f, "%s%s", i ? " && \\\n    rm " : "RUN rm ",
-            d->inj_files->v[i]);
+    fprintf(f, "%s%s", i ? " && \\\n    rm " : "RUN rm ", d->inj_files->v[i]);
   fputc('\n', f);
 }
 
