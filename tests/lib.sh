@@ -25,6 +25,7 @@ export S2I_STORE=${S2I_STORE:-$BUILD/store-${S2I_SUITE:-tests}}
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/s2i-test.XXXXXX")
 T_CLEANUP=()
 t_cleanup() {
+  [ -n "${T_KEEP:-}" ] && { echo "# kept $T_DIR"; return; }
   local c
   for c in "${T_CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1; done
   rm -rf "$T_DIR"

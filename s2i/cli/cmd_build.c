@@ -25,6 +25,7 @@
 
 static const char build_help[] =
     "Usage: s2i build [options] SOURCE BUILDER TAG\n"
+    "       s2i build [options] -o PATH SOURCE BUILDER\n"
     "       s2i build --use-config [options] [SOURCE BUILDER [TAG]]\n"
     "\n"
     "Build an image from SOURCE (a Git URL, a local Git repository, or a\n"
@@ -33,7 +34,8 @@ static const char build_help[] =
     "docker\n"
     "read.  No daemon is needed.  The image is recorded under TAG in the "
     "local\n"
-    "store (an OCI layout: skopeo reads it as oci:STORE:TAG).\n"
+    "store (an OCI layout: skopeo reads it as oci:STORE:TAG).  Without\n"
+    "TAG the image has no name: it is only the tarball at -o.\n"
     "\n"
     "BUILDER: a tag in the store, a registry reference (quay.io/ns/img:1,\n"
     "python:3.12, docker://HOST/REPO:TAG), docker-archive:PATH,\n"
@@ -413,7 +415,7 @@ static int parse_option(int c, struct s2i_build_opts *o, struct s2i_ctx *ctx)
   case OPT_DESCRIPTION: o->description = optarg; break;
   case OPT_REMOVE_SOURCE: o->remove_source = 1; break;
   case OPT_IGNORE_SUBMODULES: o->ignore_submodules = 1; break;
-  case 'i': s2i_strv_add(&o->injections, optarg); break;
+  case 'i': s2i_strv_add_split(&o->injections, optarg, ';'); break;
   case OPT_KEEP_SYMLINKS: break; /* links are always kept */
   case OPT_RUN: break;           /* after the build: run_built() */
   case OPT_SAVE_TEMP_DIR: o->save_temp_dir = 1; break;
@@ -604,6 +606,23 @@ static int use_config(struct cmdline *cl, struct s2i_s2ifile *f, char **pos,
   return -1;
 }
 
+/* SOURCE BUILDER without TAG, as the original allows: the image has no
+ * name, so it must go somewhere by path, and nothing may need its name. */
+static int untagged_ok(const struct cmdline *cl)
+{
+  const struct s2i_build_opts *o = &cl->o;
+
+  if (!o->output && !o->as_dockerfile)
+    return cli_usage_error("build", "without TAG, give -o PATH (the image "
+                                    "then has no name in the store)");
+  if (o->push || cl->run || want_load)
+    return cli_usage_error("build", "%s needs TAG",
+                           o->push   ? "--push"
+                           : cl->run ? "--run"
+                                     : "--load");
+  return -1;
+}
+
 static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
                             char **pos, int npos)
 {
@@ -611,13 +630,15 @@ static int take_positionals(struct cmdline *cl, struct s2i_s2ifile *f,
 
   if (cl->use_config && npos <= 3 && (ret = use_config(cl, f, pos, npos)) >= 0)
     return ret;
-  if (!cl->use_config && npos == 3) {
+  if (!cl->use_config && (npos == 3 || npos == 2)) {
     cl->o.source = pos[0];
     cl->o.builder = pos[1];
-    cl->o.tag = pos[2];
+    cl->o.tag = npos == 3 ? pos[2] : NULL;
   }
   if (cl->o.source && cl->o.builder && cl->o.tag && npos <= 3)
     return -1;
+  if (cl->o.source && cl->o.builder && npos == 2)
+    return untagged_ok(cl);
   return cli_usage_error("build",
                          "expected SOURCE BUILDER TAG, got %s arguments",
                          npos < 3 ? "fewer" : "more");

@@ -73,7 +73,6 @@ struct build {
    * in a runtime image (the original gives those to assemble only) */
   const struct s2i_sandbox_policy *policy;
   struct s2i_sandbox_policy rt_policy;
-  struct s2i_strv injected_files; /* --as-dockerfile: what --inject adds */
 };
 
 static void build_free(struct build *b)
@@ -99,7 +98,6 @@ static void build_free(struct build *b)
   json_decref(b->annot);
   s2i_extended_free(&b->rt);
   s2i_onbuild_free(&b->ob);
-  s2i_strv_free(&b->injected_files);
 }
 
 #define cleanup_build __attribute__((cleanup(build_free)))
@@ -604,6 +602,28 @@ static int push_result(struct build *b, struct s2i_error **err)
   return 0;
 }
 
+/* The original uploads an injection into DEST's parent, which must be a
+ * directory of the builder (or of an earlier injection). */
+static int inject_parent_exists(struct build *b,
+                                const struct s2i_injection *inj,
+                                struct s2i_error **err)
+{
+  cleanup_free char *parent = xstrdup(inj->dest);
+  cleanup_free char *found = NULL, *up = NULL;
+
+  *strrchr(parent, '/') = '\0';
+  if (parent[0] == '\0')
+    return 0;
+  found = s2i_rootpath_resolve(&b->lowers, parent);
+  up = s2i_fs_join(b->upper, parent);
+  if ((found && s2i_fs_is_dir(found)) || s2i_fs_is_dir(up))
+    return 0;
+  return s2i_error_make(err, 0,
+                        "--inject %s:%s: %s is not a directory in the "
+                        "builder image",
+                        inj->src, inj->dest, parent);
+}
+
 /* --inject: each directory copied in now, truncated after assemble. */
 static int inject_inputs(struct build *b, struct s2i_error **err)
 {
@@ -616,7 +636,8 @@ static int inject_inputs(struct build *b, struct s2i_error **err)
       return -1;
     b->n_inj++;
     s2i_log_step(b->ctx, "Injecting %s at %s", inj->src, inj->dest);
-    if (mirror_image_dirs(b, inj->dest, err) < 0 ||
+    if (inject_parent_exists(b, inj, err) < 0 ||
+        mirror_image_dirs(b, inj->dest, err) < 0 ||
         s2i_inject_copy(b->ctx, inj, b->upper, b->uid, err) < 0)
       return -1;
   }
@@ -635,17 +656,24 @@ static int write_output(struct build *b, struct s2i_error **err)
 {
   char digest[S2I_DIGEST_LEN + 1];
 
-  s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
-  if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
-                             digest, err) < 0)
-    return -1;
-  if (b->o->output) {
-    s2i_log_step(b->ctx, "Writing image %s to %s", b->o->tag, b->o->output);
-    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
-                                 b->o->output, NULL, err) < 0)
+  /* without TAG (as the original allows) the image has no name: it is
+   * only the tarball at -o, not recorded in the store */
+  if (b->o->tag) {
+    s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
+    if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
+                               digest, err) < 0)
       return -1;
   }
-  s2i_log_step(b->ctx, "Built %s (%s)", b->o->tag, digest);
+  if (b->o->output) {
+    s2i_log_step(b->ctx, "Writing image %s to %s",
+                 b->o->tag ? b->o->tag : "(no tag)", b->o->output);
+    if (s2i_writer_write_archive(b->ctx, b->img, b->store, b->o->tag,
+                                 b->o->output, b->o->tag ? NULL : digest,
+                                 err) < 0)
+      return -1;
+  }
+  s2i_log_step(b->ctx, "Built %s (%s)",
+               b->o->tag ? b->o->tag : "an image without a tag", digest);
   return push_result(b, err);
 }
 
@@ -759,8 +787,10 @@ static int reuse_stored(struct build *b, struct s2i_error **err)
   s2i_buildkey_final(facts, tree, b->key);
   b->annot = json_pack("{s:s}", S2I_BUILDKEY_ANNOTATION, b->key);
   s2i_log_debug(b->ctx, 1, "build key %s", b->key);
-  if (b->o->no_cache || s2i_store_index(b->store, &index, err) < 0)
-    return b->o->no_cache ? 0 : -1;
+  if (b->o->no_cache || b->o->tag == NULL) /* nothing to tag again */
+    return 0;
+  if (s2i_store_index(b->store, &index, err) < 0)
+    return -1;
   json_array_foreach(json_object_get(index, "manifests"), i, m)
   {
     const char *k = json_string_value(json_object_get(
@@ -1187,34 +1217,33 @@ static int check_scripts_url_used(const struct build *b, struct s2i_error **err)
   return s2i_error_make(err, 0, "--scripts-url %s: no script found there", u);
 }
 
-/* --inject with --as-dockerfile: each tree copied into the context at
- * upload/injections<SRC> (the original's layout), its files listed for
- * the Dockerfile's clean-up. */
+/* --inject for --as-dockerfile: each SRC staged at
+ * <dir>/upload/injections<SRC> (the original's layout), its files listed
+ * for removal after assemble. */
 static int stage_injections(struct build *b, const char *dir,
-                            struct s2i_error **err)
+                            struct s2i_strv *files, struct s2i_error **err)
 {
+  cleanup_free char *up = s2i_fs_join(dir, "upload/injections");
   const char *wd = s2i_image_workdir(b->img);
-  cleanup_free char *top = s2i_fs_join(dir, "upload/injections");
 
-  if (s2i_fs_rm_rf(top, err) < 0)
+  if (s2i_fs_rm_rf(up, err) < 0)
     return -1;
   b->inj = xcalloc(b->o->injections.n + 1, sizeof(*b->inj));
   for (size_t i = 0; i < b->o->injections.n; i++) {
     struct s2i_injection *inj = &b->inj[i];
-    cleanup_free char *at = NULL;
     if (s2i_inject_parse(inj, b->o->injections.v[i], wd, err) < 0)
       return -1;
     b->n_inj++;
-    at = xasprintf("/upload/injections%s", inj->src);
-    if (s2i_inject_copy(b->ctx, &(struct s2i_injection){inj->src, at}, dir,
-                        getuid(), err) < 0 ||
-        s2i_inject_list(inj, &b->injected_files, err) < 0)
+    struct s2i_injection staged = {.src = inj->src, .dest = inj->src};
+    if (s2i_inject_copy(b->ctx, &staged, up, geteuid(), err) < 0 ||
+        s2i_inject_list(inj, files, err) < 0)
       return -1;
   }
   return 0;
 }
 
 static int write_dockerfile(struct build *b, const char *path, const char *user,
+                            const struct s2i_strv *inj_files,
                             struct s2i_error **err)
 {
   const char *prev =
@@ -1241,7 +1270,7 @@ static int write_dockerfile(struct build *b, const char *path, const char *user,
           .incremental_from = prev,
           .inj = b->inj,
           .n_inj = b->n_inj,
-          .injected_files = &b->injected_files,
+          .inj_files = inj_files,
       },
       err);
 }
@@ -1255,6 +1284,7 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
                                ? xstrdup("/")
                                : xstrndup(path, (size_t)(slash - path));
   cleanup_free char *src = NULL, *inject = NULL;
+  cleanup_strv struct s2i_strv inj_files = {0};
   const char *spec;
 
   if (open_builder(b, 0, err) < 0 || make_workdirs(b, err) < 0)
@@ -1269,9 +1299,10 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
       s2i_fs_rm_rf(inject, err) < 0 || stage_or_empty(b, src, err) < 0 ||
       collect_env(b, src, err) < 0 ||
       resolve_scripts(b, src, inject, 0, err) < 0 ||
-      check_scripts_url_used(b, err) < 0 || stage_injections(b, dir, err) < 0)
+      check_scripts_url_used(b, err) < 0 ||
+      stage_injections(b, dir, &inj_files, err) < 0)
     return -1;
-  return write_dockerfile(b, path, spec, err);
+  return write_dockerfile(b, path, spec, &inj_files, err);
 }
 
 /* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front

@@ -86,18 +86,32 @@ static char *from_reference(const char *builder)
   return ref;
 }
 
-static void put_scripts(FILE *f, const struct s2i_dockerfile *d,
-                        const char *owner)
-{
-  const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
-  int injected = 0;
+/* The original's comment before a script the builder image must have. */
+#define FROM_IMAGE_COMMENT                                                     \
+  "# %s script sourced from builder image based on user input or image "       \
+  "metadata.\n"
+#define MUST_EXIST_COMMENT                                                     \
+  "# If this file does not exist in the image, the build will fail.\n"
 
+static int any_uploaded(const struct s2i_dockerfile *d)
+{
   for (int i = 0; i < S2I_SCRIPT_COUNT; i++)
-    injected |= d->scripts->s[i].path && d->scripts->s[i].injected;
-  if (injected)
-    fprintf(f, "COPY --chown=%s upload/scripts %s/scripts\n", owner, d->dest);
-  if (run->injected)
-    fprintf(f, "COPY upload/scripts/run %s/run\n", S2I_INJECTED_RUN_DIR);
+    if (d->scripts->s[i].path && d->scripts->s[i].injected)
+      return 1;
+  return 0;
+}
+
+/* Where script id runs from: <dest>/scripts when it was uploaded (the
+ * source's .s2i/bin or a file:// or http(s):// URL), else the image's. */
+static char *script_path(const struct s2i_dockerfile *d, enum s2i_script_id id)
+{
+  const struct s2i_script *sc = &d->scripts->s[id];
+
+  if (sc->injected)
+    return xasprintf("%s/scripts/%s", d->dest, s2i_script_name(id));
+  if (sc->path)
+    return xstrdup(sc->path);
+  return xasprintf("/usr/libexec/s2i/%s", s2i_script_name(id));
 }
 
 /* Where save-artifacts' tar is handed from the first stage to the second
@@ -111,21 +125,22 @@ static int is_root(const char *user)
 }
 
 /* --incremental: a first stage, the previous image, runs its
- * save-artifacts (or the injected one) into ARTIFACTS_TAR. */
+ * save-artifacts (or the uploaded one) into ARTIFACTS_TAR. */
 static void put_cached_stage(FILE *f, const struct s2i_dockerfile *d,
                              const char *owner)
 {
   const struct s2i_script *sa = &d->scripts->s[S2I_SCRIPT_SAVE_ARTIFACTS];
   cleanup_free char *from = from_reference(d->incremental_from);
-  cleanup_free char *path =
-      sa->injected
-          ? xasprintf("%s/scripts/save-artifacts", d->dest)
-          : xstrdup(sa->path ? sa->path : "/usr/libexec/s2i/save-artifacts");
+  cleanup_free char *path = script_path(d, S2I_SCRIPT_SAVE_ARTIFACTS);
 
-  fprintf(f, "FROM %s AS cached\n", from);
+  fprintf(f, "FROM %s as cached\n", from);
   if (sa->injected)
-    fprintf(f, "COPY --chown=%s upload/scripts/save-artifacts %s\n", owner,
-            path);
+    fprintf(f,
+            "# Copying in override save-artifacts script\n"
+            "COPY --chown=%s upload/scripts/save-artifacts %s\n",
+            owner, path);
+  else
+    fprintf(f, FROM_IMAGE_COMMENT, "Save-artifacts");
   if (!is_root(d->user))
     fprintf(f, "USER %s\n", d->user);
   fprintf(f,
@@ -137,12 +152,14 @@ static void put_cached_stage(FILE *f, const struct s2i_dockerfile *d,
 static void put_artifacts_extract(FILE *f, const struct s2i_dockerfile *d)
 {
   fprintf(f,
+          "# Extract artifact content\n"
           "RUN if [ -s " ARTIFACTS_TAR " ]; then mkdir -p %1$s/artifacts; "
           "tar -xf " ARTIFACTS_TAR " -C %1$s/artifacts; fi && \\\n"
           "    rm " ARTIFACTS_TAR "\n",
           d->dest);
 }
 
+/* --inject: each directory from upload/injections<SRC> to its DEST. */
 static void put_injections(FILE *f, const struct s2i_dockerfile *d,
                            const char *owner)
 {
@@ -153,24 +170,64 @@ static void put_injections(FILE *f, const struct s2i_dockerfile *d,
             d->inj[i].dest);
 }
 
-/* The original removes what --inject brought (a Dockerfile cannot
- * truncate in place): one RUN, one rm per file. */
-static void put_injection_cleanup(FILE *f, const struct s2i_dockerfile *d)
+/* After assemble, the injected files are removed, as the original does. */
+static void put_injections_cleanup(FILE *f, const struct s2i_dockerfile *d)
 {
-  const struct s2i_strv *v = d->injected_files;
-
-  if (v == NULL || v->n == 0)
+  if (d->inj_files == NULL || d->inj_files->n == 0)
     return;
   fputs("# Cleaning up injected secret content\n", f);
-  for (size_t i = 0; i < v->n; i++)
-    fprintf(f, "%s%s", i ? " && \\\n    rm " : "RUN rm ", v->v[i]);
+  for (size_t i = 0; i < d->inj_files->n; i++)
+    fprintf(f, "%s%s", i ? " && \\\n    rm " : "RUN rm ", d->inj_files->v[i]);
   fputc('\n', f);
+}
+
+/* RUN assemble or CMD run, with the original's comments when the script
+ * is the builder image's. */
+static void put_script_line(FILE *f, const struct s2i_dockerfile *d,
+                            const char *verb, enum s2i_script_id id,
+                            const char *what)
+{
+  cleanup_free char *path = script_path(d, id);
+
+  if (!d->scripts->s[id].injected)
+    fprintf(f, FROM_IMAGE_COMMENT MUST_EXIST_COMMENT, what);
+  fprintf(f, "%s %s\n", verb, path);
+}
+
+static void put_main_stage(FILE *f, const struct s2i_dockerfile *d,
+                           const char *owner)
+{
+  cleanup_free char *from = from_reference(d->builder);
+
+  fprintf(f, "FROM %s\n", from);
+  put_labels(f, d);
+  put_env(f, d->env);
+  if (d->incremental_from)
+    fprintf(f,
+            "COPY --chown=%s --from=cached " ARTIFACTS_TAR " " ARTIFACTS_TAR
+            "\n",
+            owner);
+  if (any_uploaded(d))
+    fprintf(f,
+            "# Copying in override assemble/run scripts\n"
+            "COPY --chown=%s upload/scripts %s/scripts\n",
+            owner, d->dest);
+  fprintf(f, "# Copying in source code\nCOPY --chown=%s upload/src %s/src\n",
+          owner, d->dest);
+  put_injections(f, d, owner);
+  if (!is_root(d->user))
+    fprintf(f, "USER %s\n", d->user);
+  if (d->incremental_from)
+    put_artifacts_extract(f, d);
+  put_script_line(f, d, "RUN", S2I_SCRIPT_ASSEMBLE, "Assemble");
+  put_injections_cleanup(f, d);
+  /* CMD in the original's shell form: sh -c execs the one command, so the
+   * run script still gets the signals */
+  put_script_line(f, d, "CMD", S2I_SCRIPT_RUN, "Run");
 }
 
 char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
 {
-  const struct s2i_script *run = &d->scripts->s[S2I_SCRIPT_RUN];
-  cleanup_free char *from = from_reference(d->builder);
   /* the assemble user, in group 0 unless the spec names a group */
   cleanup_free char *owner =
       strchr(d->user, ':') ? xstrdup(d->user) : xasprintf("%s:0", d->user);
@@ -182,24 +239,7 @@ char *s2i_dockerfile_render(const struct s2i_dockerfile *d)
     abort();
   if (d->incremental_from)
     put_cached_stage(f, d, owner);
-  fprintf(f, "FROM %s\n", from);
-  put_labels(f, d);
-  put_env(f, d->env);
-  if (d->incremental_from)
-    fprintf(f,
-            "COPY --chown=%s --from=cached " ARTIFACTS_TAR " " ARTIFACTS_TAR
-            "\n",
-            owner);
-  put_scripts(f, d, owner);
-  fprintf(f, "COPY --chown=%s upload/src %s/src\n", owner, d->dest);
-  put_injections(f, d, owner);
-  fprintf(f, "USER %s\n", d->user);
-  if (d->incremental_from)
-    put_artifacts_extract(f, d);
-  fprintf(f, "RUN %s\n", d->scripts->s[S2I_SCRIPT_ASSEMBLE].path);
-  put_injection_cleanup(f, d);
-  fprintf(f, "CMD [\"%s\"]\n",
-          run->injected ? S2I_INJECTED_RUN_DIR "/run" : run->path);
+  put_main_stage(f, d, owner);
   fclose(f);
   return text;
 }

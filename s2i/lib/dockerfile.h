@@ -29,11 +29,11 @@ struct s2i_dockerfile {
   /* --incremental: the previous image (TAG or --incremental-from), whose
    * save-artifacts output a first stage hands to assemble; NULL: none */
   const char *incremental_from;
-  /* --inject: each copied from upload/injections<src> to its dest, and
-   * the files removed after assemble, as the original writes it */
+  /* --inject: staged under upload/injections<src>; inj_files are the
+   * files (image paths) removed after assemble */
   const struct s2i_injection *inj;
   size_t n_inj;
-  const struct s2i_strv *injected_files; /* image paths, may be NULL */
+  const struct s2i_strv *inj_files;
 };
 
 int s2i_dockerfile_write(const struct s2i_dockerfile *d,

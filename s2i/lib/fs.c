@@ -196,6 +196,32 @@ int s2i_fs_path_is_safe(const char *rel)
   return 1;
 }
 
+void s2i_fs_clean_path(char *path)
+{
+  char *w = path;
+  const char *r = path;
+  int abs = *path == '/';
+
+  while (*r) {
+    size_t n;
+    while (*r == '/')
+      r++;
+    n = strcspn(r, "/");
+    if (n == 0 || (n == 1 && r[0] == '.')) {
+      r += n;
+      continue;
+    }
+    if (w > path || abs)
+      *w++ = '/';
+    memmove(w, r, n);
+    w += n;
+    r += n;
+  }
+  if (w == path && abs)
+    *w++ = '/';
+  *w = '\0';
+}
+
 char *s2i_fs_join(const char *a, const char *b)
 {
   size_t la = strlen(a);

@@ -36,6 +36,9 @@ int s2i_fs_copy_fd(int in_fd, int out_fd);
  */
 int s2i_fs_path_is_safe(const char *rel);
 char *s2i_fs_join(const char *a, const char *b);
+/* In place: "//" and "." components and a trailing '/' dropped ("/a/./b/"
+ * is "/a/b"); ".." is kept for s2i_fs_path_is_safe to refuse. */
+void s2i_fs_clean_path(char *path);
 /* Set the mtime (and atime) of a whole tree, symlinks included. */
 int s2i_fs_set_mtimes(const char *path, int64_t t, struct s2i_error **err);
 /* Files inside a tree that someone else controls (a source repository,

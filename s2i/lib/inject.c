@@ -15,20 +15,34 @@
 /* Deep enough for any real tree, small enough that a loop cannot run away. */
 #define MAX_DEPTH 64
 
+/* The original's grammar (api.VolumeList): the last ':' splits SRC from
+ * DEST; no ':' or an empty DEST means the working dir; quotes around
+ * either are dropped. */
+static char *unquote(const char *s, size_t n)
+{
+  while (n > 0 && (*s == '"' || *s == '\''))
+    s++, n--;
+  while (n > 0 && (s[n - 1] == '"' || s[n - 1] == '\''))
+    n--;
+  return xstrndup(s, n);
+}
+
 int s2i_inject_parse(struct s2i_injection *out, const char *spec,
                      const char *workdir, struct s2i_error **err)
 {
   const char *colon = strrchr(spec, ':');
-  cleanup_free char *src = NULL, *dest = NULL;
-  const char *d;
+  size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+  cleanup_free char *src = unquote(spec, n), *d = NULL, *dest = NULL;
 
   memset(out, 0, sizeof(*out));
-  if (colon == NULL || colon == spec || colon[1] == '\0')
-    return s2i_error_make(err, 0, "--inject %s: want SRC:DEST", spec);
-  src = xstrndup(spec, (size_t)(colon - spec));
-  d = colon + 1;
-  dest = d[0] == '/' ? xstrdup(d)
-                     : s2i_fs_join(workdir && *workdir ? workdir : "/", d);
+  d = colon ? unquote(colon + 1, strlen(colon + 1)) : xstrdup("");
+  if (src[0] == '\0')
+    return s2i_error_make(err, 0, "--inject %s: want SRC[:DEST]", spec);
+  if (d[0] == '/')
+    dest = xstrdup(d);
+  else
+    dest = s2i_fs_join(workdir && *workdir ? workdir : "/", d[0] ? d : ".");
+  s2i_fs_clean_path(dest);
   if (!s2i_fs_path_is_safe(dest + 1) || strcmp(dest, "/") == 0)
     return s2i_error_make(err, 0,
                           "--inject %s: DEST must be a path below / "
@@ -37,7 +51,9 @@ int s2i_inject_parse(struct s2i_injection *out, const char *spec,
   if (!s2i_fs_is_dir(src))
     return s2i_error_make(err, 0, "--inject %s: %s is not a directory", spec,
                           src);
-  out->src = s2i_steal(src);
+  out->src = realpath(src, NULL); /* absolute: --as-dockerfile stages it */
+  if (out->src == NULL)
+    return s2i_error_make(err, errno, "--inject %s", spec);
   out->dest = s2i_steal(dest);
   return 0;
 }
@@ -173,34 +189,24 @@ int s2i_inject_truncate(const struct s2i_injection *inj, const char *upper,
 
 struct list {
   const struct s2i_injection *inj;
-  struct s2i_strv *files;
+  struct s2i_strv *out;
 };
 
 static int list_one(const char *rel, const struct stat *st, void *arg,
                     struct s2i_error **err)
 {
   const struct list *l = arg;
-  cleanup_free char *host = NULL;
-  struct stat target;
 
   (void)err;
-  if (S_ISLNK(st->st_mode)) {
-    host = s2i_fs_join(l->inj->src, rel);
-    if (stat(host, &target) < 0 || !S_ISREG(target.st_mode))
-      return 0;
-  } else if (!S_ISREG(st->st_mode)) {
-    return 0;
-  }
-  s2i_strv_take(l->files, s2i_fs_join(l->inj->dest, rel));
+  if (S_ISREG(st->st_mode))
+    s2i_strv_take(l->out, s2i_fs_join(l->inj->dest, rel));
   return 0;
 }
 
-int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *files,
+int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *out,
                     struct s2i_error **err)
 {
-  struct list l = {inj, files};
-  int r = walk(inj->src, "", 0, list_one, &l, err);
+  struct list l = {inj, out};
 
-  s2i_strv_sort(files);
-  return r;
+  return walk(inj->src, "", 0, list_one, &l, err);
 }

@@ -32,10 +32,9 @@ int s2i_inject_copy(const struct s2i_ctx *ctx, const struct s2i_injection *inj,
 int s2i_inject_truncate(const struct s2i_injection *inj, const char *upper,
                         struct s2i_error **err);
 
-/* The image paths (<dest>/REL) of the regular files SRC holds (symlinks
- * to regular files count: a copy makes them files), sorted; for
- * --as-dockerfile, whose Dockerfile removes them after assemble. */
-int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *files,
+/* The image paths of the regular files SRC holds, at DEST (what the
+ * original's --as-dockerfile removes after assemble), added to out. */
+int s2i_inject_list(const struct s2i_injection *inj, struct s2i_strv *out,
                     struct s2i_error **err);
 
 #endif

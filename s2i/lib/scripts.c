@@ -257,6 +257,12 @@ static int resolve_one(struct s2i_script *s, const char *name,
   if (s->path == NULL && resolve_from_url(s, name, image_scripts_url(o),
                                           "--image-scripts-url", o, err) < 0)
     return -1;
+  /* --as-dockerfile (no layers to look in): as the original's Dockerfile
+   * strategy, the builder is trusted to keep it in the default place */
+  if (s->path == NULL && o->lowers == NULL &&
+      resolve_from_url(s, name, S2I_DEFAULT_IMAGE_SCRIPTS_URL,
+                       "the default image scripts dir", o, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -57,3 +57,14 @@ void s2i_strv_free(struct s2i_strv *s)
   s->v = NULL;
   s->n = s->cap = 0;
 }
+
+void s2i_strv_add_split(struct s2i_strv *s, const char *str, char sep)
+{
+  const char *end;
+
+  while ((end = strchr(str, sep)) != NULL) {
+    s2i_strv_take(s, xstrndup(str, (size_t)(end - str)));
+    str = end + 1;
+  }
+  s2i_strv_add(s, str);
+}

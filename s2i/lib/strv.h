@@ -19,6 +19,8 @@ void s2i_strv_add(struct s2i_strv *s, const char *str);
 void s2i_strv_take(struct s2i_strv *s, char *str); /* takes ownership */
 void s2i_strv_addf(struct s2i_strv *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Add each sep-separated item of str (empty items too, as given). */
+void s2i_strv_add_split(struct s2i_strv *s, const char *str, char sep);
 void s2i_strv_sort(struct s2i_strv *s);
 int s2i_strv_contains(const struct s2i_strv *s, const char *str);
 void s2i_strv_free(struct s2i_strv *s); /* frees items, resets to empty */

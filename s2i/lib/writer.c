@@ -189,9 +189,11 @@ static void render_index(struct plan *p, const char *name)
   json_t *desc = descriptor(S2I_MEDIA_OCI_MANIFEST, p->manifest_digest,
                             (int64_t)strlen(p->manifest));
 
-  json_object_set_new(desc, "annotations",
-                      json_pack("{s:s, s:s}", "io.containerd.image.name", name,
-                                "org.opencontainers.image.ref.name", name));
+  if (name) /* an image built without TAG has no name (as the original) */
+    json_object_set_new(desc, "annotations",
+                        json_pack("{s:s, s:s}", "io.containerd.image.name",
+                                  name, "org.opencontainers.image.ref.name",
+                                  name));
   p->index =
       dump(json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType",
                      S2I_MEDIA_OCI_INDEX, "manifests", desc));
@@ -212,8 +214,9 @@ static void render_docker_manifest(struct plan *p, const struct s2i_image *img,
     cleanup_free char *b = blob_name(img->layers[i].digest);
     json_array_append_new(layers, json_string(b));
   }
-  p->docker_manifest = dump(json_pack("[{s:s, s:[s], s:o}]", "Config", cfg,
-                                      "RepoTags", name, "Layers", layers));
+  p->docker_manifest = dump(json_pack(
+      "[{s:s, s:o, s:o}]", "Config", cfg, "RepoTags",
+      name ? json_pack("[s]", name) : json_array(), "Layers", layers));
 }
 
 static int make_plan(struct plan *p, const struct s2i_image *img,
@@ -443,7 +446,7 @@ int s2i_writer_write_archive(const struct s2i_ctx *ctx,
   struct plan p;
   int r;
 
-  if (s2i_writer_normalise_tag(&name, tag, err) < 0)
+  if (tag && s2i_writer_normalise_tag(&name, tag, err) < 0)
     return s2i_error_prefix(err, "write %s", path);
   r = make_plan(&p, img, store, name, err);
   p.ctx = ctx;

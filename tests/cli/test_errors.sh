@@ -2,7 +2,7 @@
 # Bad input: one clear message naming the thing, a non-zero exit, nothing at
 # -o, no leftover mounts, processes or temp dirs.
 . "$(dirname "$0")/common.sh"
-t_plan 23
+t_plan 27
 
 repo=$T_DIR/repo
 fx_site_repo "$repo"
@@ -23,6 +23,19 @@ expect_fail() {
   if [ -n "$(leftovers)" ]; then t_fail "$d: left mounts or temp dirs: $(leftovers)"; return; fi
   t_ok "$d (exit $st)"
 }
+
+# No TAG (the original allows it): the image must go to -o, and what needs
+# its name says so.
+expect_fail "no TAG and no -o" "without TAG, give -o PATH" \
+  "$S2I" build "$repo" "$BUILDER"
+expect_fail "no TAG with --push" "--push needs TAG" \
+  "$S2I" build "$repo" "$BUILDER" -o "$out" --push
+expect_fail "no TAG with --load" "--load needs TAG" \
+  "$S2I" build "$repo" "$BUILDER" -o "$out" --load
+# --inject into a directory the builder lacks (TestInjectionBuildBadDestination)
+mkdir -p "$T_DIR/inj"
+expect_fail "--inject below a missing directory" "/bad is not a directory in the builder image" \
+  "$S2I" build "$repo" "$BUILDER" x:1 -o "$out" -i "$T_DIR/inj:/bad/dir"
 
 expect_fail "missing builder archive" "nope.tar" \
   "$S2I" build "$repo" "docker-archive:$T_DIR/nope.tar" x:1 -o "$out"

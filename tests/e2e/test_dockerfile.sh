@@ -32,7 +32,7 @@ two=localhost/s2i-e2e-dfinc2:$$
 t_check "--incremental --as-dockerfile" \
   "$S2I" build -q "$src" "$BUILDER" "$two" -d /opt/s2i --incremental-from "$one" \
   --as-dockerfile "$T_DIR/two/"
-t_grep "a first stage from the previous image" "^FROM $one AS cached$" "$T_DIR/two/Dockerfile"
+t_grep "a first stage from the previous image" "^FROM $one as cached$" "$T_DIR/two/Dockerfile"
 t_grep "that runs the source's save-artifacts" '^RUN if \[ -s /opt/s2i/scripts/save-artifacts \]; then /opt/s2i/scripts/save-artifacts > /tmp/artifacts.tar' "$T_DIR/two/Dockerfile"
 t_grep "its tar goes to the second stage" '^COPY --chown=1001:0 --from=cached /tmp/artifacts.tar /tmp/artifacts.tar$' "$T_DIR/two/Dockerfile"
 t_check "podman builds the incremental Dockerfile" timeout 300 podman build -q -t "$two" "$T_DIR/two"

@@ -74,6 +74,12 @@ static const char *text_from(const char *text, const char *prefix)
   return p ? p : "";
 }
 
+/* The original's two comment lines before a script of the image. */
+#define FROM_IMAGE(what)                                                       \
+  "# " what " script sourced from builder image based on user input or "       \
+  "image metadata.\n# If this file does not exist in the image, the build "    \
+  "will fail.\n"
+
 START_TEST(image_scripts_plain_dir)
 {
   struct fx f;
@@ -94,11 +100,14 @@ START_TEST(image_scripts_plain_dir)
   assert_line(t, "COPY --chown=1001:0 upload/src /tmp/src");
   ck_assert_ptr_null(strstr(t, "upload/scripts"));
   /* the order a build needs: source in place, then drop to the user, run */
-  ck_assert_str_eq(text_from(t, "COPY --chown"),
-                   "COPY --chown=1001:0 upload/src /tmp/src\n"
-                   "USER 1001\n"
-                   "RUN /usr/libexec/s2i/assemble\n"
-                   "CMD [\"/usr/libexec/s2i/run\"]\n");
+  ck_assert_str_eq(
+      text_from(t, "COPY --chown"),
+      "COPY --chown=1001:0 upload/src /tmp/src\n"
+      "USER 1001\n" FROM_IMAGE("Assemble") "RUN "
+                                           "/usr/libexec/s2i/"
+                                           "assemble\n" FROM_IMAGE(
+                                               "Run") "CMD "
+                                                      "/usr/libexec/s2i/run\n");
   fx_close(&f);
 }
 END_TEST
@@ -162,20 +171,22 @@ START_TEST(injected_scripts)
   ck_assert_ptr_null(strstr(t, "upload/scripts/run"));
   assert_line(t, "USER default");
   assert_line(t, "RUN /opt/app-root/scripts/assemble");
-  assert_line(t, "CMD [\"/usr/libexec/s2i/run\"]");
+  /* the original's shell form, and its note on a script from the image */
+  assert_line(t, "CMD /usr/libexec/s2i/run");
+  assert_line(t, "# If this file does not exist in the image, the build will "
+                 "fail.");
   ck_assert(strstr(t, "upload/scripts") < strstr(t, "USER default"));
   free(t);
 
-  /* an injected run is kept out of <dest> (an emptyDir may hide it) */
+  /* an uploaded run runs from <dest>/scripts, as the original's */
   s2i_scripts_free(&f.scripts);
   set_script(&f, S2I_SCRIPT_ASSEMBLE, "/usr/libexec/s2i/assemble", 0);
   set_script(&f, S2I_SCRIPT_RUN, "/opt/app-root/scripts/run", 1);
   t = s2i_dockerfile_render(&f.d);
   assert_line(t, "COPY --chown=default:0 upload/scripts /opt/app-root/scripts");
-  assert_line(t, "COPY upload/scripts/run /usr/libexec/s2i/run");
+  assert_no_line(t, "COPY upload/scripts/run /usr/libexec/s2i/run");
   assert_line(t, "RUN /usr/libexec/s2i/assemble");
-  assert_line(t, "CMD [\"/usr/libexec/s2i/run\"]");
-  ck_assert_ptr_null(strstr(t, "/opt/app-root/scripts/run"));
+  assert_line(t, "CMD /opt/app-root/scripts/run");
   free(t);
 
   /* only an optional script injected: the scripts dir is still copied */

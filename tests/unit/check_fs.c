@@ -65,11 +65,31 @@ START_TEST(write_atomic)
 }
 END_TEST
 
+static void clean_is(const char *in, const char *want)
+{
+  char *p = xstrdup(in);
+
+  s2i_fs_clean_path(p);
+  ck_assert_str_eq(p, want);
+  free(p);
+}
+
+START_TEST(clean_paths)
+{
+  clean_is("/w/./", "/w");
+  clean_is("/w//a/.//b/", "/w/a/b");
+  clean_is("/", "/");
+  clean_is("/./.", "/");
+  clean_is("a/./b", "a/b");
+  clean_is("a/../b", "a/../b"); /* ".." is for path_is_safe to refuse */
+}
+END_TEST
+
 static Suite *fs_suite(void)
 {
   return tu_suite("fs", 0, NULL,
                   TU_TESTS(path_safety, mkdir_rm_tree, read_missing_names_path,
-                           write_atomic));
+                           write_atomic, clean_paths));
 }
 
 TU_MAIN(fs_suite)

@@ -11,6 +11,8 @@ START_TEST(parse_specs)
   cleanup_free char *spec = xasprintf("%s:creds", dir);
   cleanup_free char *abs = xasprintf("%s:/etc/x/", dir);
   cleanup_free char *up = xasprintf("%s:a/../../b", dir);
+  cleanup_free char *bare = xasprintf("%s:", dir);
+  cleanup_free char *quoted = xasprintf("\"%s\":'q'", dir);
   struct s2i_injection inj;
   struct s2i_error *err = NULL;
 
@@ -22,10 +24,22 @@ START_TEST(parse_specs)
   ck_assert_str_eq(inj.dest, "/creds"); /* no WORKDIR: / */
   s2i_injection_free(&inj);
   ck_assert_int_eq(s2i_inject_parse(&inj, abs, "/w", &err), 0);
-  ck_assert_str_eq(inj.dest, "/etc/x/");
+  ck_assert_str_eq(inj.dest, "/etc/x");
   s2i_injection_free(&inj);
-  tu_assert_error(s2i_inject_parse(&inj, "nodest", "/w", &err), &err,
-                  "--inject nodest: want SRC:DEST");
+  /* the original's VolumeList: no ':' or an empty DEST is the working dir;
+   * quotes are dropped */
+  ck_assert_int_eq(s2i_inject_parse(&inj, dir, "/w/./", &err), 0);
+  ck_assert_str_eq(inj.dest, "/w");
+  s2i_injection_free(&inj);
+  ck_assert_int_eq(s2i_inject_parse(&inj, bare, "/w", &err), 0);
+  ck_assert_str_eq(inj.dest, "/w");
+  s2i_injection_free(&inj);
+  ck_assert_int_eq(s2i_inject_parse(&inj, quoted, "/w", &err), 0);
+  ck_assert_str_eq(inj.src, dir);
+  ck_assert_str_eq(inj.dest, "/w/q");
+  s2i_injection_free(&inj);
+  tu_assert_error(s2i_inject_parse(&inj, ":x", "/w", &err), &err,
+                  "--inject :x: want SRC[:DEST]");
   tu_assert_error(s2i_inject_parse(&inj, up, "/w", &err), &err,
                   "DEST must be a path below /");
   tu_assert_error(s2i_inject_parse(&inj, "/nonexistent-dir:x", "/w", &err),

@@ -40,6 +40,12 @@ START_TEST(podman_spellings)
   expect("index.docker.io/team/app", "docker.io", "team/app", "latest", NULL);
   expect("quay.io/ns/img:1", "quay.io", "ns/img", "1", NULL);
   expect("docker://quay.io/ns/img:1", "quay.io", "ns/img", "1", NULL);
+  /* the original's TestGenerate_canonizeBuilderImageArg: with or without
+   * docker://, the same image */
+  expect("docker://docker.io/centos/nodejs-10-centos7", "docker.io",
+         "centos/nodejs-10-centos7", "latest", NULL);
+  expect("docker.io/centos/nodejs-10-centos7", "docker.io",
+         "centos/nodejs-10-centos7", "latest", NULL);
   expect("127.0.0.1:5000/a/b/c:v1.2", "127.0.0.1:5000", "a/b/c", "v1.2", NULL);
   expect("localhost/app", "localhost", "app", "latest", NULL);
   expect("localhost:5000/app@sha256:" D64, "localhost:5000", "app", NULL,

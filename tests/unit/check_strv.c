@@ -35,9 +35,29 @@ START_TEST(strv_take_and_grow)
 }
 END_TEST
 
+/* -i "a:x;b:y" is two injections, as the original's VolumeList.Set */
+START_TEST(strv_split)
+{
+  struct s2i_strv s = {0};
+
+  s2i_strv_add_split(&s, "a:x;b:y", ';');
+  s2i_strv_add_split(&s, "c", ';');
+  s2i_strv_add_split(&s, ";", ';');
+  ck_assert_int_eq(s.n, 5);
+  ck_assert_str_eq(s.v[0], "a:x");
+  ck_assert_str_eq(s.v[1], "b:y");
+  ck_assert_str_eq(s.v[2], "c");
+  ck_assert_str_eq(s.v[3], "");
+  ck_assert_str_eq(s.v[4], "");
+  ck_assert_ptr_null(s.v[5]);
+  s2i_strv_free(&s);
+}
+END_TEST
+
 static Suite *strv_suite(void)
 {
-  return tu_suite("strv", 0, NULL, TU_TESTS(strv_basics, strv_take_and_grow));
+  return tu_suite("strv", 0, NULL,
+                  TU_TESTS(strv_basics, strv_take_and_grow, strv_split));
 }
 
 TU_MAIN(strv_suite)
