@@ -8,7 +8,7 @@
 # `sh assemble` when an assemble script was fetched into the source, and
 # ENTRYPOINT is ./run (or start, exec, execute).
 . "$(dirname "$0")/common.sh"
-t_plan 18
+t_plan 22
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin"
@@ -59,6 +59,16 @@ if command -v podman >/dev/null; then
 else
   t_skip "podman is not installed" 4
 fi
+
+# TestCleanBuildOnBuildNoName: no TAG (the tarball is the output)
+t_check "TestCleanBuildOnBuildNoName: builds without TAG" "$S2I" build "$src" "$T_DIR/ob.tar" -o "$T_DIR/noname.tar"
+# TestIncrementalBuildOnBuild: an ONBUILD build is always clean (the
+# original's onbuild strategy has no incremental step), the triggers ran
+t_check "TestIncrementalBuildOnBuild: --incremental builds" "$S2I" build "$src" "$T_DIR/ob.tar" ob-app:1 \
+  --incremental -o "$T_DIR/ob-app.tar"
+if grep -q 'Saving artifacts' "$T_DIR/last.out"; then t_fail "TestIncrementalBuildOnBuild: artifacts were saved"
+else t_ok "TestIncrementalBuildOnBuild: a clean build"; fi
+t_grep "TestIncrementalBuildOnBuild: the ONBUILD RUN ran again" 'ONBUILD RUN mkdir' "$T_DIR/last.out"
 
 # TestAllowedUIDsOnBuildRootUser / TestAllowedUIDsOnBuildNumericUser
 onbuild ob-root --workdir /tmp/src --onbuild 'USER 0' --onbuild 'RUN touch /tmp/onbuild' --onbuild 'COPY . /tmp/src/'
