@@ -135,11 +135,10 @@ static const char build_help[] =
     "ALL)\n"
     "      --add-host HOST:IP     add \"IP HOST\" to /etc/hosts during "
     "assemble\n"
-    "      --rm                   accepted (the original's: remove the "
-    "previous "
-    "image of\n"
-    "                             an incremental build; the store untags it "
-    "anyway)\n"
+    "      --rm                   with --incremental: remove the previous "
+    "image\n"
+    "                             of TAG from the store once the build is "
+    "stored\n"
     "      --runtime-pull-policy P  pulling IMG: always, if-not-present "
     "(default) or never\n" CLI_STORE_HELP CLI_REGISTRY_HELP
     "  -h, --help                 show this help\n";
@@ -331,7 +330,7 @@ static int parse_sandbox_option(int c, struct s2i_build_opts *o, int *handled)
     }
     break;
   }
-  case OPT_RM: break; /* see the help */
+  case OPT_RM: o->remove_previous = 1; break;
   case OPT_MEMORY:
   case OPT_PIDS_LIMIT:
   case OPT_CPUS:

@@ -652,18 +652,62 @@ static int truncate_injected(struct build *b, struct s2i_error **err)
   return 0;
 }
 
+/* The manifest digest TAG names in the store now, or NULL. */
+static char *stored_digest(struct build *b)
+{
+  cleanup_json json_t *index = NULL;
+  cleanup_free char *name = s2i_store_tag_name(b->o->tag);
+  struct s2i_error *e = NULL;
+  json_t *d;
+
+  if (s2i_store_index(b->store, &index, &e) < 0) {
+    s2i_error_free(e);
+    return NULL;
+  }
+  d = s2i_store_index_find(index, name);
+  return d ? xstrdup(json_string_value(json_object_get(d, "digest"))) : NULL;
+}
+
+/* --rm (the original's removePreviousImageStep): after an incremental
+ * build, the image TAG named before goes, when nothing else names it. */
+static int remove_previous(struct build *b, const char *prev, const char *now,
+                           struct s2i_error **err)
+{
+  struct s2i_prune_stats st;
+
+  if (prev == NULL || strcmp(prev, now) == 0)
+    return 0;
+  if (s2i_store_remove_image(b->ctx, b->store, prev, &st, err) < 0)
+    return -1;
+  if (st.blobs > 0)
+    s2i_log_step(b->ctx,
+                 "Removed the previous image %.19s (%ld blobs, %lld "
+                 "bytes)",
+                 prev, st.blobs, (long long)st.blob_bytes);
+  return 0;
+}
+
+static int store_output(struct build *b, char digest[S2I_DIGEST_LEN + 1],
+                        struct s2i_error **err)
+{
+  int rm = b->o->remove_previous && b->o->incremental;
+  cleanup_free char *prev = rm ? stored_digest(b) : NULL;
+
+  s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
+  if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
+                             digest, err) < 0)
+    return -1;
+  return rm ? remove_previous(b, prev, digest, err) : 0;
+}
+
 static int write_output(struct build *b, struct s2i_error **err)
 {
   char digest[S2I_DIGEST_LEN + 1];
 
   /* without TAG (as the original allows) the image has no name: it is
    * only the tarball at -o, not recorded in the store */
-  if (b->o->tag) {
-    s2i_log_step(b->ctx, "Storing image %s in %s", b->o->tag, b->store->root);
-    if (s2i_writer_store_image(b->ctx, b->img, b->store, b->o->tag, b->annot,
-                               digest, err) < 0)
-      return -1;
-  }
+  if (b->o->tag && store_output(b, digest, err) < 0)
+    return -1;
   if (b->o->output) {
     s2i_log_step(b->ctx, "Writing image %s to %s",
                  b->o->tag ? b->o->tag : "(no tag)", b->o->output);

@@ -50,7 +50,9 @@ struct s2i_build_opts {
   int incremental_pull_policy_set;
   enum s2i_pull_policy incremental_pull_policy;
   const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
-  int incremental; /* --incremental: reuse the previous image's artifacts */
+  int incremental;     /* --incremental: reuse the previous image's artifacts */
+  int remove_previous; /* --rm: with --incremental, the image TAG named
+                          before is removed from the store */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
   /* Extended builds (extended.h) */
   const char *runtime_image;         /* --runtime-image */

@@ -585,6 +585,82 @@ static void prune_blobs(struct s2i_store *store, const struct reach *r,
   }
 }
 
+static void reach_free(struct reach *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    free(r->v[i]);
+  free(r->v);
+  memset(r, 0, sizeof(*r));
+}
+
+/* What the tags reach: every tagged manifest and what it names. */
+static int reach_tagged(const struct s2i_store *store, struct reach *r,
+                        struct s2i_error **err)
+{
+  cleanup_json json_t *index = NULL;
+  size_t i;
+  json_t *d;
+
+  if (s2i_store_index(store, &index, err) < 0)
+    return -1;
+  json_array_foreach(json_object_get(index, "manifests"), i, d)
+  {
+    walk(store, r, json_string_value(json_object_get(d, "digest")), 0);
+  }
+  return 0;
+}
+
+static void drop_layer(struct s2i_store *store, const char *digest,
+                       struct s2i_prune_stats *st)
+{
+  cleanup_free char *dir = s2i_store_layer_dir(store, digest);
+  struct s2i_error *e = NULL;
+
+  if (!s2i_fs_exists(dir))
+    return;
+  if (s2i_fs_rm_rf(dir, &e) < 0)
+    s2i_error_free(e);
+  else
+    st->layers++;
+}
+
+int s2i_store_remove_image(const struct s2i_ctx *ctx, struct s2i_store *store,
+                           const char *digest, struct s2i_prune_stats *st,
+                           struct s2i_error **err)
+{
+  struct reach tagged = {0}, mine = {0};
+  int r = 0;
+
+  memset(st, 0, sizeof(*st));
+  if (flock(store->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+    s2i_log_info(ctx,
+                 "Keeping the previous image %.19s: another s2i process "
+                 "uses the store (s2i prune frees it later)",
+                 digest);
+    return 0;
+  }
+  if (reach_tagged(store, &tagged, err) < 0)
+    r = -1;
+  else if (!reached(&tagged, digest)) {
+    walk(store, &mine, digest, 0);
+    for (size_t i = 0; i < mine.n; i++) {
+      cleanup_free char *blob = s2i_store_blob_path(store, mine.v[i]);
+      struct stat sb;
+      if (reached(&tagged, mine.v[i]))
+        continue;
+      drop_layer(store, mine.v[i], st);
+      if (lstat(blob, &sb) == 0 && unlink(blob) == 0) {
+        st->blobs++;
+        st->blob_bytes += (int64_t)sb.st_size;
+      }
+    }
+  }
+  flock(store->lock_fd, LOCK_SH);
+  reach_free(&tagged);
+  reach_free(&mine);
+  return r;
+}
+
 static void prune_layers(struct s2i_store *store, const struct reach *r,
                          struct s2i_prune_stats *st)
 {
@@ -611,10 +687,7 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
 int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
                     struct s2i_prune_stats *st, struct s2i_error **err)
 {
-  cleanup_json json_t *index = NULL;
   struct reach r = {0};
-  size_t i;
-  json_t *d;
 
   memset(st, 0, sizeof(*st));
   if (flock(store->lock_fd, LOCK_EX | LOCK_NB) == 0)
@@ -625,13 +698,10 @@ int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
     if (errno != EINTR)
       return s2i_error_make(err, errno, "store %s: lock", store->root);
 locked:
-  if (s2i_store_index(store, &index, err) < 0) {
+  if (reach_tagged(store, &r, err) < 0) {
     flock(store->lock_fd, LOCK_SH);
+    reach_free(&r);
     return -1;
-  }
-  json_array_foreach(json_object_get(index, "manifests"), i, d)
-  {
-    walk(store, &r, json_string_value(json_object_get(d, "digest")), 0);
   }
   prune_blobs(store, &r, st);
   prune_layers(store, &r, st);
@@ -641,8 +711,6 @@ locked:
     st->temps += sweep_dir(tmp, -1, NULL);
   }
   flock(store->lock_fd, LOCK_SH);
-  for (i = 0; i < r.n; i++)
-    free(r.v[i]);
-  free(r.v);
+  reach_free(&r);
   return 0;
 }

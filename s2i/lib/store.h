@@ -123,4 +123,11 @@ struct s2i_prune_stats {
 int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
                     struct s2i_prune_stats *st, struct s2i_error **err);
 
+/* --rm: the image whose manifest is digest, when no tag reaches it any
+ * more: its blobs and unpacked layers that no tag reaches are removed.
+ * Skipped (with a note) while another s2i process uses the store. */
+int s2i_store_remove_image(const struct s2i_ctx *ctx, struct s2i_store *store,
+                           const char *digest, struct s2i_prune_stats *st,
+                           struct s2i_error **err);
+
 #endif

@@ -10,7 +10,7 @@
 # docs/parity.md maps every assertion of the original to its line here.
 . "$(dirname "$0")/../cli/common.sh"
 t_need podman
-t_plan 74
+t_plan 84
 
 # ---- the original's fixtures ---------------------------------------------
 # The source: the original builds openshift/ruby-hello-world; all its checks
@@ -246,15 +246,24 @@ if [ $st -ne 0 ] && [ ! -e "$T_DIR/inject-bad.tar" ]; then
 else t_fail "TestInjectionBuildBadDestination: exit $st"; fi
 
 # ---- incremental builds -----------------------------------------------------
-# incremental NAME BUILDER TAG EXPECT [options]: exerciseIncrementalBuild:
-# a build, then an --incremental one; EXPECT "artifacts" when save-artifacts
-# must have reached assemble, "clean" when the builder has none.
+# digest_of TAG: the manifest digest TAG names in the store.
+digest_of() {
+  "$S2I" images --format json | python3 -c 'import json,sys
+t=sys.argv[1]
+print(next((i["digest"] for i in json.load(sys.stdin) if i["tag"] in (t, t + ":latest")), ""))' "$1"
+}
+# incremental NAME BUILDER TAG EXPECT PREVIOUS [options]:
+# exerciseIncrementalBuild: a build, then an --incremental one; EXPECT
+# "artifacts" when save-artifacts must have reached assemble, "clean" when
+# the builder has none; PREVIOUS "removed" (--rm, RemovePreviousImage) or
+# "kept": the first build's image in the store afterwards.
 incremental() {
-  local name=$1 builder=$2 tag=$3 expect=$4
-  shift 4
-  local start=$SECONDS
-  build "$name-1" "$builder" "$tag" --load "$@" &&
-    build "$name-2" "$builder" "$tag" --load --incremental "$@"
+  local name=$1 builder=$2 tag=$3 expect=$4 previous=$5 rm=
+  shift 5
+  [ "$previous" = removed ] && rm=--rm
+  local start=$SECONDS prev
+  build "$name-1" "$builder" "$tag" --load $rm "$@" && prev=$(digest_of "$tag") &&
+    build "$name-2" "$builder" "$tag" --load --incremental $rm "$@"
   local st=$?
   if [ $st -eq 0 ]; then t_ok "$name: two builds, the second incremental"; else
     t_fail "$name: builds (exit $st)"; sed 's/^/    # /' "$T_DIR/$name-2.log" | tail -n 10; fi
@@ -269,15 +278,28 @@ incremental() {
     t_grep "$name: and the log says why" 'save-artifacts' "$T_DIR/$name-2.log"
   fi
   podman rm -f "$name" > /dev/null 2>&1
+  # InspectImage(previousImageID): gone with --rm, there without
+  local blob=$S2I_STORE/blobs/sha256/${prev#sha256:}
+  if [ -z "$prev" ] || [ "$prev" = "$(digest_of "$tag")" ]; then
+    t_fail "$name: the incremental build made a new image (previous ${prev:-none})"
+  elif [ "$previous" = removed ]; then
+    t_check "$name: the previous image ${prev:7:12} was removed" test ! -e "$blob"
+  else
+    t_check "$name: the previous image ${prev:7:12} was kept" test -e "$blob"
+  fi
   # The original fails a build that waited for its 2-minute engine timeout
   # (its issue 301); ours should take seconds.
   t_check "$name: both builds took under 60 s" test $((SECONDS - start)) -lt 60
 }
-# TestIncrementalBuildAndKeepPreviousImage, TestIncrementalBuildUser
-incremental TestIncrementalBuildAndKeepPreviousImage "$FAKE" localhost/test/sti-incremental-app:latest artifacts
-incremental TestIncrementalBuildUser "$FAKE" localhost/test/sti-incremental-app-user:latest artifacts
+# TestIncrementalBuildAndRemovePreviousImage, ...KeepPreviousImage
+incremental TestIncrementalBuildAndRemovePreviousImage "$FAKE" \
+  localhost/test/sti-incremental-app:latest artifacts removed
+incremental TestIncrementalBuildAndKeepPreviousImage "$FAKE" \
+  localhost/test/sti-incremental-app:latest artifacts kept
+# TestIncrementalBuildUser
+incremental TestIncrementalBuildUser "$FAKE" localhost/test/sti-incremental-app-user:latest artifacts removed
 # TestIncrementalBuildScripts, TestIncrementalBuildScriptsNoSaveArtifacts
 incremental TestIncrementalBuildScripts "$T_DIR/sti-fake-scripts.tar" \
-  localhost/test/sti-incremental-app-scripts:latest artifacts
+  localhost/test/sti-incremental-app-scripts:latest artifacts removed
 incremental TestIncrementalBuildScriptsNoSaveArtifacts "$T_DIR/sti-fake-scripts-no-save-artifacts.tar" \
-  localhost/test/sti-incremental-app-scripts-no-save-artifacts:latest clean
+  localhost/test/sti-incremental-app-scripts-no-save-artifacts:latest clean removed

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "cleanup.h"
+#include "image.h"
 #include "store.h"
 
 static int tmp_entries(const struct s2i_store *s)
@@ -76,10 +77,64 @@ START_TEST(stale_scratch_swept_fresh_kept)
 }
 END_TEST
 
+/* put_manifest: a manifest naming config and layers (blobs in s), stored;
+ * its digest in d. */
+static void put_manifest(struct s2i_store *s, const char *config,
+                         const char *l1, const char *l2, char *d)
+{
+  cleanup_free char *m =
+      xasprintf("{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\"},"
+                "\"layers\":[{\"digest\":\"%s\"},{\"digest\":\"%s\"}]}",
+                config, l1, l2);
+  struct s2i_error *err = NULL;
+
+  ck_assert_int_eq(s2i_store_put(s, m, strlen(m), d, &err), 0);
+}
+
+/* --rm: the untagged previous image goes, the blobs a tag still reaches
+ * stay; a tagged image is never removed. */
+START_TEST(remove_previous_image)
+{
+  char *dir = tu_tmpdir();
+  struct s2i_store *s = NULL;
+  struct s2i_error *err = NULL;
+  struct s2i_prune_stats st;
+  char c1[S2I_DIGEST_LEN + 1], c2[S2I_DIGEST_LEN + 1];
+  char shared[S2I_DIGEST_LEN + 1], old[S2I_DIGEST_LEN + 1];
+  char m1[S2I_DIGEST_LEN + 1], m2[S2I_DIGEST_LEN + 1];
+
+  ck_assert_int_eq(s2i_store_open(&s, dir, &err), 0);
+  ck_assert_int_eq(s2i_store_put(s, "{\"c\":1}", 7, c1, &err), 0);
+  ck_assert_int_eq(s2i_store_put(s, "{\"c\":2}", 7, c2, &err), 0);
+  ck_assert_int_eq(s2i_store_put(s, "base", 4, shared, &err), 0);
+  ck_assert_int_eq(s2i_store_put(s, "app-v1", 6, old, &err), 0);
+  put_manifest(s, c1, shared, old, m1);
+  put_manifest(s, c2, shared, shared, m2);
+  ck_assert_int_eq(
+      s2i_store_tag(s, "app:1", S2I_MEDIA_OCI_MANIFEST, m1, 10, NULL, &err), 0);
+  /* still tagged: nothing goes */
+  ck_assert_int_eq(s2i_store_remove_image(tu_ctx(), s, m1, &st, &err), 0);
+  ck_assert_int_eq(st.blobs, 0);
+  /* the tag moves to the new image: the old one's own blobs go */
+  ck_assert_int_eq(
+      s2i_store_tag(s, "app:1", S2I_MEDIA_OCI_MANIFEST, m2, 10, NULL, &err), 0);
+  ck_assert_int_eq(s2i_store_remove_image(tu_ctx(), s, m1, &st, &err), 0);
+  ck_assert_int_eq(st.blobs, 3); /* manifest, config, its own layer */
+  ck_assert(!s2i_store_has_blob(s, m1));
+  ck_assert(!s2i_store_has_blob(s, c1));
+  ck_assert(!s2i_store_has_blob(s, old));
+  ck_assert(s2i_store_has_blob(s, shared));
+  ck_assert(s2i_store_has_blob(s, m2));
+  s2i_store_free(s);
+  tu_rmdir(dir);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
   return tu_suite("store", 0, NULL,
-                  TU_TESTS(put_and_verify, stale_scratch_swept_fresh_kept));
+                  TU_TESTS(put_and_verify, stale_scratch_swept_fresh_kept,
+                           remove_previous_image));
 }
 
 TU_MAIN(store_suite)
