@@ -23,6 +23,7 @@
 #include "layer_writer.h"
 #include "layers.h"
 #include "log.h"
+#include "rootless.h"
 #include "rootpath.h"
 #include "runtime.h"
 #include "sandbox.h"
@@ -860,37 +861,90 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   return write_dockerfile(b, path, spec, err);
 }
 
-/* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front
- * rather than fail on the first chown. */
-static int need_root(struct s2i_error **err)
+struct build_call {
+  const struct s2i_ctx *ctx;
+  const struct s2i_build_opts *o;
+};
+
+/* The whole build, as root (of a user namespace when rootless.h made one
+ * for an unprivileged caller). */
+static int build_main(void *arg, struct s2i_error **err)
 {
-  if (geteuid() == 0)
-    return 0;
-  return s2i_error_make(err, EPERM,
-                        "running a builder needs root: s2i mounts its layers "
-                        "and maps ids for the sandbox's user namespace "
-                        "(rootless builds are not supported yet; "
-                        "--as-dockerfile needs no root)");
+  const struct build_call *c = arg;
+  cleanup_build struct build b = {.ctx = c->ctx,
+                                  .o = c->o,
+                                  .sde = s2i_env_source_date_epoch(),
+                                  .echo = !c->ctx->quiet};
+  int r = build_image(&b, err);
+
+  if (c->o->callback_url)
+    s2i_callback_post(c->ctx, c->o->callback_url, r == 0,
+                      r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
+  return r;
+}
+
+/* The store's default paths are the caller's (root's or a user's): fixed
+ * before a rootless build becomes root of its namespace. */
+static void default_paths(struct s2i_build_opts *o, char **store, char **cache)
+{
+  if (o->store_dir == NULL)
+    o->store_dir = *store = s2i_store_default_root();
+  if (o->cache_dir == NULL)
+    o->cache_dir = *cache = s2i_store_default_cache();
 }
 
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
               struct s2i_error **err)
 {
-  cleanup_build struct build b = {.ctx = ctx,
-                                  .o = o,
-                                  .sde = s2i_env_source_date_epoch(),
-                                  .echo = !ctx->quiet};
-
+  cleanup_build struct build b = {.ctx = ctx, .o = o, .sde = -1};
+  cleanup_free char *store = NULL, *cache = NULL;
+  struct s2i_build_opts copy = *o;
+  struct build_call c = {ctx, &copy};
   int r;
 
-  if (o->as_dockerfile)
-    r = build_dockerfile(&b, err);
-  else
-    r = need_root(err) < 0 ? -1 : build_image(&b, err);
+  if (!o->as_dockerfile) {
+    default_paths(&copy, &store, &cache);
+    return s2i_rootless_run(ctx, build_main, &c, err);
+  }
+  b.sde = s2i_env_source_date_epoch();
+  b.echo = !ctx->quiet;
+  r = build_dockerfile(&b, err);
   if (o->callback_url)
-    s2i_callback_post(ctx, o->callback_url, r == 0,
-                      r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
+    s2i_callback_post(ctx, o->callback_url, r == 0, NULL);
   return r;
+}
+
+struct usage_call {
+  const struct s2i_ctx *ctx;
+  const struct s2i_build_opts *o;
+};
+
+static int usage_main(void *arg, struct s2i_error **err)
+{
+  const struct usage_call *c = arg;
+  cleanup_build struct build b = {
+      .ctx = c->ctx, .o = c->o, .sde = -1, .echo = 1};
+  cleanup_free char *inject = NULL;
+  const char *argv[2] = {NULL, NULL};
+  int status;
+
+  if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
+      resolve_user(&b, err) < 0)
+    return -1;
+  inject = s2i_fs_join(b.work, "scripts");
+  b.dest = "/tmp";
+  if (resolve_scripts(&b, NULL, inject, 1, err) < 0)
+    return -1;
+  argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
+  if (argv[0] == NULL)
+    return s2i_error_make(err, 0, "builder %s has no usage script",
+                          c->o->builder);
+  status = run_in_sandbox(&b, argv, NULL, NULL, err);
+  if (status < 0)
+    return -1;
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    return s2i_error_make(err, 0, "usage script %s failed", argv[0]);
+  return 0;
 }
 
 int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
@@ -902,26 +956,10 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
                              .store_dir = store_dir,
                              .ro = S2I_REGISTRY_OPTS_INIT};
   struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
-  cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
-  cleanup_free char *inject = NULL;
-  const char *argv[2] = {NULL, NULL};
-  int status;
+  cleanup_free char *store = NULL, *cache = NULL;
+  struct usage_call c = {&quiet, &o};
 
   quiet.quiet = 1;
-  if (need_root(err) < 0 || open_builder(&b, 1, err) < 0 ||
-      make_workdirs(&b, err) < 0 || resolve_user(&b, err) < 0)
-    return -1;
-  inject = s2i_fs_join(b.work, "scripts");
-  b.dest = "/tmp";
-  if (resolve_scripts(&b, NULL, inject, 1, err) < 0)
-    return -1;
-  argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
-  if (argv[0] == NULL)
-    return s2i_error_make(err, 0, "builder %s has no usage script", builder);
-  status = run_in_sandbox(&b, argv, NULL, NULL, err);
-  if (status < 0)
-    return -1;
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-    return s2i_error_make(err, 0, "usage script %s failed", argv[0]);
-  return 0;
+  default_paths(&o, &store, &cache);
+  return s2i_rootless_run(ctx, usage_main, &c, err);
 }

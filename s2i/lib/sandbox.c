@@ -39,6 +39,7 @@
 #include "limits.h"
 #include "log.h"
 #include "overlay.h"
+#include "rootless.h"
 #include "slirp.h"
 #include "syscall_filter.h"
 #include "userns.h"
@@ -742,7 +743,9 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   /* Next to the work dir: the caller already owns that place. */
   if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
     return -1;
-  if (!(o->policy && o->policy->userns_host) &&
+  /* Already in a user namespace (rootless.h): that one is the builder's;
+   * an idmapped mount would need host root. */
+  if (!(o->policy && o->policy->userns_host) && !s2i_rootless_in_userns() &&
       (s2i_userns_create(&sb->userns, err) < 0 ||
        s2i_fs_mkdtemp(&sb->idmap, parent, "sandbox-idmap-", err) < 0))
     return -1;

@@ -82,6 +82,13 @@ int s2i_slirp_start(struct s2i_slirp *s, pid_t target, struct s2i_error **err)
   pid_t pid;
 
   memset(s, 0, sizeof(*s));
+  /* Rootless, slirp4netns opens it as the caller: root's 0600 (some hosts
+   * have that instead of udev's 0666) would fail it without a word. */
+  if (access("/dev/net/tun", R_OK | W_OK) < 0)
+    return s2i_error_make(err, errno,
+                          "network: slirp4netns needs /dev/net/tun readable "
+                          "and writable (udev's default mode is 0666; or "
+                          "choose --network none or --network host)");
   if (pipe2(ready, O_CLOEXEC) < 0)
     return s2i_error_make(err, errno, "network: create a pipe");
   if (pipe2(ex, O_CLOEXEC) < 0) {
