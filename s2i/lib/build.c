@@ -48,6 +48,7 @@ struct build {
   struct s2i_strv lowers;
   uid_t uid;
   gid_t gid;
+  int uid_folded;   /* fold_single_id() made uid 0 */
   const char *dest; /* io.openshift.s2i.destination */
   struct s2i_source *src;
   struct s2i_strv env; /* the build env, NAME=VALUE */
@@ -149,6 +150,22 @@ static int check_allowed(const char *what, const char *spec, uid_t uid,
   return 0;
 }
 
+/* A rootless build with only the caller's id mapped (rootless.h) has no
+ * other id to switch to: assemble runs as the namespace's root and what it
+ * writes is owned by 0 in the image; the group-0 fix still runs. */
+static void fold_single_id(struct build *b)
+{
+  if (b->uid == 0 || !s2i_rootless_single_id())
+    return;
+  s2i_log_debug(b->ctx, 1,
+                "rootless, one id mapped: assemble user %u runs "
+                "as uid 0",
+                (unsigned)b->uid);
+  b->uid = 0;
+  b->gid = 0;
+  b->uid_folded = 1;
+}
+
 static int resolve_user(struct build *b, struct s2i_error **err)
 {
   const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
@@ -160,6 +177,7 @@ static int resolve_user(struct build *b, struct s2i_error **err)
 
   if (s2i_user_resolve(&b->uid, &b->gid, spec, &b->lowers, err) < 0)
     return s2i_error_prefix(err, "builder %s", b->o->builder);
+  fold_single_id(b);
   if (b->o->allowed_uids == NULL)
     return 0;
   if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
@@ -438,7 +456,7 @@ static void collect_fix_dirs(struct build *b)
   const char *wd = s2i_image_workdir(b->img);
   const char *home;
 
-  if (b->uid == 0)
+  if (b->uid == 0 && !b->uid_folded)
     return;
   assemble_env(b, &envp);
   home = s2i_env_get(&envp, "HOME");

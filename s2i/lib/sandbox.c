@@ -519,6 +519,15 @@ static int drop_privileges(struct s2i_error **err)
   return 0;
 }
 
+/* A rootless build with one id mapped had to give up setgroups(2) to map
+ * its gid (rootless.c): the caller's groups stay, as rootless podman's. */
+static int drop_groups(void)
+{
+  if (setgroups(0, NULL) == 0)
+    return 0;
+  return errno == EPERM && s2i_rootless_single_id() ? 0 : -1;
+}
+
 static void __attribute__((noreturn))
 run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
 {
@@ -530,7 +539,7 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
 
   if (drop_privileges(&err) < 0)
     child_fail(sb->err_w, err, 126);
-  if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
+  if (drop_groups() < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
     s2i_error_make(&err, errno, "switch to uid %u gid %u", (unsigned)o->uid,
                    (unsigned)o->gid);
     child_fail(sb->err_w, err, 126);

@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "log.h"
 #include "refs.h"
+#include "rootless.h"
 #include "xalloc.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
@@ -217,9 +218,15 @@ int s2i_store_has_blob(const struct s2i_store *store, const char *digest)
   return access(p, F_OK) == 0;
 }
 
+#define SINGLE_ID_PREFIX "1id-"
+
 char *s2i_store_layer_dir(const struct s2i_store *store, const char *digest)
 {
-  return xasprintf("%s/layers/%s", store->cache, s2i_digest_hex(digest));
+  /* Unpacked with one id mapped (rootless.h) every file is the caller's:
+   * kept apart, so a later build with the builder's ids never uses it. */
+  return xasprintf("%s/layers/%s%s", store->cache,
+                   s2i_rootless_single_id() ? SINGLE_ID_PREFIX : "",
+                   s2i_digest_hex(digest));
 }
 
 char *s2i_store_tmp_dir(const struct s2i_store *store)
@@ -595,9 +602,12 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
   while (d && (de = readdir(d)) != NULL) {
     char digest[S2I_DIGEST_LEN + 1];
     struct s2i_error *e = NULL;
-    if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+    const char *hex = de->d_name;
+    if (strncmp(hex, SINGLE_ID_PREFIX, strlen(SINGLE_ID_PREFIX)) == 0)
+      hex += strlen(SINGLE_ID_PREFIX);
+    if (de->d_name[0] == '.' || strlen(hex) != 64)
       continue;
-    snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
+    snprintf(digest, sizeof(digest), "sha256:%.64s", hex);
     if (reached(r, digest))
       continue;
     cleanup_free char *p = s2i_fs_join(dir, de->d_name);
