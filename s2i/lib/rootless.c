@@ -266,6 +266,16 @@ run_in_pid_ns(int report_w, s2i_rootless_fn fn, void *arg)
   }
   sigprocmask(SIG_SETMASK, &old, NULL);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* The PIDs s2i hands to slirp4netns are this namespace's. */
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) <
+      0) {
+    s2i_error_make(&err, errno,
+                   "rootless: mount /proc for the build's PID namespace (in "
+                   "a container: its /proc must not be masked, e.g. podman "
+                   "run --security-opt unmask=ALL, or Kubernetes "
+                   "procMount: Unmasked)");
+    child_report(report_w, err, S2I_EXIT_FAILURE);
+  }
   if (fn(arg, &err) < 0)
     child_report(report_w, err, err && err->exit_code ? err->exit_code : 1);
   child_report(report_w, NULL, 0);
