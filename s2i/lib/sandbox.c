@@ -62,7 +62,8 @@ struct sandbox {
   int go_r, go_w;   /* parent -> init: slirp4netns has configured it */
   struct s2i_slirp slirp;
   struct s2i_userns userns; /* fd -1: --userns host */
-  char *idmap; /* empty host dir for the idmapped layer mounts (in init) */
+  char *idmap;  /* empty host dir for the idmapped layer mounts (in init) */
+  char *resolv; /* the resolv.conf slirp.h chose; NULL: the host's */
   struct timespec deadline; /* --timeout; tv_sec 0: none */
 };
 
@@ -219,12 +220,12 @@ static int mount_dev(const char *root, struct s2i_error **err)
 /* Host name resolution for --network host, only over files the image
  * already has (never adding files to the new layer).  lstat on both steps so
  * an image symlink cannot redirect the mount to a host path. */
-static int bind_host_file(const char *root, const char *rel,
+static int bind_host_file(const char *root, const char *rel, const char *src,
                           struct s2i_error **err)
 {
   cleanup_free char *etc = s2i_fs_join(root, "etc");
   cleanup_free char *target = s2i_fs_join(root, rel);
-  cleanup_free char *host = xasprintf("/%s", rel);
+  cleanup_free char *host = src ? xstrdup(src) : xasprintf("/%s", rel);
   struct stat st;
 
   if (lstat(etc, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -339,9 +340,9 @@ static int build_root(const struct sandbox *sb, struct s2i_error **err)
     return -1;
   if (net_mode(o) == NET_NONE)
     return 0;
-  if (bind_host_file(sb->root, "etc/resolv.conf", err) < 0)
+  if (bind_host_file(sb->root, "etc/resolv.conf", sb->resolv, err) < 0)
     return -1;
-  return bind_host_file(sb->root, "etc/hosts", err);
+  return bind_host_file(sb->root, "etc/hosts", NULL, err);
 }
 
 /* A new network namespace starts with lo down; builds expect localhost. */
@@ -734,9 +735,47 @@ static void sandbox_release(struct sandbox *sb)
     s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->idmap, strerror(errno));
   free(sb->idmap);
   sb->idmap = NULL;
+  if (sb->resolv != NULL && unlink(sb->resolv) < 0)
+    s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->resolv, strerror(errno));
+  free(sb->resolv);
+  sb->resolv = NULL;
   s2i_userns_close(&sb->userns);
   s2i_limits_free(sb->limits);
   sb->limits = NULL;
+}
+
+/* The host's loopback resolvers are out of the slirp network's reach: a
+ * resolv.conf of reachable ones (slirp.h), next to the work dir.  None
+ * left is a warning: a build that needs no names still works. */
+static int prepare_resolv(struct sandbox *sb, const char *parent,
+                          struct s2i_error **err)
+{
+  cleanup_free char *text = NULL;
+  struct s2i_error *e = NULL;
+  int fd;
+
+  if (s2i_slirp_resolv_host(&text, &e) < 0) {
+    s2i_log_warn(sb->ctx, "%s", e->msg);
+    s2i_error_free(e);
+    return 0;
+  }
+  if (text == NULL)
+    return 0;
+  sb->resolv = xasprintf("%s/sandbox-resolv-XXXXXX", parent);
+  fd = mkostemp(sb->resolv, O_CLOEXEC);
+  if (fd < 0) {
+    s2i_error_make(err, errno, "create %s", sb->resolv);
+    free(sb->resolv);
+    sb->resolv = NULL;
+    return -1;
+  }
+  if (fchmod(fd, 0644) < 0 || s2i_fs_write_all(fd, text, strlen(text)) < 0) {
+    close(fd);
+    return s2i_error_make(err, errno, "write %s", sb->resolv);
+  }
+  close(fd);
+  s2i_log_debug(sb->ctx, 1, "resolv.conf for the build: %s", text);
+  return 0;
 }
 
 static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
@@ -767,7 +806,8 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
     return -1;
   if (net_mode(o) == NET_SLIRP && (pipe_high(&sb->net_r, &sb->net_w, err) < 0 ||
-                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0))
+                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0 ||
+                                   prepare_resolv(sb, parent, err) < 0))
     return -1;
   return pipe_high(&sb->status_r, &sb->status_w, err);
 }
