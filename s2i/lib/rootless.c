@@ -298,9 +298,10 @@ child_main(const struct plan *p, int sync_w, int go_r, int report_w,
       _exit(S2I_EXIT_FAILURE);
     while (read(go_r, &c, 1) < 0 && errno == EINTR)
       ;
-    if (c != 'g')
+    if (c != 'g' && c != 's')
       _exit(S2I_EXIT_FAILURE); /* the parent reports why */
-  } else if (map_self(p, &err) < 0) {
+  }
+  if ((!p->full || c == 's') && map_self(p, &err) < 0) {
     child_report(report_w, err, S2I_EXIT_FAILURE);
   }
   close(sync_w);
@@ -371,6 +372,29 @@ static int write_maps(const struct plan *p, pid_t pid, struct s2i_error **err)
   if (run_helper(uargv, err) < 0 || run_helper(gargv, err) < 0)
     return -1;
   return 0;
+}
+
+/* The child's maps by newuidmap/newgidmap, else (in a container without
+ * CAP_SYS_ADMIN, where the setuid helpers cannot write a map) the child
+ * maps its own id, with a warning. */
+static void start_mapped(const struct s2i_ctx *ctx, const struct plan *p,
+                         pid_t pid, int go_w, struct s2i_error **err)
+{
+  struct s2i_error *e = NULL;
+  const char *go = "g";
+
+  if (write_maps(p, pid, &e) < 0) {
+    s2i_log_warn(ctx,
+                 "%s; mapping only your own uid %lu and gid %lu: files the "
+                 "builder's layers give to other owners belong to you, and "
+                 "assemble runs as the namespace's root (in a container: "
+                 "the helpers need CAP_SYS_ADMIN in its bounding set)",
+                 e->msg, (unsigned long)p->uid, (unsigned long)p->gid);
+    s2i_error_free(e);
+    go = "s";
+  }
+  if (write(go_w, go, 1) < 0)
+    s2i_error_make(err, errno, "rootless: start the build process");
 }
 
 struct waiter {
@@ -455,9 +479,8 @@ static int spawn_child(const struct s2i_ctx *ctx, const struct plan *p,
     s2i_error_make(err, errno, "rootless: fork");
     close(rep[0]);
   } else {
-    if (p->full && read(sync[0], &c, 1) == 1 && c == 'u' &&
-        write_maps(p, w.pid, err) == 0 && write(go[1], "g", 1) < 0)
-      s2i_error_make(err, errno, "rootless: start the build process");
+    if (p->full && read(sync[0], &c, 1) == 1 && c == 'u')
+      start_mapped(ctx, p, w.pid, go[1], err);
     close(go[1]); /* EOF without 'g': the child gives up */
     go[1] = -1;
     ret = child_result(&w, err);
