@@ -1,10 +1,12 @@
 #include "overlay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -78,6 +80,42 @@ static int in_user_namespace(void)
   return n == 3 && !(inside == 0 && outside == 0 && count == 4294967295UL);
 }
 
+/* Where the kernel refuses overlay in a user namespace (an upper dir on
+ * overlayfs itself, as on a container's root file system; a kernel without
+ * unprivileged overlay), fuse-overlayfs serves the same dirs, as it does
+ * for rootless podman.  It goes to the background once mounted; the
+ * sandbox's PID namespace ends it. */
+static int fuse_overlay(const char *opts, const char *target, size_t n,
+                        struct s2i_error **err)
+{
+  int kernel_errno = errno, st = 0;
+  pid_t pid = fork();
+
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+        dup2(null, 2) < 0)
+      _exit(126);
+    execlp("fuse-overlayfs", "fuse-overlayfs", "-o", opts, target,
+           (char *)NULL);
+    _exit(127);
+  }
+  while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return 0;
+  return s2i_error_make(
+      err, kernel_errno,
+      "mount overlay on %s (%zu lower layers): the kernel refused it in this "
+      "user namespace and fuse-overlayfs %s (it needs /dev/fuse: in a "
+      "container, podman run --device /dev/fuse; or put the cache, "
+      "S2I_CACHE_DIR, on a volume that is not overlayfs); the kernel said",
+      target, n,
+      pid < 0                                     ? "could not be started"
+      : WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "is not installed"
+                                                  : "failed too");
+}
+
 int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
                       const char *work, const char *target,
                       struct s2i_error **err)
@@ -103,10 +141,14 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
                           "(S2I_CACHE_DIR) or an image with fewer layers",
                           target, lowers->n, strlen(opts), page);
   /* Nothing in a layer may act as a device or grant privileges. */
-  if (mount("overlay", target, "overlay", MS_NODEV | MS_NOSUID, opts) < 0)
-    return s2i_error_make(err, errno, "mount overlay on %s (%zu lower layers)",
-                          target, lowers->n);
-  return 0;
+  if (mount("overlay", target, "overlay", MS_NODEV | MS_NOSUID, opts) == 0)
+    return 0;
+  if (in_user_namespace() && errno != ENOENT && errno != ENOTDIR) {
+    cleanup_free char *fopts = s2i_overlay_options(lowers, upper, work, 0);
+    return fuse_overlay(fopts, target, lowers->n, err);
+  }
+  return s2i_error_make(err, errno, "mount overlay on %s (%zu lower layers)",
+                        target, lowers->n);
 }
 
 int s2i_overlay_is_whiteout(const struct stat *st)
@@ -126,5 +168,6 @@ static int xattr_is_y(const char *path, const char *name)
 int s2i_overlay_is_opaque(const char *dir_path)
 {
   return xattr_is_y(dir_path, "trusted.overlay.opaque") ||
-         xattr_is_y(dir_path, "user.overlay.opaque");
+         xattr_is_y(dir_path, "user.overlay.opaque") ||
+         xattr_is_y(dir_path, "user.fuseoverlayfs.opaque");
 }
