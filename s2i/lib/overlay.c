@@ -93,8 +93,7 @@ static int fuse_overlay(const char *opts, const char *target, size_t n,
 
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
-        dup2(null, 2) < 0)
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
       _exit(126);
     execlp("fuse-overlayfs", "fuse-overlayfs", "-o", opts, target,
            (char *)NULL);
@@ -111,9 +110,9 @@ static int fuse_overlay(const char *opts, const char *target, size_t n,
       "container, podman run --device /dev/fuse; or put the cache, "
       "S2I_CACHE_DIR, on a volume that is not overlayfs); the kernel said",
       target, n,
-      pid < 0                                     ? "could not be started"
+      pid < 0                                   ? "could not be started"
       : WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "is not installed"
-                                                  : "failed too");
+                                                : "failed too");
 }
 
 int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
