@@ -643,9 +643,9 @@ static int kill_init(const struct sandbox *sb, pid_t pid,
   return s2i_ctx_check_interrupt(sb->ctx, err);
 }
 
-/* The one place where namespaces are made.  A rootless variant adds
- * CLONE_NEWUSER to the child's unshare and has the parent write its
- * uid_map/gid_map before init goes on (a sync pipe) - nothing else changes.
+/* The one place where the sandbox's namespaces are made (a rootless s2i
+ * is already in a user, mount and PID namespace of its own, rootless.h:
+ * these are made inside it, and then it owns them).
  * unshare(CLONE_NEWPID)+fork rather than a raw clone(): glibc's fork keeps
  * malloc usable in the child even when s2i has other threads. */
 static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
