@@ -2,7 +2,8 @@
 # The same `s2i build` as root and as an unprivileged user with a
 # /etc/subuid range (rootless: a user namespace of its own, overlay with
 # userxattr, no cgroups), median of RUNS each, default network
-# (slirp4netns), --no-cache so every run assembles.  Two sources: the
+# (slirp4netns), --no-cache so every run assembles; root and rootless
+# alternate.  Two sources: the
 # busybox builder with a 200-file / 5 MB Git repository, and the Lektor
 # builder with the quickstart site (when build/builders/lektor.tar is
 # there).  Target (issue 10): rootless <= 1.2x root.  Prints a Markdown
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench/rootless.sh: run as root" >&2; exit 1; }
 S2I=$PWD/bin/s2i
-RUNS=${RUNS:-7}
+RUNS=${RUNS:-15}
 user=s2i-bench-rl
 if ! id "$user" >/dev/null 2>&1; then
   useradd -M -d /nonexistent -s /usr/sbin/nologin -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$user"
@@ -49,26 +50,38 @@ if [ -f build/builders/lektor.tar ] && command -v lektor >/dev/null; then
 fi
 chown -R "$uid:$gid" "$work"
 
-# as root: its own cache and store; as the user: the user's.
+# as root: its own cache and store; as the user: the user's.  The two run
+# alternately, pair after pair (hyperfine would run all of one, then all
+# of the other, and the load of a shared machine drifts in between).
+cat > "$work/pairs.py" <<'PY'
+import statistics, subprocess, sys, time
+runs, name, root_cmd, user_cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def once(cmd):
+    t = time.monotonic()
+    subprocess.run(cmd, shell=True, check=True)
+    return time.monotonic() - t
+for cmd in (root_cmd, user_cmd):  # warm-up
+    once(cmd)
+a, b = [], []
+for _ in range(runs):
+    a.append(once(root_cmd))
+    b.append(once(user_cmd))
+ma, mb = statistics.median(a), statistics.median(b)
+pairs = statistics.median(y / x for x, y in zip(a, b))
+print(f"| {name} | {ma:.3f} | {mb:.3f} | {mb / ma:.2f}x | {pairs:.2f}x | {min(a):.3f} / {min(b):.3f} |")
+PY
 root_env="S2I_CACHE_DIR=$work/cache-root S2I_STORE=$work/store-root"
 user_env="HOME=$work S2I_CACHE_DIR=$work/cache-user S2I_STORE=$work/store-user"
-echo "| build | root median (s) | rootless median (s) | rootless / root |"
-echo "|---|---|---|---|"
+echo "| build (RUNS=$RUNS) | root median (s) | rootless median (s) | rootless / root | median of pair ratios | min root / rootless (s) |"
+echo "|---|---|---|---|---|---|"
 for c in "${cases[@]}"; do
   read -r name dir tar <<< "$c"
-  build="$S2I build -q --no-cache $dir $work/$tar bench-$name:1 -o $work/out-\$\$.tar"
+  build="$S2I build -q --no-cache $dir $work/$tar bench-$name:1 -o $work/out-$name.tar"
   # one build each first: the layer caches (a user's is its own) warm
   env $root_env $S2I build -q "$dir" "$work/$tar" warm:1 -o "$work/warm-root.tar"
   (cd "$work" && env $user_env setpriv --reuid="$uid" --regid="$gid" --clear-groups \
     "$S2I" build -q "$dir" "$work/$tar" warm:1 -o "$work/warm-user.tar")
-  hyperfine --runs "$RUNS" --warmup 1 --export-json "$work/$name.json" \
-    -n root "cd $work && env $root_env sh -c '$build'" \
-    -n rootless "cd $work && env $user_env setpriv --reuid=$uid --regid=$gid --clear-groups sh -c '$build'" \
-    >&2
-  python3 - "$work/$name.json" "$name" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-a, b = r["root"]["median"], r["rootless"]["median"]
-print(f"| {sys.argv[2]} | {a:.3f} | {b:.3f} | {b / a:.2f}x |")
-PY
+  python3 "$work/pairs.py" "$RUNS" "$name" \
+    "cd $work && env $root_env $build" \
+    "cd $work && env $user_env setpriv --reuid=$uid --regid=$gid --clear-groups $build"
 done

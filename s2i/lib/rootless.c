@@ -218,12 +218,12 @@ static int unshare_error(struct s2i_error **err)
 {
   return s2i_error_make(
       err, errno,
-      "rootless: cannot create a user namespace (s2i needs one to run a "
-      "builder without root; in a container the pod must allow it: podman "
-      "run --security-opt seccomp=unconfined --security-opt "
-      "apparmor=unconfined --device /dev/fuse, or on Kubernetes a user "
-      "namespace of its own with hostUsers: false and "
-      "procMount: Unmasked; see docs/security.md)");
+      "rootless: cannot create a user namespace, which s2i needs to run a "
+      "builder without root (on a host: sysctl user.max_user_namespaces; in "
+      "a container, its seccomp profile must allow unshare(CLONE_NEWUSER): "
+      "podman's default does, Docker's and containerd's RuntimeDefault do "
+      "not: --security-opt seccomp=unconfined, or on Kubernetes a Localhost "
+      "profile, with hostUsers: false; see docs/security.md)");
 }
 
 /* Pass ^C on to the build until it ends, then end as it did. */
@@ -319,8 +319,7 @@ child_main(const struct plan *p, int sync_w, int go_r, int report_w,
   run_in_pid_ns(report_w, fn, arg);
 }
 
-/* ---- in the parent --------------------------------------------------------
- */
+/* ---- in the parent ------------------------------------------------------ */
 
 /* Run a setuid map helper with its output captured for the error. */
 static int run_helper(const char *const *argv, struct s2i_error **err)

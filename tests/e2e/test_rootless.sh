@@ -47,18 +47,6 @@ as_user() {
     setpriv --reuid="$who" --regid="$who" --clear-groups "$@")
 }
 
-# ids OUT.tar PATH: uid:gid of PATH in the image's application layer.
-ids() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys, tarfile
-with tarfile.open(sys.argv[1]) as t:
-    m = json.load(t.extractfile("manifest.json"))[0]
-    with tarfile.open(fileobj=t.extractfile(m["Layers"][-2])) as l:
-        i = l.getmember(sys.argv[2])
-        print(f"{i.uid}:{i.gid}")
-PY
-}
-
 # --- with a subordinate range: the builder's ids kept ----------------------
 out=$home/out.tar
 name=localhost/s2i-rootless:$$
@@ -66,9 +54,9 @@ as_user "$uid" "$S2I" build src b.tar "$name" -o "$out" > "$T_DIR/build.log" 2>&
 t_eq "a rootless build (default network) succeeds" "$?" 0
 t_eq "the image tarball is the user's" "$(stat -c %u "$out" 2>/dev/null)" "$uid"
 t_eq "the source in the image is the assemble user's (1001:0)" \
-  "$(ids "$out" opt/app-root/src/index.html 2>&1)" "1001:0"
+  "$(app_ids "$out" opt/app-root/src/index.html 2>&1)" "1001:0"
 t_eq "the builder's own dirs keep their ids (/opt/app-root 1001:0)" \
-  "$(ids "$out" opt/app-root 2>&1)" "1001:0"
+  "$(app_ids "$out" opt/app-root 2>&1)" "1001:0"
 map=$(python3 - "$out" <<'PY'
 import json, sys, tarfile
 with tarfile.open(sys.argv[1]) as t:
@@ -132,7 +120,7 @@ t_grep "the warning names /etc/subuid" \
   'rootless: no range for this user in /etc/subuid: only your own uid 65534' "$T_DIR/one.log"
 t_grep "the warning names the fix" 'usermod --add-subuids' "$T_DIR/one.log"
 t_eq "with one id, files are the caller's (0:0 in the image)" \
-  "$(ids "$home/one.tar" opt/app-root/src/index.html 2>&1)" "0:0"
+  "$(app_ids "$home/one.tar" opt/app-root/src/index.html 2>&1)" "0:0"
 t_check "one-id layers are cached apart (1id-)" \
   sh -c "ls '$home/cache-$nobody/layers' | grep -q '^1id-'"
 

@@ -37,18 +37,6 @@ in_pod() {
     -e S2I_CACHE_DIR=/work/cache -e S2I_STORE=/work/cache/store "${opts[@]}" "$img" s2i "$@" > "$log" 2>&1
 }
 
-# ids OUT.tar PATH: uid:gid of PATH in the image's application layer.
-ids() {
-  python3 - "$1" "$2" <<'PY'
-import json, sys, tarfile
-with tarfile.open(sys.argv[1]) as t:
-    m = json.load(t.extractfile("manifest.json"))[0]
-    with tarfile.open(fileobj=t.extractfile(m["Layers"][-2])) as l:
-        i = l.getmember(sys.argv[2])
-        print(f"{i.uid}:{i.gid}")
-PY
-}
-
 # --- as the Job runs it ----------------------------------------------------
 name=localhost/s2i-in-pod:$$
 in_pod "$T_DIR/pod.log" --security-opt unmask=ALL -- \
@@ -57,7 +45,7 @@ t_eq "s2i build in a hardened unprivileged container succeeds" "$?" 0
 t_grep "the log says only its own id is mapped, and why" \
   'mapping only your own uid 1000 .*CAP_SYS_ADMIN' "$T_DIR/pod.log"
 t_eq "the app's files belong to the pod's user (0 in the image)" \
-  "$(ids "$work/out.tar" opt/app-root/src/index.html 2>&1)" "0:0"
+  "$(app_ids "$work/out.tar" opt/app-root/src/index.html 2>&1)" "0:0"
 t_check "podman loads what the pod built" podman load -q -i "$work/out.tar"
 t_defer "podman rmi -f $name"
 podman run --rm -u 123456:0 --read-only --cap-drop ALL "$name" \
@@ -78,7 +66,7 @@ in_pod "$T_DIR/fuse.log" --read-only=false --security-opt unmask=ALL --device /d
   -e S2I_CACHE_DIR=/home/builder/cache -- build --no-cache --network none --copy src b.tar f:1 -o fuse.tar
 t_eq "a cache on overlayfs works through fuse-overlayfs (/dev/fuse)" "$?" 0
 t_eq "... with the same content" \
-  "$(ids "$work/fuse.tar" opt/app-root/src/index.html 2>&1)" "0:0"
+  "$(app_ids "$work/fuse.tar" opt/app-root/src/index.html 2>&1)" "0:0"
 in_pod "$T_DIR/nofuse.log" --read-only=false --security-opt unmask=ALL \
   -e S2I_CACHE_DIR=/home/builder/cache -- build --no-cache --network none --copy src b.tar f:1 -o nofuse.tar
 t_eq "without /dev/fuse there the build fails" "$?" 1
