@@ -969,9 +969,12 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
                     const char *cache_dir, const char *store_dir,
                     struct s2i_error **err)
 {
+  /* The usage script prints text: no network to set up (nor to need
+   * /dev/net/tun for, rootless). */
   struct s2i_build_opts o = {.builder = builder,
                              .cache_dir = cache_dir,
                              .store_dir = store_dir,
+                             .network_none = 1,
                              .ro = S2I_REGISTRY_OPTS_INIT};
   struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
   cleanup_free char *store = NULL, *cache = NULL;

@@ -5,7 +5,7 @@
 # loads and runs it.  Without a range, or without newuidmap, one id is
 # mapped and a warning says so and how to fix it.
 . "$(dirname "$0")/../cli/common.sh"
-t_plan 23
+t_plan 24
 t_need_root "creates a test user and its /etc/subuid range"
 t_need newuidmap newgidmap slirp4netns podman setpriv useradd python3
 
@@ -131,6 +131,10 @@ as_user "$uid" env PATH="$home/bin" "$S2I" build --no-cache --copy src b.tar nom
 t_eq "without newuidmap the build still succeeds" "$?" 0
 t_grep "the warning names newuidmap" 'newuidmap/newgidmap not found in PATH' "$T_DIR/nomap.log"
 t_grep "the warning names the package" 'install the uidmap package' "$T_DIR/nomap.log"
+
+# --- s2i usage, rootless ---------------------------------------------------
+as_user "$uid" "$S2I" usage b.tar > "$T_DIR/usage.log" 2>&1
+t_grep "s2i usage runs the builder's usage script rootless" 'busybox test builder' "$T_DIR/usage.log"
 
 # --- root: --userns host still runs without a user namespace --------------
 t_check "root with --userns host still builds" \
