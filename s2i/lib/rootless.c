@@ -166,10 +166,21 @@ static void plan_mapping(const struct s2i_ctx *ctx, struct plan *p)
 /* ---- in the child ---------------------------------------------------------
  */
 
+/* What the build process tells the parent: an error, or its result. */
 struct report {
+  int failed;
   int errnum;
   int exit_code;
-  char msg[4000]; /* one write below PIPE_BUF arrives whole */
+  char result[S2I_ROOTLESS_RESULT_MAX];
+  char msg[3900]; /* one write below PIPE_BUF arrives whole */
+};
+
+/* What runs in the namespace, and where its result is. */
+struct job {
+  s2i_rootless_fn fn;
+  void *arg;
+  const void *result;
+  size_t result_len;
 };
 
 static void __attribute__((noreturn))
@@ -179,6 +190,7 @@ child_report(int fd, struct s2i_error *err, int code)
 
   memset(&r, 0, sizeof(r));
   if (err) {
+    r.failed = 1;
     r.errnum = err->errnum;
     r.exit_code = err->exit_code;
     snprintf(r.msg, sizeof(r.msg), "%s", err->msg);
@@ -188,6 +200,20 @@ child_report(int fd, struct s2i_error *err, int code)
   }
   fflush(NULL); /* _exit skips stdio, and the build logged through it */
   _exit(code);
+}
+
+static void __attribute__((noreturn)) child_done(int fd, const struct job *j)
+{
+  struct report r;
+
+  memset(&r, 0, sizeof(r));
+  if (j->result_len > 0) {
+    memcpy(r.result, j->result, j->result_len);
+    if (write(fd, &r, offsetof(struct report, msg)) < 0) {
+      /* the parent is gone: nobody to tell */
+    }
+  }
+  child_report(fd, NULL, 0);
 }
 
 static int write_proc(const char *file, const char *text,
@@ -244,7 +270,7 @@ static void __attribute__((noreturn)) relay(pid_t build, const sigset_t *set)
  * sandbox's unshare(CLONE_NEWPID) and its setns back to s2i's own PID
  * namespace need one owned here. */
 static void __attribute__((noreturn))
-run_in_pid_ns(int report_w, s2i_rootless_fn fn, void *arg)
+run_in_pid_ns(int report_w, const struct job *j)
 {
   struct s2i_error *err = NULL;
   sigset_t set, old;
@@ -276,14 +302,14 @@ run_in_pid_ns(int report_w, s2i_rootless_fn fn, void *arg)
                    "procMount: Unmasked)");
     child_report(report_w, err, S2I_EXIT_FAILURE);
   }
-  if (fn(arg, &err) < 0)
+  if (j->fn(j->arg, &err) < 0)
     child_report(report_w, err, err && err->exit_code ? err->exit_code : 1);
-  child_report(report_w, NULL, 0);
+  child_done(report_w, j);
 }
 
 static void __attribute__((noreturn))
 child_main(const struct plan *p, int sync_w, int go_r, int report_w,
-           s2i_rootless_fn fn, void *arg)
+           const struct job *j)
 {
   struct s2i_error *err = NULL;
   char c = 0;
@@ -316,7 +342,7 @@ child_main(const struct plan *p, int sync_w, int go_r, int report_w,
     s2i_error_make(&err, errno, "rootless: make / private");
     child_report(report_w, err, S2I_EXIT_FAILURE);
   }
-  run_in_pid_ns(report_w, fn, arg);
+  run_in_pid_ns(report_w, j);
 }
 
 /* ---- in the parent ------------------------------------------------------ */
@@ -436,7 +462,7 @@ static int child_result(struct waiter *w, struct s2i_error **err)
   await_report(w);
   while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
     ;
-  if (w->have > offsetof(struct report, msg)) {
+  if (w->r.failed && w->have > offsetof(struct report, msg)) {
     s2i_error_make(err, 0, "%s", w->r.msg);
     (*err)->errnum = w->r.errnum;
     return s2i_error_set_exit(err, w->r.exit_code ? w->r.exit_code : 1);
@@ -452,7 +478,7 @@ static int child_result(struct waiter *w, struct s2i_error **err)
 }
 
 static int spawn_child(const struct s2i_ctx *ctx, const struct plan *p,
-                       s2i_rootless_fn fn, void *arg, struct s2i_error **err)
+                       const struct job *j, struct s2i_error **err)
 {
   int sync[2], go[2], rep[2];
   struct waiter w = {.ctx = ctx};
@@ -468,7 +494,7 @@ static int spawn_child(const struct s2i_ctx *ctx, const struct plan *p,
     close(sync[0]);
     close(go[1]);
     close(rep[0]);
-    child_main(p, sync[1], go[0], rep[1], fn, arg);
+    child_main(p, sync[1], go[0], rep[1], j);
   }
   close(sync[1]);
   close(go[0]);
@@ -483,6 +509,8 @@ static int spawn_child(const struct s2i_ctx *ctx, const struct plan *p,
     close(go[1]); /* EOF without 'g': the child gives up */
     go[1] = -1;
     ret = child_result(&w, err);
+    if (ret == 0 && j->result_len > 0)
+      memcpy((void *)j->result, w.r.result, j->result_len);
   }
   close(sync[0]);
   if (go[1] >= 0)
@@ -493,8 +521,21 @@ static int spawn_child(const struct s2i_ctx *ctx, const struct plan *p,
 int s2i_rootless_run(const struct s2i_ctx *ctx, s2i_rootless_fn fn, void *arg,
                      struct s2i_error **err)
 {
+  return s2i_rootless_run_result(ctx, fn, arg, NULL, 0, err);
+}
+
+int s2i_rootless_run_result(const struct s2i_ctx *ctx, s2i_rootless_fn fn,
+                            void *arg, void *result, size_t result_len,
+                            struct s2i_error **err)
+{
+  struct job j = {fn, arg, result, result_len};
   struct plan p;
 
+  if (result_len > S2I_ROOTLESS_RESULT_MAX)
+    return s2i_error_make(err, 0,
+                          "rootless: a result of %zu bytes (at most "
+                          "%d)",
+                          result_len, S2I_ROOTLESS_RESULT_MAX);
   if (geteuid() == 0)
     return fn(arg, err);
   memset(&p, 0, sizeof(p));
@@ -506,5 +547,5 @@ int s2i_rootless_run(const struct s2i_ctx *ctx, s2i_rootless_fn fn, void *arg,
                   (unsigned long)p.uid, p.su.count, p.su.start,
                   p.su.start + p.su.count - 1, (unsigned long)p.gid, p.sg.count,
                   p.sg.start, p.sg.start + p.sg.count - 1);
-  return spawn_child(ctx, &p, fn, arg, err);
+  return spawn_child(ctx, &p, &j, err);
 }

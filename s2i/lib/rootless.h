@@ -19,6 +19,7 @@
 #ifndef S2I_ROOTLESS_H
 #define S2I_ROOTLESS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "ctx.h"
@@ -54,5 +55,12 @@ typedef int (*s2i_rootless_fn)(void *arg, struct s2i_error **err);
  * ctx is passed on to the child as SIGTERM. */
 int s2i_rootless_run(const struct s2i_ctx *ctx, s2i_rootless_fn fn, void *arg,
                      struct s2i_error **err);
+
+#define S2I_ROOTLESS_RESULT_MAX 64
+/* The same, and when fn succeeds the result_len bytes at result (which fn
+ * filled, in the child) are copied back to result in the caller. */
+int s2i_rootless_run_result(const struct s2i_ctx *ctx, s2i_rootless_fn fn,
+                            void *arg, void *result, size_t result_len,
+                            struct s2i_error **err);
 
 #endif

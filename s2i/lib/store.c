@@ -618,8 +618,8 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
   }
 }
 
-int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
-                    struct s2i_prune_stats *st, struct s2i_error **err)
+static int prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                 struct s2i_prune_stats *st, struct s2i_error **err)
 {
   cleanup_json json_t *index = NULL;
   struct reach r = {0};
@@ -655,4 +655,29 @@ locked:
     free(r.v[i]);
   free(r.v);
   return 0;
+}
+
+struct prune_call {
+  const struct s2i_ctx *ctx;
+  struct s2i_store *store;
+  struct s2i_prune_stats *st;
+};
+
+static int prune_fn(void *arg, struct s2i_error **err)
+{
+  struct prune_call *c = arg;
+
+  return prune(c->ctx, c->store, c->st, err);
+}
+
+/* A rootless build's cache holds files of the caller's subordinate ids:
+ * only its user namespace (rootless.h) can remove them. */
+int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                    struct s2i_prune_stats *st, struct s2i_error **err)
+{
+  struct prune_call c;
+
+  memset(st, 0, sizeof(*st));
+  c = (struct prune_call){ctx, store, st};
+  return s2i_rootless_run_result(ctx, prune_fn, &c, st, sizeof(*st), err);
 }

@@ -5,7 +5,7 @@
 # loads and runs it.  Without a range, or without newuidmap, one id is
 # mapped and a warning says so and how to fix it.
 . "$(dirname "$0")/../cli/common.sh"
-t_plan 24
+t_plan 26
 t_need_root "creates a test user and its /etc/subuid range"
 t_need newuidmap newgidmap slirp4netns podman setpriv useradd python3
 
@@ -135,6 +135,12 @@ t_grep "the warning names the package" 'install the uidmap package' "$T_DIR/noma
 # --- s2i usage, rootless ---------------------------------------------------
 as_user "$uid" "$S2I" usage b.tar > "$T_DIR/usage.log" 2>&1
 t_grep "s2i usage runs the builder's usage script rootless" 'busybox test builder' "$T_DIR/usage.log"
+
+# --- s2i prune, rootless: what the namespace unpacked, it removes ---------
+as_user "$uid" sh -c "'$S2I' images --format json | python3 -c 'import json,sys; print(chr(10).join(i[\"tag\"] for i in json.load(sys.stdin)))' | xargs -r '$S2I' rmi && '$S2I' prune" \
+  > "$T_DIR/prune.log" 2>&1
+t_grep "prune as the user frees the unpacked layers" 'Freed .* [1-9][0-9]* unpacked layer' "$T_DIR/prune.log"
+t_check "... the layer owned by subordinate ids is gone" test ! -e "$layer"
 
 # --- root: --userns host still runs without a user namespace --------------
 t_check "root with --userns host still builds" \

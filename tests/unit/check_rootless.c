@@ -122,12 +122,44 @@ START_TEST(unprivileged_runs_in_a_namespace)
 }
 END_TEST
 
+static int fill_result(void *arg, struct s2i_error **err)
+{
+  (void)err;
+  *(long *)arg = 4242L + (long)getpid(); /* PID 1 in the build's namespace */
+  return 0;
+}
+
+START_TEST(result_comes_back)
+{
+  pid_t pid;
+  int st;
+
+  if (geteuid() != 0)
+    tu_skip("needs root (to become nobody)");
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    struct s2i_error *err = NULL;
+    long v = 0;
+    if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534))
+      _exit(10);
+    prctl(PR_SET_DUMPABLE, 1);
+    if (s2i_rootless_run_result(tu_ctx(), fill_result, &v, &v, sizeof(v),
+                                &err) < 0)
+      _exit(11);
+    _exit(v == 4243 ? 0 : 12);
+  }
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status 0x%x", st);
+}
+END_TEST
+
 static Suite *rootless_suite(void)
 {
   return tu_suite("rootless", 0, NULL,
                   TU_TESTS(subid_by_name_or_number, subid_none, subid_from_file,
-                           root_runs_directly,
-                           unprivileged_runs_in_a_namespace));
+                           root_runs_directly, unprivileged_runs_in_a_namespace,
+                           result_comes_back));
 }
 
 TU_MAIN(rootless_suite)
