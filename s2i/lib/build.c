@@ -928,7 +928,8 @@ int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
   b.echo = !ctx->quiet;
   r = build_dockerfile(&b, err);
   if (o->callback_url)
-    s2i_callback_post(ctx, o->callback_url, r == 0, NULL);
+    s2i_callback_post(ctx, o->callback_url, r == 0,
+                      r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
   return r;
 }
 
