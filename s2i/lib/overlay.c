@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "rootless.h"
 #include "xalloc.h"
 
 /* The kernel splits the option string at ',' and lowerdir at ':', both
@@ -65,30 +66,15 @@ char *s2i_overlay_options(const struct s2i_strv *lowers, const char *upper,
   return buf;
 }
 
-/* Outside the initial user namespace the kernel refuses trusted.* xattrs,
- * so overlay must keep its metadata in user.* (option userxattr). */
-static int in_user_namespace(void)
-{
-  FILE *f = fopen("/proc/self/uid_map", "re");
-  unsigned long inside, outside, count;
-  int n;
-
-  if (f == NULL)
-    return 0;
-  n = fscanf(f, "%lu %lu %lu", &inside, &outside, &count);
-  fclose(f);
-  return n == 3 && !(inside == 0 && outside == 0 && count == 4294967295UL);
-}
-
 /* Where the kernel refuses overlay in a user namespace (an upper dir on
  * overlayfs itself, as on a container's root file system; a kernel without
  * unprivileged overlay), fuse-overlayfs serves the same dirs, as it does
  * for rootless podman.  It goes to the background once mounted; the
  * sandbox's PID namespace ends it. */
 static int fuse_overlay(const char *opts, const char *target, size_t n,
-                        struct s2i_error **err)
+                        int kernel_errno, struct s2i_error **err)
 {
-  int kernel_errno = errno, st = 0;
+  int st = 0;
   pid_t pid = fork();
 
   if (pid == 0) {
@@ -121,6 +107,7 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
 {
   cleanup_free char *opts = NULL;
   long page = sysconf(_SC_PAGESIZE);
+  int e;
 
   if (lowers->n == 0)
     return s2i_error_make(err, 0, "overlay on %s: no lower layers", target);
@@ -129,7 +116,9 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
                           "overlay on %s: a read-only overlay needs at least "
                           "two lower layers",
                           target);
-  opts = s2i_overlay_options(lowers, upper, work, in_user_namespace());
+  /* Outside the initial user namespace the kernel refuses trusted.*
+   * xattrs: overlay keeps its metadata in user.* (option userxattr). */
+  opts = s2i_overlay_options(lowers, upper, work, s2i_rootless_in_userns());
   /* mount(2) copies at most one page of options and the kernel then
    * fails with a vague EINVAL; name the real limit instead. */
   if (page > 0 && strlen(opts) >= (size_t)page)
@@ -142,11 +131,12 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
   /* Nothing in a layer may act as a device or grant privileges. */
   if (mount("overlay", target, "overlay", MS_NODEV | MS_NOSUID, opts) == 0)
     return 0;
-  if (in_user_namespace() && errno != ENOENT && errno != ENOTDIR) {
+  e = errno;
+  if (e != ENOENT && e != ENOTDIR && s2i_rootless_in_userns()) {
     cleanup_free char *fopts = s2i_overlay_options(lowers, upper, work, 0);
-    return fuse_overlay(fopts, target, lowers->n, err);
+    return fuse_overlay(fopts, target, lowers->n, e, err);
   }
-  return s2i_error_make(err, errno, "mount overlay on %s (%zu lower layers)",
+  return s2i_error_make(err, e, "mount overlay on %s (%zu lower layers)",
                         target, lowers->n);
 }
 
