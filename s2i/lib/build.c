@@ -25,6 +25,7 @@
 #include "layers.h"
 #include "log.h"
 #include "onbuild.h"
+#include "rootless.h"
 #include "rootpath.h"
 #include "runtime.h"
 #include "sandbox.h"
@@ -50,6 +51,7 @@ struct build {
   struct s2i_strv lowers;
   uid_t uid;
   gid_t gid;
+  int uid_folded;   /* fold_single_id() made uid 0 */
   const char *dest; /* io.openshift.s2i.destination */
   struct s2i_source *src;
   struct s2i_strv env; /* the build env, NAME=VALUE */
@@ -161,21 +163,32 @@ static int check_allowed(const char *what, const char *spec, uid_t uid,
   return 0;
 }
 
-static int resolve_user(struct build *b, struct s2i_error **err)
+/* A rootless build with only the caller's id mapped (rootless.h) has no
+ * other id to switch to: assemble runs as the namespace's root and what it
+ * writes is owned by 0 in the image; the group-0 fix still runs. */
+static void fold_single_id(struct build *b)
 {
-  const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
+  if (b->uid == 0 || !s2i_rootless_single_id())
+    return;
+  s2i_log_debug(b->ctx, 1,
+                "rootless, one id mapped: assemble user %u runs "
+                "as uid 0",
+                (unsigned)b->uid);
+  b->uid = 0;
+  b->gid = 0;
+  b->uid_folded = 1;
+}
+
+/* --allowed-uids against the assemble user and the builder's USER. */
+static int check_users(struct build *b, const char *spec,
+                       struct s2i_error **err)
+{
   const char *image_user = s2i_image_user(b->img);
   cleanup_uid_ranges struct s2i_uid_ranges *r = NULL;
   uid_t iu;
   gid_t ig;
-  int ret = 0;
+  int ret;
 
-  if (s2i_user_resolve(&b->uid, &b->gid, spec, &b->lowers, err) < 0)
-    return s2i_error_prefix(err, "builder %s", b->o->builder);
-  if (s2i_onbuild_parse(&b->ob, b->img, err) < 0 ||
-      s2i_onbuild_check_users(&b->ob, b->o->allowed_uids, b->o->builder, err) <
-          0)
-    return s2i_error_prefix(err, "builder %s", b->o->builder);
   if (b->o->allowed_uids == NULL)
     return 0;
   if (s2i_user_parse_ranges(&r, b->o->allowed_uids, err) < 0)
@@ -191,6 +204,23 @@ static int resolve_user(struct build *b, struct s2i_error **err)
                           err);
   }
   return ret;
+}
+
+static int resolve_user(struct build *b, struct s2i_error **err)
+{
+  const char *spec = s2i_image_assemble_user(b->img, b->o->assemble_user);
+
+  if (s2i_user_resolve(&b->uid, &b->gid, spec, &b->lowers, err) < 0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  if (s2i_onbuild_parse(&b->ob, b->img, err) < 0 ||
+      s2i_onbuild_check_users(&b->ob, b->o->allowed_uids, b->o->builder, err) <
+          0)
+    return s2i_error_prefix(err, "builder %s", b->o->builder);
+  if (check_users(b, spec, err) < 0)
+    return -1;
+  /* after the checks: they are about the ids the builder asked for */
+  fold_single_id(b);
+  return 0;
 }
 
 static int mirror_image_dirs(struct build *b, const char *dest,
@@ -474,7 +504,7 @@ static void collect_fix_dirs(struct build *b)
   const char *wd = s2i_image_workdir(b->img);
   const char *home;
 
-  if (b->uid == 0)
+  if (b->uid == 0 && !b->uid_folded)
     return;
   assemble_env(b, &envp);
   home = s2i_env_get(&envp, "HOME");
@@ -1349,58 +1379,79 @@ static int build_dockerfile(struct build *b, struct s2i_error **err)
   return write_dockerfile(b, path, spec, &inj_files, err);
 }
 
-/* Rootless (newuidmap, fuse-overlayfs) is not done: say so up front
- * rather than fail on the first chown. */
-static int need_root(struct s2i_error **err)
+struct build_call {
+  const struct s2i_ctx *ctx;
+  const struct s2i_build_opts *o;
+};
+
+/* The whole build, as root (of a user namespace when rootless.h made one
+ * for an unprivileged caller). */
+static int build_main(void *arg, struct s2i_error **err)
 {
-  if (geteuid() == 0)
-    return 0;
-  return s2i_error_make(err, EPERM,
-                        "running a builder needs root: s2i mounts its layers "
-                        "and maps ids for the sandbox's user namespace "
-                        "(rootless builds are not supported yet; "
-                        "--as-dockerfile needs no root)");
+  const struct build_call *c = arg;
+  cleanup_build struct build b = {.ctx = c->ctx,
+                                  .o = c->o,
+                                  .sde = s2i_env_source_date_epoch(),
+                                  .echo = !c->ctx->quiet};
+  int r = build_image(&b, err);
+
+  if (c->o->callback_url)
+    s2i_callback_post(c->ctx, c->o->callback_url, r == 0,
+                      r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
+  return r;
+}
+
+/* The store's default paths are the caller's (root's or a user's): fixed
+ * before a rootless build becomes root of its namespace. */
+static void default_paths(struct s2i_build_opts *o, char **store, char **cache)
+{
+  if (o->store_dir == NULL)
+    o->store_dir = *store = s2i_store_default_root();
+  if (o->cache_dir == NULL)
+    o->cache_dir = *cache = s2i_store_default_cache();
 }
 
 int s2i_build(const struct s2i_ctx *ctx, const struct s2i_build_opts *o,
               struct s2i_error **err)
 {
-  cleanup_build struct build b = {.ctx = ctx,
-                                  .o = o,
-                                  .sde = s2i_env_source_date_epoch(),
-                                  .echo = !ctx->quiet};
-
+  cleanup_build struct build b = {.ctx = ctx, .o = o, .sde = -1};
+  cleanup_free char *store = NULL, *cache = NULL;
+  struct s2i_build_opts copy = *o;
+  struct build_call c = {ctx, &copy};
   int r;
 
-  if (s2i_volume_check(o->policy.volumes, o->policy.add_hosts, err) < 0)
+  if (s2i_volume_check(o->policy.volumes, o->policy.add_hosts, err) < 0) {
     r = -1;
-  else if (o->as_dockerfile)
+  } else if (!o->as_dockerfile) {
+    default_paths(&copy, &store, &cache);
+    return s2i_rootless_run(ctx, build_main, &c, err);
+  } else {
+    b.sde = s2i_env_source_date_epoch();
+    b.echo = !ctx->quiet;
     r = build_dockerfile(&b, err);
-  else
-    r = need_root(err) < 0 ? -1 : build_image(&b, err);
+  }
   if (o->callback_url)
     s2i_callback_post(ctx, o->callback_url, r == 0,
                       r == 0 && b.img ? s2i_image_labels(b.img) : NULL);
   return r;
 }
 
-int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
-                    const char *cache_dir, const char *store_dir,
-                    struct s2i_error **err)
+struct usage_call {
+  const struct s2i_ctx *ctx;
+  const struct s2i_build_opts *o;
+};
+
+static int usage_main(void *arg, struct s2i_error **err)
 {
-  struct s2i_build_opts o = {.builder = builder,
-                             .cache_dir = cache_dir,
-                             .store_dir = store_dir,
-                             .ro = S2I_REGISTRY_OPTS_INIT};
-  struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
-  cleanup_build struct build b = {.ctx = &quiet, .o = &o, .sde = -1, .echo = 1};
+  const struct usage_call *c = arg;
+  cleanup_build struct build b = {
+      .ctx = c->ctx, .o = c->o, .sde = -1, .echo = 1};
   cleanup_free char *inject = NULL;
   const char *argv[2] = {NULL, NULL};
   int status;
 
-  quiet.quiet = 1;
-  if (need_root(err) < 0 || open_builder(&b, 1, err) < 0 ||
-      make_workdirs(&b, err) < 0 || resolve_user(&b, err) < 0)
+  if (open_builder(&b, 1, err) < 0 || make_workdirs(&b, err) < 0 ||
+      resolve_user(&b, err) < 0)
     return -1;
   inject = s2i_fs_join(b.work, "scripts");
   b.dest = "/tmp";
@@ -1408,11 +1459,32 @@ int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
     return -1;
   argv[0] = b.scripts.s[S2I_SCRIPT_USAGE].path;
   if (argv[0] == NULL)
-    return s2i_error_make(err, 0, "builder %s has no usage script", builder);
+    return s2i_error_make(err, 0, "builder %s has no usage script",
+                          c->o->builder);
   status = run_in_sandbox(&b, argv, NULL, NULL, err);
   if (status < 0)
     return -1;
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
     return s2i_error_make(err, 0, "usage script %s failed", argv[0]);
   return 0;
+}
+
+int s2i_build_usage(const struct s2i_ctx *ctx, const char *builder,
+                    const char *cache_dir, const char *store_dir,
+                    struct s2i_error **err)
+{
+  /* The usage script prints text: no network to set up (nor to need
+   * /dev/net/tun for, rootless). */
+  struct s2i_build_opts o = {.builder = builder,
+                             .cache_dir = cache_dir,
+                             .store_dir = store_dir,
+                             .network_none = 1,
+                             .ro = S2I_REGISTRY_OPTS_INIT};
+  struct s2i_ctx quiet = *ctx; /* only the usage text goes out */
+  cleanup_free char *store = NULL, *cache = NULL;
+  struct usage_call c = {&quiet, &o};
+
+  quiet.quiet = 1;
+  default_paths(&o, &store, &cache);
+  return s2i_rootless_run(ctx, usage_main, &c, err);
 }

@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "log.h"
 #include "overlay.h"
+#include "rootless.h"
 #include "xalloc.h"
 
 #define WHITEOUT_PREFIX ".wh."
@@ -316,7 +317,11 @@ static int unpack_in_cwd(struct unpack *u, int blob_fd, const char *blob_path,
   if (open_raw(u, blob_fd, blob_path, err) < 0)
     return -1;
   archive_read_support_format_tar(u->ar);
-  archive_write_disk_set_options(u->aw, extract_flags);
+  /* With one id mapped (rootless.h) no other owner can be set: every
+   * file is the caller's, without a warning per file. */
+  archive_write_disk_set_options(
+      u->aw, s2i_rootless_single_id() ? extract_flags & ~ARCHIVE_EXTRACT_OWNER
+                                      : extract_flags);
   if (archive_read_open(u->ar, u, NULL, read_raw, NULL) != ARCHIVE_OK)
     return s2i_error_archive(err, u->ar, "layer %s: open %s", u->label,
                              blob_path);

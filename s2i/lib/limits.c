@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "log.h"
+#include "rootless.h"
 #include "xalloc.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -28,6 +29,8 @@ struct s2i_limits {
   int64_t pids;
   double cpus;
   int pids_enforced; /* by a cgroup: no RLIMIT_NPROC floor needed */
+  int rootless;      /* in a user namespace: one line for all (below) */
+  int unenforced;    /* bit per controller no cgroup enforces */
 };
 
 uint64_t s2i_limits_memory(const struct s2i_sandbox_policy *p)
@@ -171,16 +174,35 @@ static int set_limit(const struct s2i_limits *l, int which)
   return l->v2 ? write_file(d, "cpu.max", cpu) : set_cpu_v1(d, l->cpus);
 }
 
-static void warn_unenforced(const struct s2i_ctx *ctx, int which,
-                            const char *where)
+static void warn_unenforced(const struct s2i_ctx *ctx, struct s2i_limits *l,
+                            int which, const char *where)
 {
   static const char *const flag[CG_N] = {"--memory", "--pids-limit", "--cpus"};
 
+  l->unenforced |= 1 << which;
+  if (l->rootless)
+    return; /* said once, by rootless_note() */
   s2i_log_warn(ctx,
                "cannot use the %s cgroup controller (%s: %s): %s is not "
                "enforced by a cgroup%s",
                cg_names[which], where, strerror(errno), flag[which],
                which == CG_PIDS ? " (RLIMIT_NPROC still is)" : "");
+}
+
+/* A rootless build on a host that delegates it no cgroup (cgroup v1, or
+ * v2 without systemd's delegation): expected, so one line, not three. */
+static void rootless_note(const struct s2i_ctx *ctx, const struct s2i_limits *l)
+{
+  if (!l->rootless || l->unenforced == 0)
+    return;
+  s2i_log_info(ctx,
+               "rootless: no writable cgroup here: %s%s%s; RLIMIT_NPROC "
+               "(%lld) is the floor for processes",
+               (l->unenforced & (1 << CG_MEMORY)) ? "--memory " : "",
+               (l->unenforced & (1 << CG_PIDS)) ? "--pids-limit " : "",
+               (l->unenforced & (1 << CG_CPU)) ? "--cpus are not enforced"
+                                               : "not enforced by a cgroup",
+               (long long)l->pids);
 }
 
 static void create_v2(const struct s2i_ctx *ctx, struct s2i_limits *l)
@@ -189,7 +211,7 @@ static void create_v2(const struct s2i_ctx *ctx, struct s2i_limits *l)
 
   l->dir[0] = make_cgroup(CGROUP_ROOT, "");
   if (l->dir[0] == NULL) {
-    warn_unenforced(ctx, CG_MEMORY, CGROUP_ROOT);
+    warn_unenforced(ctx, l, CG_MEMORY, CGROUP_ROOT);
     return;
   }
   /* the parent must hand the controllers down (works when delegated) */
@@ -199,7 +221,7 @@ static void create_v2(const struct s2i_ctx *ctx, struct s2i_limits *l)
   snprintf(l->procs[0], sizeof(l->procs[0]), "%s/cgroup.procs", l->dir[0]);
   for (int i = 0; i < CG_N; i++)
     if (set_limit(l, i) < 0)
-      warn_unenforced(ctx, i, l->dir[0]);
+      warn_unenforced(ctx, l, i, l->dir[0]);
     else if (i == CG_PIDS)
       l->pids_enforced = 1;
 }
@@ -212,7 +234,7 @@ static void create_v1(const struct s2i_ctx *ctx, struct s2i_limits *l)
       continue;
     l->dir[i] = make_cgroup(mount, cg_names[i]);
     if (l->dir[i] == NULL || set_limit(l, i) < 0) {
-      warn_unenforced(ctx, i, l->dir[i] ? l->dir[i] : mount);
+      warn_unenforced(ctx, l, i, l->dir[i] ? l->dir[i] : mount);
       continue;
     }
     snprintf(l->procs[i], sizeof(l->procs[i]), "%s/cgroup.procs", l->dir[i]);
@@ -231,10 +253,12 @@ int s2i_limits_create(const struct s2i_ctx *ctx, struct s2i_limits **out,
   l->pids = s2i_limits_pids(p);
   l->cpus = p ? p->cpus : 0;
   l->v2 = s2i_fs_exists(CGROUP_ROOT "/cgroup.controllers");
+  l->rootless = s2i_rootless_in_userns();
   if (l->v2)
     create_v2(ctx, l);
   else
     create_v1(ctx, l);
+  rootless_note(ctx, l);
   *out = l;
   return 0;
 }

@@ -17,7 +17,7 @@ int s2i_overlay_mount(const struct s2i_strv *lowers, const char *upper,
 /* A deleted file in an upper dir: a character device 0/0. */
 int s2i_overlay_is_whiteout(const struct stat *st);
 /* A directory whose lower contents are hidden (trusted. or
- * user.overlay.opaque). */
+ * user.overlay.opaque; fuse-overlayfs: user.fuseoverlayfs.opaque). */
 int s2i_overlay_is_opaque(const char *dir_path);
 
 #endif

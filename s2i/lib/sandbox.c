@@ -39,6 +39,7 @@
 #include "limits.h"
 #include "log.h"
 #include "overlay.h"
+#include "rootless.h"
 #include "rootpath.h"
 #include "slirp.h"
 #include "syscall_filter.h"
@@ -63,7 +64,8 @@ struct sandbox {
   int go_r, go_w;   /* parent -> init: slirp4netns has configured it */
   struct s2i_slirp slirp;
   struct s2i_userns userns; /* fd -1: --userns host */
-  char *idmap; /* empty host dir for the idmapped layer mounts (in init) */
+  char *idmap;  /* empty host dir for the idmapped layer mounts (in init) */
+  char *resolv; /* the resolv.conf slirp.h chose; NULL: the host's */
   struct timespec deadline; /* --timeout; tv_sec 0: none */
   char *hosts;              /* --add-host: the /etc/hosts file mounted in */
   int made_etc_hosts;       /* the image had none: the mount point is removed */
@@ -222,12 +224,12 @@ static int mount_dev(const char *root, struct s2i_error **err)
 /* Host name resolution for --network host, only over files the image
  * already has (never adding files to the new layer).  lstat on both steps so
  * an image symlink cannot redirect the mount to a host path. */
-static int bind_host_file(const char *root, const char *rel,
+static int bind_host_file(const char *root, const char *rel, const char *src,
                           struct s2i_error **err)
 {
   cleanup_free char *etc = s2i_fs_join(root, "etc");
   cleanup_free char *target = s2i_fs_join(root, rel);
-  cleanup_free char *host = xasprintf("/%s", rel);
+  cleanup_free char *host = src ? xstrdup(src) : xasprintf("/%s", rel);
   struct stat st;
 
   if (lstat(etc, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -390,8 +392,8 @@ static int build_root(const struct sandbox *sb, struct s2i_error **err)
       mount_dev(sb->root, err) < 0)
     return -1;
   if (net_mode(o) != NET_NONE &&
-      (bind_host_file(sb->root, "etc/resolv.conf", err) < 0 ||
-       bind_host_file(sb->root, "etc/hosts", err) < 0))
+      (bind_host_file(sb->root, "etc/resolv.conf", sb->resolv, err) < 0 ||
+       bind_host_file(sb->root, "etc/hosts", NULL, err) < 0))
     return -1;
   return mount_extras(sb, err);
 }
@@ -526,7 +528,11 @@ static int init_setup(const struct sandbox *sb, struct s2i_error **err)
     return -1;
   if (net_mode(sb->o) != NET_HOST && loopback_up(err) < 0)
     return -1;
-  if (sethostname(name, strlen(name)) < 0)
+  /* A container's seccomp profile (podman's, Kubernetes' RuntimeDefault)
+   * refuses sethostname without CAP_SYS_ADMIN even in a UTS namespace of
+   * our own: the name is cosmetic, the namespace is still private. */
+  if (sethostname(name, strlen(name)) < 0 &&
+      !(errno == EPERM && s2i_rootless_in_userns()))
     return s2i_error_make(err, errno, "set host name %s", name);
   if (pivot_into(sb->root, err) < 0)
     return -1;
@@ -574,6 +580,15 @@ static int drop_privileges(const struct s2i_sandbox_policy *p,
   return 0;
 }
 
+/* A rootless build with one id mapped had to give up setgroups(2) to map
+ * its gid (rootless.c): the caller's groups stay, as rootless podman's. */
+static int drop_groups(void)
+{
+  if (setgroups(0, NULL) == 0)
+    return 0;
+  return errno == EPERM && s2i_rootless_single_id() ? 0 : -1;
+}
+
 static void __attribute__((noreturn))
 run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
 {
@@ -585,7 +600,7 @@ run_command(const struct sandbox *sb, int (*fn)(void *), void *fn_ctx)
 
   if (drop_privileges(o->policy, &err) < 0)
     child_fail(sb->err_w, err, 126);
-  if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
+  if (drop_groups() < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0) {
     s2i_error_make(&err, errno, "switch to uid %u gid %u", (unsigned)o->uid,
                    (unsigned)o->gid);
     child_fail(sb->err_w, err, 126);
@@ -684,9 +699,9 @@ static int kill_init(const struct sandbox *sb, pid_t pid,
   return s2i_ctx_check_interrupt(sb->ctx, err);
 }
 
-/* The one place where namespaces are made.  A rootless variant adds
- * CLONE_NEWUSER to the child's unshare and has the parent write its
- * uid_map/gid_map before init goes on (a sync pipe) - nothing else changes.
+/* The one place where the sandbox's namespaces are made (a rootless s2i
+ * is already in a user, mount and PID namespace of its own, rootless.h:
+ * these are made inside it, and then it owns them).
  * unshare(CLONE_NEWPID)+fork rather than a raw clone(): glibc's fork keeps
  * malloc usable in the child even when s2i has other threads. */
 static pid_t spawn_init(const struct sandbox *sb, struct s2i_error **err)
@@ -814,10 +829,48 @@ static void sandbox_release(struct sandbox *sb)
     s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->idmap, strerror(errno));
   free(sb->idmap);
   sb->idmap = NULL;
+  if (sb->resolv != NULL && unlink(sb->resolv) < 0)
+    s2i_log_warn(sb->ctx, "cannot remove %s: %s", sb->resolv, strerror(errno));
+  free(sb->resolv);
+  sb->resolv = NULL;
   s2i_userns_close(&sb->userns);
   s2i_limits_free(sb->limits);
   sb->limits = NULL;
   release_hosts(sb);
+}
+
+/* The host's loopback resolvers are out of the slirp network's reach: a
+ * resolv.conf of reachable ones (slirp.h), next to the work dir.  None
+ * left is a warning: a build that needs no names still works. */
+static int prepare_resolv(struct sandbox *sb, const char *parent,
+                          struct s2i_error **err)
+{
+  cleanup_free char *text = NULL;
+  struct s2i_error *e = NULL;
+  int fd;
+
+  if (s2i_slirp_resolv_host(&text, &e) < 0) {
+    s2i_log_warn(sb->ctx, "%s", e->msg);
+    s2i_error_free(e);
+    return 0;
+  }
+  if (text == NULL)
+    return 0;
+  sb->resolv = xasprintf("%s/sandbox-resolv-XXXXXX", parent);
+  fd = mkostemp(sb->resolv, O_CLOEXEC);
+  if (fd < 0) {
+    s2i_error_make(err, errno, "create %s", sb->resolv);
+    free(sb->resolv);
+    sb->resolv = NULL;
+    return -1;
+  }
+  if (fchmod(fd, 0644) < 0 || s2i_fs_write_all(fd, text, strlen(text)) < 0) {
+    close(fd);
+    return s2i_error_make(err, errno, "write %s", sb->resolv);
+  }
+  close(fd);
+  s2i_log_debug(sb->ctx, 1, "resolv.conf for the build: %s", text);
+  return 0;
 }
 
 static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
@@ -833,7 +886,9 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   /* Next to the work dir: the caller already owns that place. */
   if (s2i_fs_mkdtemp(&sb->root, parent, "sandbox-root-", err) < 0)
     return -1;
-  if (!(o->policy && o->policy->userns_host) &&
+  /* Already in a user namespace (rootless.h): that one is the builder's;
+   * an idmapped mount would need host root. */
+  if (!(o->policy && o->policy->userns_host) && !s2i_rootless_in_userns() &&
       (s2i_userns_create(&sb->userns, err) < 0 ||
        s2i_fs_mkdtemp(&sb->idmap, parent, "sandbox-idmap-", err) < 0))
     return -1;
@@ -848,7 +903,8 @@ static int sandbox_prepare(struct sandbox *sb, struct s2i_error **err)
   if (pipe_high(&sb->err_r, &sb->err_w, err) < 0)
     return -1;
   if (net_mode(o) == NET_SLIRP && (pipe_high(&sb->net_r, &sb->net_w, err) < 0 ||
-                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0))
+                                   pipe_high(&sb->go_r, &sb->go_w, err) < 0 ||
+                                   prepare_resolv(sb, parent, err) < 0))
     return -1;
   return pipe_high(&sb->status_r, &sb->status_w, err);
 }

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
+#include "xalloc.h"
 
 #define READY_MS 10000
 
@@ -82,6 +85,13 @@ int s2i_slirp_start(struct s2i_slirp *s, pid_t target, struct s2i_error **err)
   pid_t pid;
 
   memset(s, 0, sizeof(*s));
+  /* Rootless, slirp4netns opens it as the caller: root's 0600 (some hosts
+   * have that instead of udev's 0666) would fail it without a word. */
+  if (access("/dev/net/tun", R_OK | W_OK) < 0)
+    return s2i_error_make(err, errno,
+                          "network: slirp4netns needs /dev/net/tun readable "
+                          "and writable (udev's default mode is 0666; or "
+                          "choose --network none or --network host)");
   if (pipe2(ready, O_CLOEXEC) < 0)
     return s2i_error_make(err, errno, "network: create a pipe");
   if (pipe2(ex, O_CLOEXEC) < 0) {
@@ -113,4 +123,110 @@ void s2i_slirp_stop(struct s2i_slirp *s)
   while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
     ;
   memset(s, 0, sizeof(*s));
+}
+
+/* ---- name resolution ------------------------------------------------------
+ */
+
+#define RESOLV_MAX_NS 3 /* what glibc reads */
+
+static int is_loopback(const char *addr)
+{
+  return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+         strcmp(addr, "0:0:0:0:0:0:0:1") == 0;
+}
+
+/* The address of a "nameserver ADDR" line, else NULL (in line, cut). */
+static char *nameserver_of(char *line)
+{
+  char *save = NULL, *word = strtok_r(line, " \t", &save);
+
+  if (word == NULL || strcmp(word, "nameserver") != 0)
+    return NULL;
+  return strtok_r(NULL, " \t#;", &save);
+}
+
+/* Count the nameservers of text, and those not on loopback. */
+static void count_nameservers(const char *text, int *all, int *usable)
+{
+  cleanup_free char *copy = xstrdup(text ? text : "");
+  char *save = NULL;
+
+  *all = *usable = 0;
+  for (char *l = strtok_r(copy, "\n", &save); l;
+       l = strtok_r(NULL, "\n", &save)) {
+    const char *ns = nameserver_of(l);
+    if (ns == NULL)
+      continue;
+    (*all)++;
+    *usable += !is_loopback(ns);
+  }
+}
+
+/* systemd's text with its loopback nameservers (and those past glibc's
+ * three) left out. */
+static char *filter_upstream(const char *systemd)
+{
+  cleanup_free char *copy = xstrdup(systemd);
+  char *out = xstrdup("# s2i: the host's resolvers are on loopback, out of "
+                      "the build's reach; systemd-resolved's upstream list:\n");
+  char *save = NULL;
+  int kept = 0;
+
+  for (char *l = strtok_r(copy, "\n", &save); l;
+       l = strtok_r(NULL, "\n", &save)) {
+    cleanup_free char *line = xstrdup(l);
+    const char *ns = nameserver_of(l);
+    char *next;
+    if (line[0] == '#' || (ns && (is_loopback(ns) || kept >= RESOLV_MAX_NS)))
+      continue;
+    kept += ns != NULL;
+    next = xasprintf("%s%s\n", out, line);
+    free(out);
+    out = next;
+  }
+  return out;
+}
+
+int s2i_slirp_resolv_conf(char **out, const char *etc, const char *systemd,
+                          struct s2i_error **err)
+{
+  int all, usable;
+
+  *out = NULL;
+  count_nameservers(etc, &all, &usable);
+  /* No nameserver at all: glibc asks loopback too, but so would the
+   * image's own resolv.conf; nothing better to offer. */
+  if (etc == NULL || all == 0 || usable > 0)
+    return 0;
+  count_nameservers(systemd, &all, &usable);
+  if (usable > 0) {
+    *out = filter_upstream(systemd);
+    return 0;
+  }
+  return s2i_error_make(err, 0,
+                        "network: /etc/resolv.conf names only resolvers on "
+                        "loopback (as systemd-resolved's 127.0.0.53), which "
+                        "the build's network cannot reach, and "
+                        "/run/systemd/resolve/resolv.conf names no other: "
+                        "name resolution in the build will fail (give the "
+                        "host a resolv.conf with a reachable nameserver, or "
+                        "choose --network host)");
+}
+
+int s2i_slirp_resolv_host(char **out, struct s2i_error **err)
+{
+  cleanup_free char *etc = NULL, *systemd = NULL;
+  struct s2i_error *e = NULL;
+
+  if (s2i_fs_read_regular(&etc, NULL, "/etc/resolv.conf", S2I_FS_READ_MAX, 0,
+                          &e) < 0) {
+    s2i_error_free(e);
+    *out = NULL;
+    return 0; /* none on the host: none to fix */
+  }
+  if (s2i_fs_read_regular(&systemd, NULL, "/run/systemd/resolve/resolv.conf",
+                          S2I_FS_READ_MAX, 0, &e) < 0)
+    s2i_error_free(e);
+  return s2i_slirp_resolv_conf(out, etc, systemd, err);
 }

@@ -17,6 +17,7 @@
 #include "fs.h"
 #include "log.h"
 #include "refs.h"
+#include "rootless.h"
 #include "xalloc.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
@@ -217,9 +218,15 @@ int s2i_store_has_blob(const struct s2i_store *store, const char *digest)
   return access(p, F_OK) == 0;
 }
 
+#define SINGLE_ID_PREFIX "1id-"
+
 char *s2i_store_layer_dir(const struct s2i_store *store, const char *digest)
 {
-  return xasprintf("%s/layers/%s", store->cache, s2i_digest_hex(digest));
+  /* Unpacked with one id mapped (rootless.h) every file is the caller's:
+   * kept apart, so a later build with the builder's ids never uses it. */
+  return xasprintf("%s/layers/%s%s", store->cache,
+                   s2i_rootless_single_id() ? SINGLE_ID_PREFIX : "",
+                   s2i_digest_hex(digest));
 }
 
 char *s2i_store_tmp_dir(const struct s2i_store *store)
@@ -671,9 +678,12 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
   while (d && (de = readdir(d)) != NULL) {
     char digest[S2I_DIGEST_LEN + 1];
     struct s2i_error *e = NULL;
-    if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+    const char *hex = de->d_name;
+    if (strncmp(hex, SINGLE_ID_PREFIX, strlen(SINGLE_ID_PREFIX)) == 0)
+      hex += strlen(SINGLE_ID_PREFIX);
+    if (de->d_name[0] == '.' || strlen(hex) != 64)
       continue;
-    snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
+    snprintf(digest, sizeof(digest), "sha256:%.64s", hex);
     if (reached(r, digest))
       continue;
     cleanup_free char *p = s2i_fs_join(dir, de->d_name);
@@ -684,8 +694,8 @@ static void prune_layers(struct s2i_store *store, const struct reach *r,
   }
 }
 
-int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
-                    struct s2i_prune_stats *st, struct s2i_error **err)
+static int prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                 struct s2i_prune_stats *st, struct s2i_error **err)
 {
   struct reach r = {0};
 
@@ -713,4 +723,29 @@ locked:
   flock(store->lock_fd, LOCK_SH);
   reach_free(&r);
   return 0;
+}
+
+struct prune_call {
+  const struct s2i_ctx *ctx;
+  struct s2i_store *store;
+  struct s2i_prune_stats *st;
+};
+
+static int prune_fn(void *arg, struct s2i_error **err)
+{
+  struct prune_call *c = arg;
+
+  return prune(c->ctx, c->store, c->st, err);
+}
+
+/* A rootless build's cache holds files of the caller's subordinate ids:
+ * only its user namespace (rootless.h) can remove them. */
+int s2i_store_prune(const struct s2i_ctx *ctx, struct s2i_store *store,
+                    struct s2i_prune_stats *st, struct s2i_error **err)
+{
+  struct prune_call c;
+
+  memset(st, 0, sizeof(*st));
+  c = (struct prune_call){ctx, store, st};
+  return s2i_rootless_run_result(ctx, prune_fn, &c, st, sizeof(*st), err);
 }

@@ -18,3 +18,16 @@ label_of() {
 
 # make_repo DIR: the old name of fx_site_repo (tests/e2e/test_verify.sh).
 make_repo() { fx_site_repo "$@"; }
+
+# app_ids OUT.tar PATH: uid:gid of PATH in the image's application layer
+# (the one before the runtime layer).
+app_ids() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = json.load(t.extractfile("manifest.json"))[0]
+    with tarfile.open(fileobj=t.extractfile(m["Layers"][-2])) as l:
+        i = l.getmember(sys.argv[2])
+        print(f"{i.uid}:{i.gid}")
+PY
+}

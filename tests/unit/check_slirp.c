@@ -63,9 +63,81 @@ START_TEST(configures_tap0_in_the_target)
 }
 END_TEST
 
+START_TEST(resolv_kept_when_a_resolver_is_reachable)
+{
+  struct s2i_error *err = NULL;
+  char *out = (char *)1;
+
+  ck_assert_int_eq(s2i_slirp_resolv_conf(&out,
+                                         "nameserver 127.0.0.53\n"
+                                         "nameserver 192.0.2.1\n",
+                                         "nameserver 198.51.100.1\n", &err),
+                   0);
+  ck_assert_ptr_null(out);
+  /* no nameserver line, or no file: nothing to fix */
+  ck_assert_int_eq(s2i_slirp_resolv_conf(&out, "search x\n", NULL, &err), 0);
+  ck_assert_ptr_null(out);
+  ck_assert_int_eq(s2i_slirp_resolv_conf(&out, NULL, NULL, &err), 0);
+  ck_assert_ptr_null(out);
+}
+END_TEST
+
+START_TEST(resolv_loopback_takes_systemd_upstream)
+{
+  struct s2i_error *err = NULL;
+  char *out = NULL;
+
+  ck_assert_int_eq(
+      s2i_slirp_resolv_conf(&out,
+                            "# stub\nnameserver 127.0.0.53\n"
+                            "options edns0 trust-ad\nsearch lan\n",
+                            "nameserver 10.1.1.1\nnameserver ::1\n"
+                            "nameserver 127.0.0.1\nnameserver 10.1.1.2 # x\n"
+                            "nameserver 10.1.1.3\nnameserver 10.1.1.4\n"
+                            "search corp.example\n",
+                            &err),
+      0);
+  ck_assert_ptr_nonnull(out);
+  /* loopback ones out, at most three kept, the search line kept */
+  ck_assert_ptr_nonnull(strstr(out, "nameserver 10.1.1.1\n"));
+  ck_assert_ptr_nonnull(strstr(out, "nameserver 10.1.1.2 # x\n"));
+  ck_assert_ptr_nonnull(strstr(out, "nameserver 10.1.1.3\n"));
+  ck_assert_ptr_null(strstr(out, "10.1.1.4"));
+  ck_assert_ptr_null(strstr(out, "127.0.0.1"));
+  ck_assert_ptr_null(strstr(out, "::1"));
+  ck_assert_ptr_nonnull(strstr(out, "search corp.example\n"));
+  free(out);
+}
+END_TEST
+
+START_TEST(resolv_loopback_only_is_an_error_not_a_public_resolver)
+{
+  struct s2i_error *err = NULL;
+  char *out = NULL;
+
+  ck_assert_int_eq(s2i_slirp_resolv_conf(&out, "nameserver 127.0.0.53\n",
+                                         "nameserver 127.0.0.1\n", &err),
+                   -1);
+  ck_assert_ptr_null(out);
+  ck_assert_ptr_nonnull(strstr(err->msg, "only resolvers on loopback"));
+  ck_assert_ptr_nonnull(strstr(err->msg, "--network host"));
+  ck_assert_ptr_null(strstr(err->msg, "8.8.8.8"));
+  s2i_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(s2i_slirp_resolv_conf(&out, "nameserver ::1\n", NULL, &err),
+                   -1);
+  s2i_error_free(err);
+}
+END_TEST
+
 static Suite *slirp_suite(void)
 {
-  return tu_suite("slirp", 30, NULL, TU_TESTS(configures_tap0_in_the_target));
+  return tu_suite(
+      "slirp", 30, NULL,
+      TU_TESTS(configures_tap0_in_the_target,
+               resolv_kept_when_a_resolver_is_reachable,
+               resolv_loopback_takes_systemd_upstream,
+               resolv_loopback_only_is_an_error_not_a_public_resolver));
 }
 
 TU_MAIN(slirp_suite)
