@@ -75,6 +75,8 @@ static const char build_help[] =
     "  -n, --application-name N   the image's io.k8s.display-name (default "
     "TAG)\n"
     "      --description TEXT     the image's io.k8s.description\n"
+    "      --label KEY=VALUE      a label of the output image, over s2i's own\n"
+    "                             (OpenShift's output.imageLabels)\n"
     "      --remove-source        leave no <destination>/src in the image "
     "(the\n"
     "                             original, and so the default, keeps it)\n"
@@ -182,6 +184,7 @@ enum {
   OPT_CAP_DROP,
   OPT_ADD_HOST,
   OPT_RM,
+  OPT_LABEL,
 };
 
 static const struct option build_options[] = {
@@ -238,6 +241,7 @@ static const struct option build_options[] = {
     {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
     {"add-host", required_argument, NULL, OPT_ADD_HOST},
     {"rm", no_argument, NULL, OPT_RM},
+    {"label", required_argument, NULL, OPT_LABEL},
     CLI_STORE_OPTIONS,
     CLI_REGISTRY_OPTIONS,
     {"help", no_argument, NULL, 'h'},
@@ -333,6 +337,11 @@ static int parse_sandbox_option(int c, struct s2i_build_opts *o, int *handled)
     break;
   }
   case OPT_RM: o->remove_previous = 1; break;
+  case OPT_LABEL:
+    if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+      return cli_usage_error("build", "--label %s: want KEY=VALUE", optarg);
+    s2i_strv_add(&o->labels, optarg);
+    break;
   case OPT_MEMORY:
   case OPT_PIDS_LIMIT:
   case OPT_CPUS:
@@ -707,6 +716,7 @@ int cmd_build(int argc, char **argv)
   s2i_strv_free(&cl.o.runtime_artifacts);
   s2i_strv_free(&cl.o.volumes);
   s2i_strv_free(&cl.o.add_hosts);
+  s2i_strv_free(&cl.o.labels);
   s2i_strv_free(&cl.flags);
   s2i_s2ifile_free(&saved);
   return ret;

@@ -600,6 +600,7 @@ static void configure_image(struct build *b)
       .tag = b->o->tag,
       .display_name = b->o->display_name,
       .description = b->o->description,
+      .extra = &b->o->labels,
   };
 
   if (b->ob.n == 0) /* ONBUILD: ENTRYPOINT ["./run"] and no CMD instead */
@@ -770,14 +771,21 @@ static int build_prepare_source(struct build *b, struct s2i_error **err)
              : 0;
 }
 
+static json_t *strv_json(const struct s2i_strv *v)
+{
+  json_t *a = json_array();
+
+  for (size_t i = 0; v && i < v->n; i++)
+    json_array_append_new(a, json_string(v->v[i]));
+  return a;
+}
+
 /* Everything but the staged tree that makes the image what it is. */
 static json_t *build_facts(struct build *b)
 {
-  json_t *env = json_array();
+  json_t *env = strv_json(&b->env);
   const struct s2i_build_opts *o = b->o;
 
-  for (size_t i = 0; i < b->env.n; i++)
-    json_array_append_new(env, json_string(b->env.v[i]));
 #define S(x) ((x) ? json_string(x) : json_null())
   return json_pack(
       "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, "
@@ -808,12 +816,10 @@ static json_t *build_facts_all(struct build *b)
   if (o->policy.cap_drop) /* only when set: other builds keep their keys */
     json_object_set_new(f, "cap_drop",
                         json_integer((json_int_t)o->policy.cap_drop));
-  if (o->policy.add_hosts && o->policy.add_hosts->n) {
-    json_t *h = json_array();
-    for (size_t i = 0; i < o->policy.add_hosts->n; i++)
-      json_array_append_new(h, json_string(o->policy.add_hosts->v[i]));
-    json_object_set_new(f, "add_hosts", h);
-  }
+  if (o->policy.add_hosts && o->policy.add_hosts->n)
+    json_object_set_new(f, "add_hosts", strv_json(o->policy.add_hosts));
+  if (o->labels.n) /* only when set: other builds keep their keys */
+    json_object_set_new(f, "labels", strv_json(&o->labels));
   if (o->runtime_image) { /* only then: other builds keep their keys */
     json_t *a = json_array();
     for (size_t i = 0; i < b->rt.maps.n; i++)
@@ -1341,6 +1347,7 @@ static int write_dockerfile(struct build *b, const char *path, const char *user,
           .description = b->o->description,
           .scripts_url = b->o->scripts_url,
           .destination = b->o->destination,
+          .labels = &b->o->labels,
           .incremental_from = prev,
           .inj = b->inj,
           .n_inj = b->n_inj,

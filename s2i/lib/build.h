@@ -50,9 +50,10 @@ struct s2i_build_opts {
   int incremental_pull_policy_set;
   enum s2i_pull_policy incremental_pull_policy;
   const char *runtime_dir; /* runtime files; NULL: s2i_runtime_default_root */
-  int incremental;     /* --incremental: reuse the previous image's artifacts */
-  int remove_previous; /* --rm: with --incremental, the image TAG named
-                          before is removed from the store */
+  int incremental; /* --incremental: reuse the previous image's artifacts */
+  struct s2i_strv labels;       /* --label KEY=VALUE: the image's, over s2i's */
+  int remove_previous;          /* --rm: with --incremental, the image TAG named
+                                   before is removed from the store */
   const char *incremental_from; /* --incremental-from; NULL: the -o tarball */
   /* Extended builds (extended.h) */
   const char *runtime_image;         /* --runtime-image */

@@ -34,6 +34,7 @@ static void put_labels(FILE *f, const struct s2i_dockerfile *d)
       .tag = d->tag,
       .display_name = d->display_name,
       .description = d->description,
+      .extra = d->labels,
   };
   json_t *labels;
   const char *key;

@@ -26,6 +26,7 @@ struct s2i_dockerfile {
   const char *description;  /* --description, or NULL */
   const char *scripts_url;  /* --scripts-url: recorded as the image's label */
   const char *destination;  /* -d: recorded as the image's label */
+  const struct s2i_strv *labels; /* --label KEY=VALUE, or NULL */
   /* --incremental: the previous image (TAG or --incremental-from), whose
    * save-artifacts output a first stage hands to assemble; NULL: none */
   const char *incremental_from;

@@ -1,10 +1,12 @@
 #include "labels.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cleanup.h"
 #include "fs.h"
+#include "xalloc.h"
 
 #define S2I_LABEL_PREFIX "io.openshift.s2i.build."
 
@@ -33,6 +35,12 @@ void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f)
          f->display_name && *f->display_name ? f->display_name : f->tag);
   if (f->description && *f->description)
     set_if(img, "io.k8s.description", f->description);
+  for (size_t i = 0; f->extra && i < f->extra->n; i++) {
+    const char *kv = f->extra->v[i], *eq = strchr(kv, '=');
+    cleanup_free char *key = eq ? xstrndup(kv, (size_t)(eq - kv)) : NULL;
+    if (key && *key)
+      s2i_image_set_label(img, key, eq + 1);
+  }
 }
 
 static int apply_label_object(struct s2i_image *img, json_t *obj,

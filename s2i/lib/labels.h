@@ -6,6 +6,7 @@
 #include "error.h"
 #include "image.h"
 #include "source.h"
+#include "strv.h"
 
 struct s2i_label_facts {
   const char *builder;     /* the builder image as named on the command line */
@@ -15,6 +16,10 @@ struct s2i_label_facts {
   const char *tag;                      /* the output image's name:tag */
   const char *display_name;             /* io.k8s.display-name; NULL: the tag */
   const char *description; /* io.k8s.description; NULL: the builder's */
+  /* KEY=VALUE labels given for the output image (OpenShift's
+   * output.imageLabels, the original's api.Config.Labels): set last, so
+   * they win; NULL: none */
+  const struct s2i_strv *extra;
 };
 
 void s2i_labels_apply(struct s2i_image *img, const struct s2i_label_facts *f);

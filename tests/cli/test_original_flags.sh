@@ -4,7 +4,7 @@
 # -l/--location), the short forms -c and -s, the deprecated --scripts, and
 # --image-scripts-dir.
 . "$(dirname "$0")/common.sh"
-t_plan 30
+t_plan 34
 
 src=$T_DIR/src
 mkdir -p "$src/.s2i/bin" && echo '<h1>flags</h1>' > "$src/index.html"
@@ -19,6 +19,15 @@ t_check "build with -n and --description" \
 skopeo inspect --config "docker-archive:$T_DIR/n.tar" > "$T_DIR/n.json"
 t_eq "-n sets io.k8s.display-name" "$(label "$T_DIR/n.json" io.k8s.display-name)" "My Application"
 t_eq "--description sets io.k8s.description" "$(label "$T_DIR/n.json" io.k8s.description)" "What it does"
+# --label KEY=VALUE: the original's api.Config.Labels (OpenShift's
+# output.imageLabels), over the labels s2i writes.
+t_check "build with --label" "$S2I" build "$src" "$BUILDER" flags:7 --label team=web \
+  --label io.k8s.display-name=Shown -o "$T_DIR/lab.tar"
+skopeo inspect --config "docker-archive:$T_DIR/lab.tar" > "$T_DIR/lab.json"
+t_eq "--label sets the label" "$(label "$T_DIR/lab.json" team)" "web"
+t_eq "--label wins over s2i's own" "$(label "$T_DIR/lab.json" io.k8s.display-name)" "Shown"
+"$S2I" build "$src" "$BUILDER" flags:8 --label novalue -o "$T_DIR/lab2.tar" > "$T_DIR/lab2.log" 2>&1
+t_eq "--label without = is a usage error" "$?" 2
 t_check "build without -n" "$S2I" build "$src" "$BUILDER" flags:2 -o "$T_DIR/t.tar"
 skopeo inspect --config "docker-archive:$T_DIR/t.tar" > "$T_DIR/t.json"
 t_eq "the display name is then TAG" "$(label "$T_DIR/t.json" io.k8s.display-name)" "flags:2"
