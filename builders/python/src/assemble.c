@@ -240,13 +240,47 @@ static int build(const struct paths *p)
   return 0;
 }
 
+/* assemble-runtime (the python-runtime image, extended builds): s2i has
+ * copied the builder's app and venv here (the image's
+ * io.openshift.s2i.assemble-input-files label, or -a); check that they
+ * came and that the result has something to run, as assemble does. */
+static int assemble_runtime(const struct paths *p)
+{
+  char *py = xasprintf("%s/bin/python", p->venv);
+  int rc = 1;
+  if (!util_is_dir(p->src) || chdir(p->src) < 0)
+    util_err("no application in %s: the builder's %s was not copied here "
+             "(the io.openshift.s2i.assemble-input-files label, or -a "
+             "%s:.)",
+             p->src, p->src, p->src);
+  else if (!util_is_exec(py))
+    util_err("no virtual environment in %s: the builder's was not copied "
+             "here (-a %s:.)",
+             p->venv, p->venv);
+  else {
+    paths_export(p);
+    rc = check_runnable(p) < 0;
+  }
+  if (!rc)
+    util_step("Application and its virtual environment from the builder in "
+              "place in %s",
+              p->app_root);
+  free(py);
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   (void)argc;
-  (void)argv;
+  const char *name = strrchr(argv[0], '/');
+  name = name ? name + 1 : argv[0];
   util_prog = "assemble";
   struct paths p;
   paths_init(&p);
+  if (!strcmp(name, "assemble-runtime")) {
+    util_prog = "assemble-runtime";
+    return assemble_runtime(&p);
+  }
   umask(002);
   if (install_source(&p) < 0)
     return 1;
