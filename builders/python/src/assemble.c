@@ -62,6 +62,33 @@ static int install_deps(const struct paths *p)
   return deps_install(p, &plan);
 }
 
+/* Where collectstatic put the files and under which URL, for run (an
+ * absolute STATIC_ROOT and a local STATIC_URL other than "/" only). */
+static const char django_static_py[] =
+    "import os\n"
+    "from django.conf import settings as s\n"
+    "url, root = str(s.STATIC_URL or ''), str(s.STATIC_ROOT or '')\n"
+    "url = ('/' + url.lstrip('/')).rstrip('/') if '://' not in url else ''\n"
+    "with open(os.environ['S2I_DJANGO_STATIC'], 'w') as f:\n"
+    "    if url and os.path.isabs(root):\n"
+    "        f.write('%s\\n%s\\n' % (url, root.rstrip('/')))\n";
+
+static void django_static(const struct paths *p, const char *py,
+                          const char *manage, const char *home)
+{
+  char *out = xasprintf("%s/" PATHS_DJANGO_STATIC, p->venv);
+  char *argv[] = {(char *)py, (char *)manage,           "shell",
+                  "-c",       (char *)django_static_py, NULL};
+  setenv("S2I_DJANGO_STATIC", out, 1);
+  if (proc_run(argv, home) != 0) {
+    util_warn("could not read STATIC_URL and STATIC_ROOT from Django's "
+              "settings: Apache will not serve the static files");
+    unlink(out);
+  }
+  unsetenv("S2I_DJANGO_STATIC");
+  free(out);
+}
+
 /* Django (sclorg): manage.py collectstatic at build time, unless
  * DISABLE_COLLECTSTATIC; a failure is a warning, as there. */
 static void collectstatic(const struct paths *p)
@@ -81,6 +108,8 @@ static void collectstatic(const struct paths *p)
     if (st != 0)
       util_warn("manage.py collectstatic failed; to see why, run: python "
                 "manage.py collectstatic --noinput");
+    else
+      django_static(p, py, manage, home);
   }
   free(manage);
   free(home);

@@ -361,6 +361,34 @@ static int serve_gunicorn(const struct paths *p, const struct app_choice *c,
   return exec_argv(argv);
 }
 
+/* Django's collected static files, served by Apache as mod_wsgi's
+ * runmodwsgi serves them: WORDS gets --url-alias STATIC_URL STATIC_ROOT
+ * (as assemble found them after collectstatic) when that directory is
+ * there. */
+static void django_static(const struct paths *p, const char *home, char **words)
+{
+  char *manage = xasprintf("%s/manage.py", home);
+  char *f = xasprintf("%s/" PATHS_DJANGO_STATIC, p->venv);
+  char *t =
+      util_is_file(manage) && util_is_file(f) ? util_read_file(f, NULL) : NULL;
+  char *root = t ? strchr(t, '\n') : NULL;
+  if (root) {
+    *root++ = '\0';
+    root[strcspn(root, "\n")] = '\0';
+  }
+  if (root && *t == '/' && util_is_dir(root)) {
+    util_step("Serving Django's static files (STATIC_ROOT %s) at %s with "
+              "Apache",
+              root, t);
+    words[0] = "--url-alias";
+    words[1] = xstrdup(t);
+    words[2] = xstrdup(root);
+  }
+  free(t);
+  free(f);
+  free(manage);
+}
+
 static int run_detected(const struct paths *p, const char *home)
 {
   struct app_choice c;
@@ -386,7 +414,8 @@ static int run_detected(const struct paths *p, const char *home)
       return 1;
     if (config && *config)
       return serve_gunicorn(p, &c, config);
-    char *words[] = {NULL};
+    char *words[4] = {NULL};
+    django_static(p, home, words);
     return run_server_args(p, words, home);
   }
   case APP_STATIC: {
