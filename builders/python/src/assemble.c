@@ -277,7 +277,7 @@ static int assemble_runtime(const struct paths *p)
 {
   char *py = xasprintf("%s/bin/python", p->venv);
   int rc = 1;
-  if (!util_is_dir(p->src) || chdir(p->src) < 0)
+  if (!appfind_has_content(p->src) || chdir(p->src) < 0)
     util_err("no application in %s: the builder's %s was not copied here "
              "(the io.openshift.s2i.assemble-input-files label, or -a "
              "%s:.)",
