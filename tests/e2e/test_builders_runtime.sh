@@ -11,7 +11,7 @@
 # a read-only root with an emptyDir /tmp.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 15
+t_plan 18
 bld_builders
 RT_TAR=$SHARED/builders/python-runtime.tar
 [ -f "$RT_TAR" ] || { t_fail "$RT_TAR is missing; run \`make builders\` first"; exit 1; }
@@ -46,7 +46,7 @@ else t_fail "runtime image $rt_mb MB vs builder $py_mb MB"; fi
 
 # --- The extended build.
 if ! "$S2I" build --help 2>&1 | grep -q -- '--runtime-image'; then
-  t_skip "this s2i has no --runtime-image yet (extended builds come with the parity branch)" 8
+  t_skip "this s2i has no --runtime-image yet (extended builds come with the parity branch)" 11
   exit 0
 fi
 IDX=$T_DIR/index
@@ -65,6 +65,9 @@ def application(environ, start_response):
     return [("extended " + s2i_cext.hello()).encode()]
 PY
 fx_commit "$app" site > /dev/null
+bld_image full "$app" "$PY_TAR" --network host -e "PIP_INDEX_URL=$INDEX"
+full_mb=$(mb "$IMG_TAR")
+rm -f "$IMG_TAR"
 bld_image ext "$app" "$PY_TAR" --network host -e "PIP_INDEX_URL=$INDEX" --runtime-image "$RT_TAR"
 t_grep "extended build: the C extension was compiled in the builder" 'Building wheel for s2i-cext|Running setup.py install for s2i-cext|Successfully installed.*s2i-cext' "$T_DIR/ext.build.log"
 t_grep "extended build: assemble-runtime ran in the runtime image" 'Application and its virtual environment from the builder in place' "$T_DIR/ext.build.log"
@@ -78,4 +81,7 @@ app_mb=$(mb "$IMG_TAR")
 if [ "$app_mb" -gt 0 ] && [ "$app_mb" -lt $((rt_mb + 50)) ]; then
   t_ok "extended build: the app image is the runtime image plus the app ($app_mb MB, runtime $rt_mb MB, builder $py_mb MB)"
 else t_fail "extended build: the app image is $app_mb MB (runtime $rt_mb MB, builder $py_mb MB)"; fi
-echo "# sizes (image tarballs): builder $py_mb MB, runtime $rt_mb MB, extended app $app_mb MB" >&2
+if [ "$app_mb" -gt 0 ] && [ $((app_mb * 2)) -lt "$full_mb" ]; then
+  t_ok "extended build: less than half the app image built on the builder alone ($app_mb MB vs $full_mb MB)"
+else t_fail "extended build: $app_mb MB vs $full_mb MB built on the builder alone"; fi
+echo "# sizes (image tarballs): builder $py_mb MB, runtime $rt_mb MB, app on the builder $full_mb MB, extended app $app_mb MB" >&2
