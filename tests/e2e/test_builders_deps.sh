@@ -12,7 +12,7 @@
 # project with its collected static files.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 54
+t_plan 58
 bld_builders
 t_need /usr/bin/python3
 
@@ -169,5 +169,5 @@ if [ -d "$IDX/simple/django" ]; then
   t_grep "Django: migrated at start (SQLite under /tmp)" 'Apply(ing)? .*auth' "$T_DIR/django.run.log"
   bld_stop
 else
-  t_skip "the index has no Django (python3-django is not installed; scripts/deps.sh installs it)" 7
+  t_skip "the index has no Django (python3-django is not installed; scripts/deps.sh installs it)" 9
 fi

@@ -7,7 +7,7 @@
 # as build/artifacts/lektor-quickstart.png.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 116
+t_plan 118
 bld_builders
 
 # --- The layers: lektor.tar is python.tar's layers (same digests) + its own.

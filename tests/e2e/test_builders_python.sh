@@ -5,7 +5,7 @@
 # options; an unknown option; a failing build hook.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 75
+t_plan 76
 bld_builders
 
 # --- One image, several ways to run it: wsgi.py at the top, a module with
@@ -164,6 +164,9 @@ podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
   'import locale, sys; print(locale.setlocale(locale.LC_ALL, ""), sys.stdout.encoding, "é")' \
   > "$T_DIR/locale.out" 2>&1
 t_eq "locale: en_US.UTF-8 exists and is the default, stdout UTF-8" "$(cat "$T_DIR/locale.out")" "en_US.UTF-8 utf-8 é"
+t_eq "time zones: the tz database is there (zoneinfo, Debian's pytz)" \
+  "$(podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
+    'import zoneinfo; print(zoneinfo.ZoneInfo("Europe/Berlin").key)' 2>&1)" Europe/Berlin
 t_eq "locale: LANG, LC_ALL, PYTHONIOENCODING" \
   "$(podman run --rm --pull=never -u "$UIDN:0" "$IMG" sh -c 'echo $LANG $LC_ALL $PYTHONIOENCODING' 2>&1)" \
   "en_US.UTF-8 en_US.UTF-8 UTF-8"
