@@ -1,7 +1,7 @@
 #!/bin/bash
 # assemble and save-artifacts on this host against temporary directories.
 source "$(dirname "$0")/common.sh"
-t_plan 60
+t_plan 61
 t_need /usr/bin/python3
 
 b_env hooks
@@ -138,6 +138,8 @@ b_as_user "$BB/usage" > "$T_DIR/usage.txt"
 t_grep "usage shows a sample s2i build" 's2i build https://' "$T_DIR/usage.txt"
 S2I_BUILDER=lektor "$BB/usage" > "$T_DIR/usage2.txt"
 t_grep "lektor usage" 'lektor build' "$T_DIR/usage2.txt"
+S2I_BUILDER=python-runtime "$BB/usage" > "$T_DIR/usage3.txt"
+t_grep "python-runtime usage: an extended build" 'runtime-image builders/python-runtime.tar' "$T_DIR/usage3.txt"
 
 # assemble-runtime (the python-runtime image): after s2i copied the
 # builder's app and venv, it checks them and what there is to run.
