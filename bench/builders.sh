@@ -183,8 +183,9 @@ start_lektor() {
 # --access-logfile=- --config "$APP_CONFIG"` with WEB_CONCURRENCY from
 # get_default_web_concurrency: min(2 x cores, (memory MiB - 43) / 40, 12)
 # = 4 on 2 cores without a memory limit.  Sync workers.  Ours runs with
-# its defaults (1 mod_wsgi daemon process x 5 threads; OURS_ENV adds
-# variables, e.g. WEB_CONCURRENCY=4).  Like for like, each logs requests
+# its defaults (mod_wsgi embedded mode: worker MPM, one Apache child per
+# CPU, 2 to 8; OURS_ENV adds a variable, e.g. WEB_CONCURRENCY=4 or
+# WSGI_MODE=daemon for mod_wsgi-express's daemon process).  Like for like, each logs requests
 # to stdout or neither does: "log" pairs ACCESS_LOG=on with gunicorn's
 # --access-logfile=-, "nolog" neither.
 # start_wsgi ours-log|ours-nolog|gunicorn-log|gunicorn-nolog NAME HOSTPORT
@@ -318,7 +319,7 @@ if part wsgi; then
 echo
 echo "### WSGI hello world"
 echo
-echo "| pair | ours: Apache 2.4 event + mod_wsgi 4.9${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
+echo "| pair | ours: Apache 2.4 + mod_wsgi 4.9${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run (runs) | target | verdict |"
 echo "|---|---|---|---|---|---|"
 for v in log nolog; do
   label="access log to stdout (ACCESS_LOG=on / --access-logfile=-, as sclorg)"

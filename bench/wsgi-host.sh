@@ -1,11 +1,12 @@
 #!/bin/bash
 # WSGI hello world on this host, without containers: the python
 # builder's `run` (Apache httpd + mod_wsgi as run configures it, from
-# build/builders/bin, its defaults: 1 daemon process x 5 threads) vs
+# build/builders/bin, its defaults: embedded mode, worker MPM) vs
 # gunicorn (Debian's, 4 sync workers, as sclorg runs it on 2 cores), like
 # for like: both logging each request to stdout (ACCESS_LOG=on /
 # --access-logfile=-) or neither.  OURS_ENV adds variables to ours (e.g.
-# OURS_ENV=WEB_CONCURRENCY=4 for 4 daemon processes).  The same
+# OURS_ENV=WEB_CONCURRENCY=4 for 4 Apache children, WSGI_MODE=daemon for
+# mod_wsgi-express's daemon process).  The same
 # comparison as bench/builders.sh part 2, for when podman's networking
 # is unavailable or to leave container overhead out.  wrk -t2 -c50;
 # prints Markdown for docs/PERFORMANCE.md.
@@ -111,7 +112,7 @@ lines=$(wc -l < "$work/ours-log.log")
 echo "Date: $(date -u +%Y-%m-%d), $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "wrk -t2 -c50 -d$DURATION; median of $RUNS runs (all runs in brackets). Access log lines written by ours-log: $lines."
 echo
-echo "| pair | ours: Apache 2.4 event + mod_wsgi${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run | target |"
+echo "| pair | ours: Apache 2.4 + mod_wsgi${OURS_ENV:+ with $OURS_ENV}, req/s | gunicorn 20.1, 4 sync workers, req/s | ours / gunicorn: of medians, median of per-run | target |"
 echo "|---|---|---|---|---|"
 touch "$work/errors"
 for m in log nolog; do

@@ -11,13 +11,15 @@ BLD_CC      ?= musl-gcc
 BLD_CFLAGS  := -std=c11 -D_GNU_SOURCE -O2 -g0 $(WARN) -static
 BLD_SRC_DIR := builders/python/src
 BLD_OUT     := $(B)/builders
-BLD_PROGS   := assemble run save-artifacts usage
+BLD_PROGS   := assemble assemble-runtime run save-artifacts usage
 BLD_BINS    := $(BLD_PROGS:%=$(BLD_OUT)/bin/%)
 BLD_COMMON  := util.c proc.c paths.c
 BLD_GEN     := $(BLD_OUT)/gen
 BLD_HDRS    := $(wildcard $(BLD_SRC_DIR)/*.h) $(BLD_GEN)/deps_helper.h
 
 bld_objs_assemble       := assemble.c whiskey.c server_args.c webconf.c appfind.c deps.c
+# The same program: it checks its name (python-runtime image, extended builds).
+bld_objs_assemble-runtime := $(bld_objs_assemble)
 bld_objs_run            := run.c whiskey.c server_args.c webconf.c nginx_conf.c httpd_conf.c appfind.c
 bld_objs_save-artifacts := save_artifacts.c tar.c
 bld_objs_usage          := usage.c

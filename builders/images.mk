@@ -16,6 +16,7 @@ IMG_MIRROR   ?=
 IMG_EPOCH    ?= 1700000000
 IMG_PY_PKGS  := builders/python/packages.txt
 IMG_LK_PKGS  := builders/lektor/packages.txt
+IMG_RT_PKGS  := builders/python-runtime/packages.txt
 IMG_HOOK     := builders/python/rootfs-hook.sh
 IMG_S2I      ?= $(BIN)/s2i
 IMG_EXCLUDES := --dpkgopt=path-exclude=/usr/share/man/* \
@@ -31,6 +32,7 @@ img_pkgs = $(subst $(eval) ,$(comma),$(strip $(shell cat $(1))))
 img_key = $(shell cat $(1) $(IMG_HOOK) | { cat; echo '$(IMG_SUITE) $(IMG_MIRROR) $(IMG_EPOCH) $(IMG_EXCLUDES)'; } | sha256sum | cut -c1-12)
 ROOTFS_PY := $(IMG_OUT)/rootfs-python-$(call img_key,$(IMG_PY_PKGS)).tar
 ROOTFS_LK := $(IMG_OUT)/rootfs-lektor-$(call img_key,$(IMG_PY_PKGS) $(IMG_LK_PKGS)).tar
+ROOTFS_RT := $(IMG_OUT)/rootfs-pyrt-$(call img_key,$(IMG_RT_PKGS)).tar
 
 # ROOTFS(out, package lists): one mmdebstrap run, reproducible timestamps
 # (SOURCE_DATE_EPOCH) so unchanged files compare equal in --layer-diff.
@@ -51,11 +53,23 @@ $(ROOTFS_LK): | $(DEPS_OK)
 	rm -f $(IMG_OUT)/rootfs-lektor-*.tar
 	$(call img_rootfs,$@,$(IMG_PY_PKGS) $(IMG_LK_PKGS))
 
+$(ROOTFS_RT): | $(DEPS_OK)
+	rm -f $(IMG_OUT)/rootfs-pyrt-*.tar
+	$(call img_rootfs,$@,$(IMG_RT_PKGS))
+
 # The programs layer: /usr/libexec/s2i (the scripts-url label points here).
 $(IMG_OUT)/layer-python.stamp: $(BLD_BINS)
 	rm -rf $(IMG_OUT)/layer-python && mkdir -p $(IMG_OUT)/layer-python/usr/libexec/s2i
 	cp $(BLD_BINS) $(IMG_OUT)/layer-python/usr/libexec/s2i/
 	chmod 755 $(IMG_OUT)/layer-python/usr/libexec/s2i/*
+	touch $@
+
+# python-runtime: no assemble (it cannot build), assemble-runtime instead.
+RT_BINS := $(filter-out %/assemble,$(BLD_BINS))
+$(IMG_OUT)/layer-pyrt.stamp: $(RT_BINS)
+	rm -rf $(IMG_OUT)/layer-pyrt && mkdir -p $(IMG_OUT)/layer-pyrt/usr/libexec/s2i
+	cp $(RT_BINS) $(IMG_OUT)/layer-pyrt/usr/libexec/s2i/
+	chmod 755 $(IMG_OUT)/layer-pyrt/usr/libexec/s2i/*
 	touch $@
 
 $(IMG_OUT)/layer-lektor.stamp: $(shell find builders/lektor/whiskey -type f 2>/dev/null)
@@ -99,4 +113,20 @@ $(IMG_OUT)/lektor.tar: $(IMG_OUT)/python.tar $(ROOTFS_PY) $(ROOTFS_LK) $(IMG_OUT
 	  -o $@.tmp lektor:latest
 	mv $@.tmp $@
 
-builders: $(IMG_OUT)/python.tar $(IMG_OUT)/lektor.tar
+# The runtime image of extended builds (s2i build --runtime-image): the
+# python builder's runtime packages without compilers, headers or pip.
+# The builder's src and venv are copied into its WORKDIR /opt/app-root
+# (io.openshift.s2i.assemble-input-files), then assemble-runtime checks
+# that the result has something to run.  Same user, env and entrypoint.
+$(IMG_OUT)/python-runtime.tar: $(ROOTFS_RT) $(IMG_OUT)/layer-pyrt.stamp builders/images.mk $(RUNTIME_INIT) $(NSS_S2I_SO) | $(IMG_S2I)
+	$(IMG_S2I) mkimage --layer-tar $(ROOTFS_RT) \
+	  --layer $(IMG_OUT)/layer-pyrt $(IMG_COMMON) --workdir /opt/app-root \
+	  --env S2I_BUILDER=python-runtime --runtime \
+	  --label 'io.openshift.s2i.assemble-input-files=/opt/app-root/src:.;/opt/app-root/venv:.' \
+	  --label 'io.k8s.description=Python 3 (Debian 12) runtime for extended builds from the python builder: Apache httpd + mod_wsgi, nginx; no compilers' \
+	  --label 'io.k8s.display-name=Python 3 s2i runtime image' \
+	  --label io.openshift.tags=runtime,python,python3,mod_wsgi,nginx \
+	  -o $@.tmp python-runtime:latest
+	mv $@.tmp $@
+
+builders: $(IMG_OUT)/python.tar $(IMG_OUT)/lektor.tar $(IMG_OUT)/python-runtime.tar

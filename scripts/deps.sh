@@ -18,6 +18,7 @@ PACKAGES="
   nginx-light apache2-bin libapache2-mod-wsgi-py3 lektor
   hyperfine wrk chromium gunicorn zsh groff-base man-db
   python3-pip python3-pip-whl python3-poetry-core python3-flask python3-wheel
+  pipenv python3-django
 "
 
 missing=""

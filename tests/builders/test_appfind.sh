@@ -80,7 +80,7 @@ S=$APP_ROOT/src; mkdir -p "$S"
 echo 'application = None' > "$S/wsgi.py"
 b_own
 WEB_CONCURRENCY=4 dry
-t_grep "WEB_CONCURRENCY=4: four mod_wsgi daemon processes" 'processes=4' "$TMPDIR/httpd/httpd.conf"
+t_grep "WEB_CONCURRENCY=4: four Apache children run the app" '^ServerLimit 4$' "$TMPDIR/httpd/httpd.conf"
 WEB_CONCURRENCY=lots dry
 t_eq "WEB_CONCURRENCY not a number: run fails" "$?" 1
 t_grep "WEB_CONCURRENCY not a number: the error names it" 'WEB_CONCURRENCY=lots is not a number' "$T_DIR/out"

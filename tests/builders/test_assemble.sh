@@ -1,7 +1,7 @@
 #!/bin/bash
 # assemble and save-artifacts on this host against temporary directories.
 source "$(dirname "$0")/common.sh"
-t_plan 52
+t_plan 61
 t_need /usr/bin/python3
 
 b_env hooks
@@ -138,3 +138,27 @@ b_as_user "$BB/usage" > "$T_DIR/usage.txt"
 t_grep "usage shows a sample s2i build" 's2i build https://' "$T_DIR/usage.txt"
 S2I_BUILDER=lektor "$BB/usage" > "$T_DIR/usage2.txt"
 t_grep "lektor usage" 'lektor build' "$T_DIR/usage2.txt"
+S2I_BUILDER=python-runtime "$BB/usage" > "$T_DIR/usage3.txt"
+t_grep "python-runtime usage: an extended build" 'runtime-image builders/python-runtime.tar' "$T_DIR/usage3.txt"
+
+# assemble-runtime (the python-runtime image): after s2i copied the
+# builder's app and venv, it checks them and what there is to run.
+b_env runtime
+b_venv
+rt() { b_own; b_as_user "$BB/assemble-runtime" > "$T_DIR/rt.log" 2>&1; }
+rt
+t_eq "assemble-runtime with nothing copied: fails" "$?" 1
+t_grep "nothing copied: the error names the label and -a" \
+  "no application in $APP_ROOT/src: .*io.openshift.s2i.assemble-input-files label, or -a $APP_ROOT/src:." "$T_DIR/rt.log"
+mkdir -p "$APP_ROOT/src" && echo 'x = 1' > "$APP_ROOT/src/main.py"
+rt
+t_eq "assemble-runtime with an app but nothing to run: fails" "$?" 1
+t_grep "nothing to run: said as assemble says it" 'the image would have nothing to run' "$T_DIR/rt.log"
+echo 'application = None' > "$APP_ROOT/src/wsgi.py"
+rt
+t_eq "assemble-runtime with the app and venv in place: succeeds" "$?" 0
+t_grep "assemble-runtime says what is in place" "Application and its virtual environment from the builder in place in $APP_ROOT" "$T_DIR/rt.log"
+rm -rf "$APP_ROOT/venv"
+rt
+t_eq "assemble-runtime without the venv: fails" "$?" 1
+t_grep "no venv: the error names it" "no virtual environment in $APP_ROOT/venv" "$T_DIR/rt.log"

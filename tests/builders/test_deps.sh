@@ -5,7 +5,7 @@
 # index in a directory (tests/fixtures/pyindex.py), the venv reused by an
 # incremental build, pip.conf, and the errors a user can cause.
 source "$(dirname "$0")/common.sh"
-t_plan 46
+t_plan 54
 t_need /usr/bin/python3
 /usr/bin/python3 -c 'import tomllib, pip' 2>/dev/null || t_skip_all "needs Python 3.11 with pip"
 python3_has() { /usr/bin/python3 -c "import importlib.metadata as m; m.distribution('$1')" 2>/dev/null; }
@@ -161,6 +161,28 @@ echo 's2i-pure' > "$S/requirements.txt"
 ENABLE_PIPENV=1 ENABLE_MICROPIPENV=1 b_assemble > "$T_DIR/both.log" 2>&1
 t_eq "ENABLE_PIPENV with ENABLE_MICROPIPENV: assemble fails" "$?" 1
 t_grep "both enabled: the error names both" 'ENABLE_PIPENV and ENABLE_MICROPIPENV cannot both be set' "$T_DIR/both.log"
+
+# ENABLE_PIPENV: pipenv (Debian's) itself installs, as in sclorg's images.
+if [ -x /usr/bin/pipenv ]; then
+  app pipenv
+  printf '[[source]]\nname = "local"\nurl = "file://%s/simple"\nverify_ssl = true\n\n[packages]\ns2i-pure = "*"\n' "$IDX" > "$S/Pipfile"
+  ENABLE_PIPENV=1 b_assemble > "$T_DIR/pipenv.log" 2>&1
+  t_eq "ENABLE_PIPENV with a Pipfile: assemble succeeds" "$?" 0
+  t_grep "ENABLE_PIPENV: the log says pipenv installs" 'with pipenv .ENABLE_PIPENV.: pipenv install --deploy, locking the Pipfile first' "$T_DIR/pipenv.log"
+  t_grep "ENABLE_PIPENV: pipenv itself ran (it locked the Pipfile)" 'Pipfile.lock not found, creating' "$T_DIR/pipenv.log"
+  t_check "ENABLE_PIPENV: pipenv wrote Pipfile.lock (in the app's source)" test -s "$APP_ROOT/src/Pipfile.lock"
+  imports "ENABLE_PIPENV: the Pipfile's package is in the app's venv" s2i_pure pure
+  cp "$APP_ROOT/src/Pipfile" "$APP_ROOT/src/Pipfile.lock" "$T_DIR/"
+  app pipenv-stale
+  cp "$T_DIR/Pipfile" "$T_DIR/Pipfile.lock" "$S/"
+  echo 's2i-legacy = "*"' >> "$S/Pipfile"
+  ENABLE_PIPENV=1 b_assemble > "$T_DIR/pipenv-stale.log" 2>&1
+  t_eq "ENABLE_PIPENV with a Pipfile.lock older than the Pipfile: assemble fails (--deploy)" "$?" 1
+  t_grep "stale Pipfile.lock: pipenv says so" 'out of date' "$T_DIR/pipenv-stale.log"
+  t_grep "stale Pipfile.lock: the failed step is named" 'pipenv install .ENABLE_PIPENV. failed with exit status' "$T_DIR/pipenv-stale.log"
+else
+  t_skip "no /usr/bin/pipenv on this host (scripts/deps.sh installs it)" 8
+fi
 
 app upgrade-pip
 UPGRADE_PIP_TO_LATEST=1 b_assemble > "$T_DIR/upgrade.log" 2>&1

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run on this host: real nginx and Apache httpd + mod_wsgi, curl on loopback.
 source "$(dirname "$0")/common.sh"
-t_plan 48
+t_plan 56
 t_need nginx /usr/sbin/apache2 /usr/lib/apache2/modules/mod_wsgi.so /usr/bin/python3
 
 hello='import os
@@ -104,8 +104,32 @@ t_grep "user_vars and deploy-env reach the app" "from user_vars and deploy-env" 
 t_grep "--url-alias served by Apache" 'body\{\}' <(curl -sS "$(b_url /assets/site.css)")
 t_grep "failing deploy hook is reported" 'deploy hook failed, continuing' "$T_DIR/wsgi.log"
 t_grep "access log on stdout" '"GET /x/y HTTP/1.1" 200' "$T_DIR/wsgi.log"
-t_grep "Apache uses the venv as python-home" "python-home='$APP_ROOT/venv'" "$TMPDIR/httpd/httpd.conf"
+t_grep "Apache uses the venv as Python home" "WSGIPythonHome '$APP_ROOT/venv'" "$TMPDIR/httpd/httpd.conf"
 b_stop
+
+# --- Django: collectstatic at build time, migrate at start, the collected
+# static files served by Apache at STATIC_URL (as runmodwsgi does) ---------
+if /usr/bin/python3 -c 'import django' 2> /dev/null; then
+  b_env django
+  b_venv
+  rmdir "$S2I_DESTINATION/src"
+  fx_django_project "$S2I_DESTINATION/src"
+  rm "$S2I_DESTINATION/src/requirements.txt" # Django from the host's python3-django: no index here
+  b_assemble > "$T_DIR/django-a.log" 2>&1
+  t_eq "Django: assemble succeeds" "$?" 0
+  t_grep "Django: collectstatic ran" 'Collecting Django static files' "$T_DIR/django-a.log"
+  t_check "Django: the static file was collected into STATIC_ROOT" test -f "$APP_ROOT/src/staticfiles/css/site.css"
+  b_start "$T_DIR/django.log"
+  if t_wait_http "$(b_url /)" 20; then t_ok "Django: the project is served"; else t_fail "Django did not answer"; cat "$T_DIR/django.log"; fi
+  t_grep "Django: the project's view answers" '^django [0-9]' <(curl -sS "$(b_url /)")
+  t_grep "Django: the collected static file is served by Apache" '#0c0' <(curl -sS "$(b_url /static/css/site.css)")
+  t_grep "Django: migrated at start" 'Migrating the database' "$T_DIR/django.log"
+  t_grep "Django: run says where the static files come from" \
+    "Serving Django's static files .STATIC_ROOT $APP_ROOT/src/staticfiles. at /static with Apache" "$T_DIR/django.log"
+  b_stop
+else
+  t_skip "no python3-django on this host (scripts/deps.sh installs it)" 8
+fi
 
 # --- APP_MODULE + APP_HOME -------------------------------------------------
 b_env module

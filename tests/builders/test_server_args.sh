@@ -2,7 +2,7 @@
 # .whiskey/server_args parsing, checked through run's dry-run mode
 # (S2I_RUN_DRY_RUN=1: write the server config, print the command, exit).
 source "$(dirname "$0")/common.sh"
-t_plan 120
+t_plan 135
 
 dry() { S2I_RUN_DRY_RUN=1 b_as_user "$BB/run" > "$T_DIR/out" 2>&1; }
 
@@ -73,21 +73,56 @@ echo '--application-type module --entry-point hello --callable-object app --proc
 b_own
 t_check "WSGI options accepted" dry
 C=$TMPDIR/httpd/httpd.conf
-t_grep "WSGIDaemonProcess with processes" 'processes=3' "$C"
-t_grep "WSGIDaemonProcess with threads" 'threads=4 ' "$C"
-b_nogrep "python-home is not set without a venv" 'python-home' "$C"
+t_grep "embedded mode: --processes 3 gives three Apache children" '^ServerLimit 3$' "$C"
+t_grep "embedded mode: children share max clients 100 (34 threads each)" '^ThreadsPerChild 34$' "$C"
+b_nogrep "embedded mode: no WSGIDaemonProcess" 'WSGIDaemonProcess' "$C"
+t_grep "embedded mode: the handler runs in Apache's children" 'process-group=%\{GLOBAL\} application-group=%\{GLOBAL\}' "$C"
+b_nogrep "python-home is not set without a venv" 'python-home|WSGIPythonHome' "$C"
 t_grep "callable object" "WSGICallableObject 'app'" "$C"
 t_grep "url alias to a directory" "Alias '/static' '$APP_ROOT/src/static'" "$C"
 t_grep "Listen on 8080" '^Listen 8080' "$C"
 t_grep "PidFile under TMPDIR" "PidFile '$TMPDIR/httpd/httpd.pid'" "$C"
 t_grep "Mutex under TMPDIR" "Mutex file:$TMPDIR/httpd default" "$C"
-t_grep "event MPM" 'mod_mpm_event.so' "$C"
+t_grep "embedded mode: worker MPM" 'mod_mpm_worker.so' "$C"
 t_grep "error document" "ErrorDocument 404 '/missing.html'" "$C"
 t_grep "handler imports the module" "entry_point = 'hello'" "$TMPDIR/httpd/handler.wsgi"
 t_grep "apache command" 'would exec: /usr/sbin/apache2 -f' "$T_DIR/out"
 if [ -x /usr/sbin/apache2 ]; then
   t_check "apache accepts the generated config" b_as_user /usr/sbin/apache2 -t -f "$C" -d "$TMPDIR/httpd"
 fi
+
+# --- daemon mode: --daemon-mode, WSGI_MODE, or a daemon-only option -------
+b_env daemonmode
+mkdir -p "$APP_ROOT/src/.whiskey"
+echo 'application = None' > "$APP_ROOT/src/wsgi.py"
+echo '--daemon-mode --processes 3 --threads 4' > "$APP_ROOT/src/.whiskey/server_args"
+b_own
+t_check "--daemon-mode accepted" dry
+C=$TMPDIR/httpd/httpd.conf
+t_grep "--daemon-mode: WSGIDaemonProcess with processes" 'processes=3' "$C"
+t_grep "--daemon-mode: WSGIDaemonProcess with threads" 'threads=4 ' "$C"
+t_grep "--daemon-mode: event MPM" 'mod_mpm_event.so' "$C"
+t_grep "--daemon-mode: the handler runs in the daemon" "process-group='app'" "$C"
+if [ -x /usr/sbin/apache2 ]; then
+  t_check "apache accepts the daemon-mode config" b_as_user /usr/sbin/apache2 -t -f "$C" -d "$TMPDIR/httpd"
+else t_skip "no /usr/sbin/apache2 on this host" 1; fi
+echo '--request-timeout 30' > "$APP_ROOT/src/.whiskey/server_args"
+dry
+t_grep "a daemon-only option (--request-timeout) selects daemon mode" 'request-timeout=30 ' "$C"
+echo '--request-timeout 30 --embedded-mode' > "$APP_ROOT/src/.whiskey/server_args"
+dry
+b_nogrep "--embedded-mode wins over a daemon-only option" 'WSGIDaemonProcess' "$C"
+rm "$APP_ROOT/src/.whiskey/server_args"
+WSGI_MODE=daemon dry
+t_grep "WSGI_MODE=daemon: a WSGIDaemonProcess" 'WSGIDaemonProcess' "$C"
+WSGI_MODE=embedded dry
+b_nogrep "WSGI_MODE=embedded: no WSGIDaemonProcess" 'WSGIDaemonProcess' "$C"
+WSGI_MODE=fast dry
+t_eq "WSGI_MODE=fast: run fails" "$?" 1
+t_grep "WSGI_MODE=fast: the error names it and the choices" 'WSGI_MODE=fast: expected embedded or daemon' "$T_DIR/out"
+echo '--daemon-mode --embedded-mode' > "$APP_ROOT/src/.whiskey/server_args"
+dry
+t_grep "both modes: the error says to choose" '--embedded-mode and --daemon-mode: choose one' "$T_DIR/out"
 
 # --- values from the environment pass the same gate -----------------------
 nl=$'\n'

@@ -8,10 +8,11 @@
 # reaches the index on 127.0.0.1), run as a random UID on a read-only root
 # with an emptyDir /tmp, and must answer with what its dependencies say.
 # Then an incremental build reuses the venv, and a `podman exec` shell
-# gets the app's name, a writable HOME and USER.
+# gets the app's name, a writable HOME and USER; ENABLE_PIPENV; a Django
+# project with its collected static files.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 43
+t_plan 58
 bld_builders
 t_need /usr/bin/python3
 
@@ -139,3 +140,34 @@ app pipfile "$d" "lock legacy"
 bld_stop
 t_grep "Pipfile.lock app: the log names Pipfile.lock" 'from Pipfile.lock .the locked set' "$T_DIR/pipfile.build.log"
 t_grep "the index served the builds (loopback from the build sandbox)" '"GET /simple/s2i-legacy/' "$T_DIR/http.log"
+
+# ENABLE_PIPENV: pipenv itself installs requirements.txt (it writes a
+# Pipfile naming pypi.org; PIP_INDEX_URL becomes its PyPI mirror).
+d=$T_DIR/pipenv
+mkdir -p "$d"
+echo 's2i-pure' > "$d/requirements.txt"
+wsgi "$d/wsgi.py" "'pipenv ' + s2i_pure.GREETING" "import s2i_pure"
+app pipenv "$d" "pipenv pure" -e "PIP_INDEX_URL=$INDEX" -e ENABLE_PIPENV=1
+bld_stop
+t_grep "ENABLE_PIPENV: the log says pipenv installs" 'with pipenv .ENABLE_PIPENV.: pipenv install -r requirements.txt' "$T_DIR/pipenv.build.log"
+t_grep "ENABLE_PIPENV: pipenv locked against the index" 'Locking' "$T_DIR/pipenv.build.log"
+
+# A Django project as startproject lays it out, Django from the index
+# (wheels made from Debian's python3-django): collectstatic at build time,
+# migrate at start (SQLite in the emptyDir), the collected static file
+# served by Apache, on a read-only root as a random UID.
+if [ -d "$IDX/simple/django" ]; then
+  d=$T_DIR/django
+  fx_django_project "$d"
+  dj=$(/usr/bin/python3 -c 'import django; print(django.get_version())')
+  app django "$d" "django $dj" -e "PIP_INDEX_URL=$INDEX"
+  t_grep "Django: collectstatic ran at build time" 'Collecting Django static files' "$T_DIR/django.build.log"
+  t_eq "Django: the collected static file is served" "$(bld_get /static/css/site.css; cat "$T_DIR/body")" '200body { color: #0c0 }'
+  t_eq "Django: by Apache, with its Content-Type" "$(bld_hdr Content-Type | cut -d';' -f1)" text/css
+  t_eq "Django: a missing static file is 404" "$(bld_get /static/css/none.css)" 404
+  podman logs "$CID" > "$T_DIR/django.run.log" 2>&1
+  t_grep "Django: migrated at start (SQLite under /tmp)" 'Apply(ing)? .*auth' "$T_DIR/django.run.log"
+  bld_stop
+else
+  t_skip "the index has no Django (python3-django is not installed; scripts/deps.sh installs it)" 9
+fi

@@ -1,12 +1,13 @@
 #!/bin/bash
 # The lektor builder end to end (issue 4): the Lektor quickstart site built
 # with s2i and served by nginx from the image under hostile podman settings;
-# the seed's own .whiskey files; --as-dockerfile + podman build; the lektor
+# the seed's own .whiskey files; thumbnails; alternatives (two languages)
+# and pagination; --as-dockerfile + podman build; the lektor
 # image's layers shared with python's; a headless Chromium screenshot kept
 # as build/artifacts/lektor-quickstart.png.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 96
+t_plan 118
 bld_builders
 
 # --- The layers: lektor.tar is python.tar's layers (same digests) + its own.
@@ -150,6 +151,31 @@ t_eq "thumbnails: GET the thumbnail" "$(bld_get "/about/$src")" 200
 t_eq "thumbnails: it is an image/png" "$(bld_hdr Content-Type)" image/png
 t_eq "thumbnails: 32 pixels wide, made by ImageMagick" "$(bld_png_size "$T_DIR/body")" 32x24
 t_eq "thumbnails: the original attachment is served" "$(bld_get /about/red.png)" 200
+bld_stop
+
+# --- Alternatives (two languages) and pagination: English at /, German
+# under /de/ (contents+de.lr), the blog one post a page (/blog/page/2/).
+i18n=$T_DIR/i18n
+fx_lektor_i18n "$i18n"
+fx_commit "$i18n" site
+bld_image i18n "$i18n" "$LK_TAR"
+rm -f "$IMG_TAR"
+bld_run i18n "$IMG"
+bld_up "alternatives + pagination: the site builds and is served" /
+for spec in "/|Welcome to My Site!" "/de/|Hallo Welt" \
+  "/blog/|Hello Website" "/blog/page/2/|Second Post" \
+  "/de/blog/page/2/|Zweiter Beitrag" "/de/blog/second-post/|Der zweite Beitrag" \
+  "/de/about/|About this Website"; do
+  IFS='|' read -r p text <<< "$spec"
+  t_eq "alternatives + pagination: GET $p status" "$(bld_get "$p")" 200
+  t_grep "alternatives + pagination: GET $p content" "$text" "$T_DIR/body"
+done
+if grep -q 'Second Post' <(curl -s "http://127.0.0.1:$PORT_H/blog/"); then
+  t_fail "pagination: page 1 lists the second post (per_page = 1)"; else t_ok "pagination: page 1 has one post"; fi
+t_eq "pagination: no page 3" "$(bld_get /blog/page/3/)" 404
+for p in /.lektor/buildstate /de/.lektor/buildstate /de/../.lektor/buildstate; do
+  t_eq "alternatives: $p is not served" "$(bld_get "$p" --path-as-is)" 404
+done
 bld_stop
 
 : how OpenShift runs a Source build.

@@ -5,7 +5,7 @@
 # options; an unknown option; a failing build hook.
 # shellcheck source=builders_common.sh
 . "$(dirname "$0")/builders_common.sh"
-t_plan 73
+t_plan 76
 bld_builders
 
 # --- One image, several ways to run it: wsgi.py at the top, a module with
@@ -30,6 +30,10 @@ t_eq "wsgi.py: any path goes to the app" "$(bld_get /some/path; cat "$T_DIR/body
 podman logs "$CID" > "$T_DIR/hello.run.log" 2>&1
 t_grep "wsgi.py: the log says what is served and how" \
   'Serving WSGI script .*/wsgi\.py with Apache httpd \+ mod_wsgi on port 8080' "$T_DIR/hello.run.log"
+conf=$(find "$EMPTYDIR" -name httpd.conf 2>/dev/null | head -n 1)
+t_grep "wsgi.py: embedded mode by default (worker MPM)" 'mod_mpm_worker\.so' "${conf:-/dev/null}"
+if [ -n "$conf" ] && ! grep -q WSGIDaemonProcess "$conf"; then t_ok "wsgi.py: no daemon process by default"; else
+  t_fail "wsgi.py: a WSGIDaemonProcess in the default config (${conf:-no httpd.conf found})"; fi
 bld_stop
 
 bld_run module "$hello" -e APP_MODULE=hello:app
@@ -58,8 +62,8 @@ podman logs "$CID" > "$T_DIR/port.run.log" 2>&1
 t_grep "PORT=9090: the log names the port" 'on port 9090' "$T_DIR/port.run.log"
 bld_stop
 
-# --- .whiskey/server_args: static files beside a WSGI app, processes and
-# threads.  The app reports what mod_wsgi says it runs with.
+# --- .whiskey/server_args: static files beside a WSGI app, daemon mode
+# with processes and threads.  The app reports what mod_wsgi says it runs with.
 args=$T_DIR/args
 mkdir -p "$args/static" "$args/.whiskey"
 cat > "$args/wsgi.py" <<'PY'
@@ -74,7 +78,7 @@ echo 'plain text beside the app' > "$args/static/hello.txt"
 cat > "$args/.whiskey/server_args" <<'ARGS'
 # mod_wsgi-express options, one group a line
 --url-alias /static ./static
---processes 2 --threads 3
+--daemon-mode --processes 2 --threads 3
 wsgi.py
 ARGS
 fx_commit "$args" site
@@ -160,6 +164,9 @@ podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
   'import locale, sys; print(locale.setlocale(locale.LC_ALL, ""), sys.stdout.encoding, "é")' \
   > "$T_DIR/locale.out" 2>&1
 t_eq "locale: en_US.UTF-8 exists and is the default, stdout UTF-8" "$(cat "$T_DIR/locale.out")" "en_US.UTF-8 utf-8 é"
+t_eq "time zones: the tz database is there (zoneinfo, Debian's pytz)" \
+  "$(podman run --rm --pull=never -u "$UIDN:0" --read-only "$IMG" python3 -c \
+    'import zoneinfo; print(zoneinfo.ZoneInfo("Europe/Berlin").key)' 2>&1)" Europe/Berlin
 t_eq "locale: LANG, LC_ALL, PYTHONIOENCODING" \
   "$(podman run --rm --pull=never -u "$UIDN:0" "$IMG" sh -c 'echo $LANG $LC_ALL $PYTHONIOENCODING' 2>&1)" \
   "en_US.UTF-8 en_US.UTF-8 UTF-8"

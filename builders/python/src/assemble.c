@@ -62,6 +62,33 @@ static int install_deps(const struct paths *p)
   return deps_install(p, &plan);
 }
 
+/* Where collectstatic put the files and under which URL, for run (an
+ * absolute STATIC_ROOT and a local STATIC_URL other than "/" only). */
+static const char django_static_py[] =
+    "import os\n"
+    "from django.conf import settings as s\n"
+    "url, root = str(s.STATIC_URL or ''), str(s.STATIC_ROOT or '')\n"
+    "url = ('/' + url.lstrip('/')).rstrip('/') if '://' not in url else ''\n"
+    "with open(os.environ['S2I_DJANGO_STATIC'], 'w') as f:\n"
+    "    if url and os.path.isabs(root):\n"
+    "        f.write('%s\\n%s\\n' % (url, root.rstrip('/')))\n";
+
+static void django_static(const struct paths *p, const char *py,
+                          const char *manage, const char *home)
+{
+  char *out = xasprintf("%s/" PATHS_DJANGO_STATIC, p->venv);
+  char *argv[] = {(char *)py, (char *)manage,           "shell",
+                  "-c",       (char *)django_static_py, NULL};
+  setenv("S2I_DJANGO_STATIC", out, 1);
+  if (proc_run(argv, home) != 0) {
+    util_warn("could not read STATIC_URL and STATIC_ROOT from Django's "
+              "settings: Apache will not serve the static files");
+    unlink(out);
+  }
+  unsetenv("S2I_DJANGO_STATIC");
+  free(out);
+}
+
 /* Django (sclorg): manage.py collectstatic at build time, unless
  * DISABLE_COLLECTSTATIC; a failure is a warning, as there. */
 static void collectstatic(const struct paths *p)
@@ -81,6 +108,8 @@ static void collectstatic(const struct paths *p)
     if (st != 0)
       util_warn("manage.py collectstatic failed; to see why, run: python "
                 "manage.py collectstatic --noinput");
+    else
+      django_static(p, py, manage, home);
   }
   free(manage);
   free(home);
@@ -240,13 +269,47 @@ static int build(const struct paths *p)
   return 0;
 }
 
+/* assemble-runtime (the python-runtime image, extended builds): s2i has
+ * copied the builder's app and venv here (the image's
+ * io.openshift.s2i.assemble-input-files label, or -a); check that they
+ * came and that the result has something to run, as assemble does. */
+static int assemble_runtime(const struct paths *p)
+{
+  char *py = xasprintf("%s/bin/python", p->venv);
+  int rc = 1;
+  if (!appfind_has_content(p->src) || chdir(p->src) < 0)
+    util_err("no application in %s: the builder's %s was not copied here "
+             "(the io.openshift.s2i.assemble-input-files label, or -a "
+             "%s:.)",
+             p->src, p->src, p->src);
+  else if (!util_is_exec(py))
+    util_err("no virtual environment in %s: the builder's was not copied "
+             "here (-a %s:.)",
+             p->venv, p->venv);
+  else {
+    paths_export(p);
+    rc = check_runnable(p) < 0;
+  }
+  if (!rc)
+    util_step("Application and its virtual environment from the builder in "
+              "place in %s",
+              p->app_root);
+  free(py);
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   (void)argc;
-  (void)argv;
+  const char *name = strrchr(argv[0], '/');
+  name = name ? name + 1 : argv[0];
   util_prog = "assemble";
   struct paths p;
   paths_init(&p);
+  if (!strcmp(name, "assemble-runtime")) {
+    util_prog = "assemble-runtime";
+    return assemble_runtime(&p);
+  }
   umask(002);
   if (install_source(&p) < 0)
     return 1;

@@ -91,6 +91,8 @@ int deps_plan(const char *src, struct deps_plan *plan)
     plan->poetry_lock = has(src, "poetry.lock");
   } else if (has(src, "requirements.txt"))
     plan->kind = DEPS_REQUIREMENTS;
+  plan->pipenv = set("ENABLE_PIPENV") && plan->kind != DEPS_PYPROJECT &&
+                 plan->kind != DEPS_NONE;
   plan->setup = plan->kind != DEPS_PYPROJECT &&
                 (has(src, "setup.py") || has(src, "setup.cfg")) &&
                 !set("DISABLE_SETUP_PY_PROCESSING");
@@ -122,8 +124,10 @@ static void key_add_file(char **key, const char *src, const char *name)
 static char *deps_key(const struct paths *p, const struct deps_plan *plan)
 {
   static const char *const vars[] = {
-      "PIP_INDEX_URL",         "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST",
-      "UPGRADE_PIP_TO_LATEST", "PIP_CONFIG_FILE",     NULL};
+      "PIP_INDEX_URL",      "PIP_EXTRA_INDEX_URL",
+      "PIP_TRUSTED_HOST",   "UPGRADE_PIP_TO_LATEST",
+      "PIP_CONFIG_FILE",    "ENABLE_PIPENV",
+      "PIPENV_PYPI_MIRROR", NULL};
   char py[PATH_MAX] = "";
   ssize_t n = readlink("/usr/bin/python3", py, sizeof py - 1);
   char *key = xasprintf("s2i deps key 1\npython %s\n", n > 0 ? py : "?");
@@ -229,6 +233,45 @@ static int install_pipfile(const struct paths *p, const char *dir, int lock)
   return rc;
 }
 
+#define PIPENV "/usr/bin/pipenv"
+
+/* ENABLE_PIPENV, as sclorg's assemble: `pipenv install --deploy` for a
+ * Pipfile (locking first when there is no Pipfile.lock; a lock that no
+ * longer matches the Pipfile fails), `pipenv install -r requirements.txt`
+ * otherwise, into the app's venv (VIRTUAL_ENV).  pipenv writes its own
+ * index URL (pypi.org) into the Pipfile it makes from requirements.txt,
+ * so an http(s) PIP_INDEX_URL becomes PIPENV_PYPI_MIRROR, which pipenv
+ * puts in its place. */
+static int install_pipenv(const struct paths *p, const struct deps_plan *pl,
+                          const char *dir)
+{
+  if (!util_is_exec(PIPENV)) {
+    util_err("ENABLE_PIPENV is set but this image has no pipenv (" PIPENV
+             "); unset it to install with pip");
+    return 1;
+  }
+  const char *idx = util_env("PIP_INDEX_URL", "");
+  if (!set("PIPENV_PYPI_MIRROR") &&
+      (!strncmp(idx, "http://", 7) || !strncmp(idx, "https://", 8)))
+    setenv("PIPENV_PYPI_MIRROR", idx, 1);
+  char *cache = xasprintf("%s/pipenv-cache", dir);
+  setenv("VIRTUAL_ENV", p->venv, 1);
+  setenv("PIPENV_CACHE_DIR", cache, 1);
+  setenv("PIPENV_VERBOSITY", "-1", 0);
+  setenv("PIPENV_NOSPIN", "1", 0);
+  setenv("PIPENV_YES", "1", 0);
+  char *deploy[] = {PIPENV, "install", "--deploy", NULL};
+  char *reqs[] = {PIPENV, "install", "-r", "requirements.txt", NULL};
+  int st = proc_run(pl->kind == DEPS_REQUIREMENTS ? reqs : deploy, p->src);
+  if (st != 0) {
+    char how[96];
+    util_err("pipenv install (ENABLE_PIPENV) failed with %s",
+             st < 0 ? "no exit status" : proc_describe(st, how, sizeof how));
+  }
+  free(cache);
+  return st == 0 ? 0 : 1;
+}
+
 static int install_pyproject(const struct paths *p, const struct deps_plan *pl,
                              const char *dir)
 {
@@ -244,6 +287,15 @@ static int install_pyproject(const struct paths *p, const struct deps_plan *pl,
 
 static void say_plan(const struct paths *p, const struct deps_plan *pl)
 {
+  if (pl->pipenv) {
+    util_step("Installing dependencies with pipenv (ENABLE_PIPENV): %s",
+              pl->kind == DEPS_REQUIREMENTS
+                  ? "pipenv install -r requirements.txt"
+              : pl->kind == DEPS_PIPFILE_LOCK
+                  ? "pipenv install --deploy, from Pipfile.lock"
+                  : "pipenv install --deploy, locking the Pipfile first");
+    return;
+  }
   switch (pl->kind) {
   case DEPS_PIPFILE_LOCK:
     util_step("Installing dependencies from Pipfile.lock (the locked set, "
@@ -283,7 +335,9 @@ static int install_fresh(const struct paths *p, const struct deps_plan *pl)
   }
   say_plan(p, pl);
   if (rc) {
-  } else if (pl->kind == DEPS_PIPFILE_LOCK || pl->kind == DEPS_PIPFILE)
+  } else if (pl->pipenv)
+    rc = install_pipenv(p, pl, dir);
+  else if (pl->kind == DEPS_PIPFILE_LOCK || pl->kind == DEPS_PIPFILE)
     rc = install_pipfile(p, dir, pl->kind == DEPS_PIPFILE_LOCK);
   else if (pl->kind == DEPS_PYPROJECT)
     rc = install_pyproject(p, pl, dir);

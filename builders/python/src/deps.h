@@ -3,7 +3,9 @@
  * Pipfile.lock, Pipfile, pyproject.toml (a project: [build-system],
  * [project] or [tool.poetry]; with poetry.lock as constraints),
  * requirements.txt; then the project itself from setup.py/setup.cfg
- * unless pyproject.toml installed it or DISABLE_SETUP_PY_PROCESSING. */
+ * unless pyproject.toml installed it or DISABLE_SETUP_PY_PROCESSING.
+ * ENABLE_PIPENV runs pipenv (Debian's) for a Pipfile or requirements.txt
+ * as sclorg's images do; otherwise no pipenv is needed. */
 #ifndef S2I_BUILDER_DEPS_H
 #define S2I_BUILDER_DEPS_H
 
@@ -21,6 +23,8 @@ struct deps_plan {
   enum deps_kind kind;
   int poetry_lock; /* DEPS_PYPROJECT with a poetry.lock */
   int setup;       /* pip install . for setup.py / setup.cfg afterwards */
+  int pipenv;      /* ENABLE_PIPENV: pipenv installs the Pipfile(.lock) or
+                      requirements.txt, as sclorg's assemble runs it */
 };
 
 /* The plan for the source at SRC; <0 with the error printed when the

@@ -1,8 +1,10 @@
-/* Apache httpd 2.4 (event MPM) + mod_wsgi for WSGI apps, following the
- * httpd.conf mod_wsgi-express generates (mod_wsgi/server/__init__.py):
- * one WSGIDaemonProcess, static files from the document root and
- * --url-alias served by Apache itself, everything else handed to the
- * app through a generated handler.wsgi (RewriteRule ... [H=wsgi-handler]). */
+/* Apache httpd 2.4 + mod_wsgi for WSGI apps, following the httpd.conf
+ * mod_wsgi-express generates (mod_wsgi/server/__init__.py): static files
+ * from the document root and --url-alias served by Apache itself,
+ * everything else handed to the app through a generated handler.wsgi
+ * (RewriteRule ... [H=wsgi-handler]).  Embedded mode (the default here,
+ * express's --embedded-mode): worker MPM, the app in each Apache child.
+ * Daemon mode (express's default): event MPM, one WSGIDaemonProcess. */
 #include "webconf.h"
 
 #include "util.h"
@@ -26,7 +28,10 @@ static void load(FILE *f, const char *mod, const char *file)
 
 static void write_modules(FILE *f, const struct server_opts *o)
 {
-  load(f, "mpm_event", "mod_mpm_event");
+  if (o->daemon_mode)
+    load(f, "mpm_event", "mod_mpm_event");
+  else
+    load(f, "mpm_worker", "mod_mpm_worker");
   load(f, "unixd", "mod_unixd");
   load(f, "authn_core", "mod_authn_core");
   load(f, "authz_core", "mod_authz_core");
@@ -87,17 +92,13 @@ static void write_server(FILE *f, const struct server_opts *o,
 
 /* mod_wsgi-express's sizing: max clients 10 + max(10, 1.5 x processes x
  * threads), or --max-clients if larger than processes x threads.  With
- * keep-alive on and no --max-clients, at least 100: the event MPM closes
- * every idle kept-alive connection of a child whose workers are all busy
- * (and here a worker stays busy while the daemon process runs the
- * request), so a client that reuses one races that close.  Children of
- * at most 25 threads (Apache's own ThreadsPerChild), all started at once
- * so that none is still starting when load arrives.  MaxKeepAliveRequests
- * 0 as express sets it for the event MPM: idle kept-alive connections sit
- * on the listener thread, not on a worker. */
-static void write_mpm(FILE *f, const struct server_opts *o)
+ * keep-alive on and no --max-clients, at least 100: a kept-alive
+ * connection holds a worker thread (worker MPM) or is closed when its
+ * child's workers are all busy (event MPM, where a worker stays busy
+ * while the daemon process runs the request), so 100 clients that reuse
+ * connections need about 100 threads. */
+static int max_clients(const struct server_opts *o, int procs)
 {
-  int procs = o->processes ? o->processes : 1;
   int mc = procs * o->threads;
   if (o->max_clients)
     mc = o->max_clients > mc ? o->max_clients : mc;
@@ -105,6 +106,16 @@ static void write_mpm(FILE *f, const struct server_opts *o)
     mc = 10 + (mc * 3 / 2 > 10 ? mc * 3 / 2 : 10);
   if (!o->max_clients && o->keep_alive_timeout != 0 && mc < 100)
     mc = 100;
+  return mc;
+}
+
+/* Daemon mode: children of at most 25 threads (Apache's own
+ * ThreadsPerChild), all started at once so that none is still starting
+ * when load arrives.  MaxKeepAliveRequests 0 as express sets it for the
+ * event MPM: idle kept-alive connections sit on the listener thread. */
+static void write_mpm_event(FILE *f, const struct server_opts *o)
+{
+  int mc = max_clients(o, o->processes ? o->processes : 1);
   int limit = (mc + 24) / 25;
   int per = (mc + limit - 1) / limit;
   fprintf(f,
@@ -118,6 +129,48 @@ static void write_mpm(FILE *f, const struct server_opts *o)
       "ThreadsPerChild %d\nMaxConnectionsPerChild 0\nMaxKeepAliveRequests 0\n",
       per);
   fprintf(f, "ThreadStackSize 262144\n</IfModule>\n");
+}
+
+/* Embedded mode: each child is one Python interpreter, so there are
+ * --processes children (default: one per CPU, 2 to 8), each with at
+ * least --threads threads and together max clients.  The worker MPM
+ * keeps a kept-alive connection on its thread instead of closing idle
+ * ones under load as the event MPM does.  --maximum-requests restarts a
+ * child after that many connections.  The default thread stack: Python
+ * code runs on these threads. */
+static void write_mpm_worker(FILE *f, const struct server_opts *o)
+{
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  int procs = o->processes ? o->processes
+                           : (int)(ncpu < 2   ? 2
+                                   : ncpu > 8 ? 8
+                                              : ncpu);
+  int mc = max_clients(o, procs);
+  int per = (mc + procs - 1) / procs;
+  if (per < o->threads)
+    per = o->threads;
+  fprintf(f,
+          "<IfModule mpm_worker_module>\nServerLimit %d\nThreadLimit "
+          "%d\nStartServers %d\n",
+          procs, per, procs);
+  fprintf(f, "MaxRequestWorkers %d\nMinSpareThreads %d\nMaxSpareThreads %d\n",
+          procs * per, per, procs * per);
+  fprintf(f,
+          "ThreadsPerChild %d\nMaxConnectionsPerChild %d\n"
+          "MaxKeepAliveRequests 0\n</IfModule>\n",
+          per, o->maximum_requests);
+}
+
+static void write_embedded(FILE *f, const struct server_opts *o,
+                           const struct webctx *c)
+{
+  fprintf(f, "WSGIApplicationGroup %%{GLOBAL}\n");
+  if (util_is_dir(c->venv))
+    fprintf(f, "WSGIPythonHome '%s'\n", c->venv);
+  fprintf(f,
+          "WSGICallableObject '%s'\nWSGIPassAuthorization On\nWSGIMapHEADToGET "
+          "Auto\n",
+          o->callable_object);
 }
 
 static void write_daemon(FILE *f, const struct server_opts *o,
@@ -201,12 +254,16 @@ static void write_aliases(FILE *f, const struct server_opts *o,
   }
 }
 
-static void write_handler_directives(FILE *f, const struct webctx *c)
+/* The handler is imported at start (in the daemon process, or in every
+ * Apache child in embedded mode), not at the first request. */
+static void write_handler_directives(FILE *f, const struct server_opts *o,
+                                     const struct webctx *c)
 {
+  const char *group = o->daemon_mode ? "'app'" : "%{GLOBAL}";
   fprintf(f, "WSGIHandlerScript wsgi-handler '%s/handler.wsgi' \\\n", c->dir);
-  fprintf(f, "    process-group='app' application-group=%%{GLOBAL}\n");
+  fprintf(f, "    process-group=%s application-group=%%{GLOBAL}\n", group);
   fprintf(f, "WSGIImportScript '%s/handler.wsgi' \\\n", c->dir);
-  fprintf(f, "    process-group='app' application-group=%%{GLOBAL}\n");
+  fprintf(f, "    process-group=%s application-group=%%{GLOBAL}\n", group);
 }
 
 /* The Python side of mod_wsgi-express's ApplicationHandler, cut down:
@@ -214,6 +271,7 @@ static void write_handler_directives(FILE *f, const struct webctx *c)
  * SCRIPT_NAME so the app sees the URL the client asked for. */
 static const char handler_py[] =
     "import os, sys, types, importlib\n"
+    "os.chdir(working_directory)\n"
     "for p in reversed([working_directory] + python_paths):\n"
     "    if p not in sys.path:\n"
     "        sys.path.insert(0, p)\n"
@@ -308,11 +366,16 @@ int httpd_conf_write(const struct server_opts *o, const struct webctx *c,
              "out\n# as mod_wsgi-express's httpd.conf.\n");
   write_modules(f, o);
   write_server(f, o, c);
-  write_mpm(f, o);
-  write_daemon(f, o, c, wd);
+  if (o->daemon_mode) {
+    write_mpm_event(f, o);
+    write_daemon(f, o, c, wd);
+  } else {
+    write_mpm_worker(f, o);
+    write_embedded(f, o, c);
+  }
   write_docroot(f, o, root);
   write_aliases(f, o, c);
-  write_handler_directives(f, c);
+  write_handler_directives(f, o, c);
   if (fclose(f) != 0) {
     util_err("cannot write %s: %s", path, strerror(errno));
     goto out;

@@ -14,6 +14,11 @@ struct paths {
   char *defaults;  /* $WHISKEY_DEFAULTS: builder's default .whiskey */
 };
 
+/* In the venv (so it travels with it into a runtime image): Django's
+ * STATIC_URL and STATIC_ROOT, one a line, written by assemble after
+ * collectstatic, read by run to serve them. */
+#define PATHS_DJANGO_STATIC ".s2i-django-static"
+
 void paths_init(struct paths *p);
 
 /* Exports WHISKEY_*, VIRTUAL_ENV, PIP_CACHE_DIR and puts the venv's bin

@@ -233,8 +233,9 @@ static int access_log_env(struct server_opts *o, int is_static)
 /* What the environment adds to server_args: APPLICATION_TYPE=static
  * when the file names no type, DOCUMENT_ROOT (or the app home) when a
  * static site names no root, and ACCESS_LOG. */
-/* WEB_CONCURRENCY (sclorg's gunicorn worker count) sets the mod_wsgi
- * daemon processes when server_args gives no --processes. */
+/* WEB_CONCURRENCY (sclorg's gunicorn worker count) sets the processes
+ * that run the app (Apache children in embedded mode, mod_wsgi daemon
+ * processes in daemon mode) when server_args gives no --processes. */
 static int web_concurrency(struct server_opts *o)
 {
   const char *v = getenv("WEB_CONCURRENCY");
@@ -250,10 +251,32 @@ static int web_concurrency(struct server_opts *o)
   return 0;
 }
 
+/* WSGI_MODE=embedded|daemon when server_args names no mode; then a
+ * daemon-only option (--request-timeout, ...) selects daemon mode, and
+ * otherwise embedded mode is the default (faster: no hop to a daemon
+ * process per request; see docs/PERFORMANCE.md). */
+static int wsgi_mode(struct server_opts *o)
+{
+  const char *v = getenv("WSGI_MODE");
+  if (!o->embedded_mode && !o->daemon_mode && v && *v) {
+    if (!strcmp(v, "daemon"))
+      o->daemon_mode = true;
+    else if (!strcmp(v, "embedded"))
+      o->embedded_mode = true;
+    else {
+      util_err("WSGI_MODE=%s: expected embedded or daemon", v);
+      return -1;
+    }
+  }
+  if (!o->embedded_mode && o->daemon_opts)
+    o->daemon_mode = true;
+  return 0;
+}
+
 static int apply_env(struct server_opts *o, const char *home)
 {
   int st = appfind_static_env();
-  if (st < 0 || web_concurrency(o) < 0)
+  if (st < 0 || web_concurrency(o) < 0 || wsgi_mode(o) < 0)
     return -1;
   if (st && !o->application_type)
     o->application_type = xstrdup("static");
@@ -338,6 +361,34 @@ static int serve_gunicorn(const struct paths *p, const struct app_choice *c,
   return exec_argv(argv);
 }
 
+/* Django's collected static files, served by Apache as mod_wsgi's
+ * runmodwsgi serves them: WORDS gets --url-alias STATIC_URL STATIC_ROOT
+ * (as assemble found them after collectstatic) when that directory is
+ * there. */
+static void django_static(const struct paths *p, const char *home, char **words)
+{
+  char *manage = xasprintf("%s/manage.py", home);
+  char *f = xasprintf("%s/" PATHS_DJANGO_STATIC, p->venv);
+  char *t =
+      util_is_file(manage) && util_is_file(f) ? util_read_file(f, NULL) : NULL;
+  char *root = t ? strchr(t, '\n') : NULL;
+  if (root) {
+    *root++ = '\0';
+    root[strcspn(root, "\n")] = '\0';
+  }
+  if (root && *t == '/' && util_is_dir(root)) {
+    util_step("Serving Django's static files (STATIC_ROOT %s) at %s with "
+              "Apache",
+              root, t);
+    words[0] = "--url-alias";
+    words[1] = xstrdup(t);
+    words[2] = xstrdup(root);
+  }
+  free(t);
+  free(f);
+  free(manage);
+}
+
 static int run_detected(const struct paths *p, const char *home)
 {
   struct app_choice c;
@@ -363,7 +414,8 @@ static int run_detected(const struct paths *p, const char *home)
       return 1;
     if (config && *config)
       return serve_gunicorn(p, &c, config);
-    char *words[] = {NULL};
+    char *words[4] = {NULL};
+    django_static(p, home, words);
     return run_server_args(p, words, home);
   }
   case APP_STATIC: {

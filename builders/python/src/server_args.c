@@ -263,6 +263,8 @@ static const struct opt opts[] = {
     {"compress-responses", K_FLAG, SA_WORD, F(compress_responses), 0, 0, 0},
     {"log-to-terminal", K_FLAG, SA_WORD, F(log_to_terminal), 0, 0, 0},
     {"startup-log", K_FLAG, SA_WORD, F(startup_log), 0, 0, 0},
+    {"embedded-mode", K_FLAG, SA_WORD, F(embedded_mode), 0, 0, 0},
+    {"daemon-mode", K_FLAG, SA_WORD, F(daemon_mode), 0, 0, 0},
     {"url-alias", K_PAIR, SA_PATH, F(url_aliases), F(n_url_aliases), 0, 0},
     {"error-document", K_PAIR, SA_PATH, F(error_documents),
      F(n_error_documents), 0, 0},
@@ -423,6 +425,17 @@ static const struct opt *find_opt(const char *name, size_t n)
   return NULL;
 }
 
+/* Options only a WSGIDaemonProcess has. */
+static bool is_daemon_only(const struct opt *op)
+{
+  static const char *const names[] = {"request-timeout", "queue-timeout",
+                                      "connect-timeout", "inactivity-timeout"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (!strcmp(op->name, names[i]))
+      return true;
+  return false;
+}
+
 /* One option at WORDS[*i]; advances *i past its values. */
 static int parse_one(struct server_opts *o, char **words, size_t *i, char *err,
                      size_t len)
@@ -452,6 +465,7 @@ static int parse_one(struct server_opts *o, char **words, size_t *i, char *err,
     vals[k] = words[*i + 1 + (eq ? k - 1 : k)];
   }
   *i += 1 + (size_t)(eq ? need - 1 : need);
+  o->daemon_opts = o->daemon_opts || is_daemon_only(op);
   return set_opt(o, op, vals, err, len);
 }
 
@@ -516,6 +530,9 @@ static int validate(const struct server_opts *o, char *err, size_t len)
       return -1;
   if (check_entry(o, err, len) < 0)
     return -1;
+  if (o->embedded_mode && o->daemon_mode)
+    return fail(err, len,
+                "--embedded-mode and --daemon-mode: choose one of them");
   if (o->mount_point[0] != '/')
     return fail(err, len, "--mount-point %s: must start with /",
                 o->mount_point);

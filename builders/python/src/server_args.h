@@ -32,6 +32,12 @@ struct server_opts {
   long limit_request_body;
   bool access_log, compress_responses;
   bool log_to_terminal, startup_log; /* accepted; logs always go there */
+  /* Embedded mode (the default here) runs the app in Apache's worker
+   * processes; daemon mode (mod_wsgi-express's default) in a separate
+   * WSGIDaemonProcess.  daemon_opts: an option only daemon mode honours
+   * (--request-timeout, --queue-timeout, ...) was given, which selects
+   * daemon mode unless --embedded-mode says otherwise. */
+  bool embedded_mode, daemon_mode, daemon_opts;
   struct sa_pair *url_aliases;
   size_t n_url_aliases;
   struct sa_pair *error_documents;

@@ -13,13 +13,16 @@ static const char python_text[] =
     "python3-* packages) from the first of Pipfile.lock, Pipfile,\n"
     "pyproject.toml (PEP 517; poetry.lock pins versions), requirements.txt,\n"
     "then setup.py/setup.cfg; PIP_INDEX_URL or a pip.conf in the source\n"
-    "choose the index.  gcc and the Python, libpq and libffi headers build\n"
-    "C extensions.  It serves the app:\n"
+    "choose the index; ENABLE_PIPENV=1 installs with pipenv.  gcc and the\n"
+    "Python, libpq and libffi headers build C extensions (the\n"
+    "python-runtime image, with s2i build --runtime-image, leaves them\n"
+    "behind).  It serves the app:\n"
     "  - a WSGI app (wsgi.py, APP_MODULE=module:callable, a Django project's\n"
     "    <project>/wsgi.py, or the module named by setup.py) with Apache\n"
     "    httpd and mod_wsgi, configured as mod_wsgi-express does\n"
-    "    (WEB_CONCURRENCY processes), or with gunicorn when APP_CONFIG names\n"
-    "    a gunicorn config;\n"
+    "    (embedded mode, WEB_CONCURRENCY processes; WSGI_MODE=daemon for a\n"
+    "    daemon process; Django's collected static files served too), or\n"
+    "    with gunicorn when APP_CONFIG names a gunicorn config;\n"
     "  - a static site with nginx: APPLICATION_TYPE=static "
     "(DOCUMENT_ROOT=DIR,\n"
     "    default the source), .whiskey/server_args (--application-type\n"
@@ -39,6 +42,17 @@ static const char lektor_text[] =
     "A Lektor project needs nothing else: the build runs `lektor build\n"
     "--output-path /data` and nginx serves /data on $PORT (default 8080).\n"
     "Your project's own .whiskey/ files replace these defaults.\n";
+
+static const char runtime_text[] =
+    "This is the Python 3 runtime image (Debian 12) for s2i's extended\n"
+    "builds: the python builder's runtime without compilers, headers, pip\n"
+    "or pipenv.  It does not build; the python builder does, then s2i\n"
+    "copies the app and its venv here (io.openshift.s2i.assemble-input-files)\n"
+    "and assemble-runtime checks them:\n"
+    "  s2i build https://github.com/you/app.git builders/python.tar my-app:1 "
+    "\\\n"
+    "      --runtime-image builders/python-runtime.tar -o my-app.tar\n"
+    "The app is served as the python builder serves it.\n";
 
 static const char common_text[] =
     "\n"
@@ -62,6 +76,10 @@ int main(void)
 {
   const char *b = util_env("S2I_BUILDER", "python");
   int lektor = !strcmp(b, "lektor");
+  if (!strcmp(b, "python-runtime")) {
+    fputs(runtime_text, stdout);
+    return 0;
+  }
   fputs(lektor ? lektor_text : python_text, stdout);
   printf(common_text, lektor ? "builders/lektor" : "builders/python");
   return 0;
