@@ -70,10 +70,11 @@ run() {
     -v "$tmp:/tmp" --cap-drop ALL -p "127.0.0.1:$port:8080" "$@" >/dev/null
 }
 
-# Wait (bounded: 15 s) for a 200 on URL.
+# Wait (bounded: 15 s, each try at most 1 s) for a 200 on URL.
 wait200() {
-  for _ in $(seq 1 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
+  local end=$((SECONDS + 15))
+  while [ $SECONDS -lt $end ]; do
+    [ "$(curl -s --max-time 1 -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
     sleep 0.05
   done
   log "no 200 from $1 within 15 s"
