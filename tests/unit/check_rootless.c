@@ -94,21 +94,40 @@ static int check_inside(void *arg, struct s2i_error **err)
   return s2i_error_set_exit(err, 3);
 }
 
-START_TEST(unprivileged_runs_in_a_namespace)
+/* Fork a child that is nobody (exit 10 if it cannot be): 0 in the child,
+ * its pid in the parent.  The caller is root. */
+static pid_t fork_as_nobody(void)
 {
-  pid_t pid;
-  int st;
+  pid_t pid = fork();
 
-  if (geteuid() != 0)
-    tu_skip("needs root (to become nobody)");
-  pid = fork();
   ck_assert_int_ge(pid, 0);
   if (pid == 0) {
-    struct s2i_error *err = NULL;
     if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534))
       _exit(10);
     /* as after an execve: a setuid from root leaves /proc/self root's */
     prctl(PR_SET_DUMPABLE, 1);
+  }
+  return pid;
+}
+
+static void wait_ok(pid_t pid)
+{
+  int st;
+
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status 0x%x", st);
+}
+
+START_TEST(unprivileged_runs_in_a_namespace)
+{
+  pid_t pid;
+
+  if (geteuid() != 0)
+    tu_skip("needs root (to become nobody)");
+  pid = fork_as_nobody();
+
+  if (pid == 0) {
+    struct s2i_error *err = NULL;
     if (s2i_rootless_run(tu_ctx(), check_inside, NULL, &err) == 0)
       _exit(11);
     /* PID 1 of the build's own PID namespace; errno and exit code kept */
@@ -117,8 +136,7 @@ START_TEST(unprivileged_runs_in_a_namespace)
               ? 0
               : 12);
   }
-  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status 0x%x", st);
+  wait_ok(pid);
 }
 END_TEST
 
@@ -132,25 +150,20 @@ static int fill_result(void *arg, struct s2i_error **err)
 START_TEST(result_comes_back)
 {
   pid_t pid;
-  int st;
 
   if (geteuid() != 0)
     tu_skip("needs root (to become nobody)");
-  pid = fork();
-  ck_assert_int_ge(pid, 0);
+  pid = fork_as_nobody();
+
   if (pid == 0) {
     struct s2i_error *err = NULL;
     long v = 0;
-    if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534))
-      _exit(10);
-    prctl(PR_SET_DUMPABLE, 1);
     if (s2i_rootless_run_result(tu_ctx(), fill_result, &v, &v, sizeof(v),
                                 &err) < 0)
       _exit(11);
     _exit(v == 4243 ? 0 : 12);
   }
-  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status 0x%x", st);
+  wait_ok(pid);
 }
 END_TEST
 
