@@ -534,7 +534,42 @@ struct cmdline {
   int use_config;
   int run;               /* --run */
   struct s2i_strv flags; /* "name=value" as .s2ifile keeps them */
+  size_t n_given;        /* how many of flags the command line gave */
 };
+
+/* Flags that may be given more than once: .s2ifile keeps each value as
+ * "name-N", as the original keeps -e (env-0, env-1, ...). */
+static int repeatable(const struct option *op)
+{
+  static const char *const names[] = {"env",    "inject",   "runtime-artifact",
+                                      "volume", "add-host", "label"};
+
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strcmp(op->name, names[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* Whether flags[0..n) holds an entry starting with prefix. */
+static int has_prefix(const struct cmdline *cl, size_t n, const char *prefix,
+                      size_t len)
+{
+  for (size_t i = 0; i < n && i < cl->flags.n; i++)
+    if (strncmp(cl->flags.v[i], prefix, len) == 0)
+      return 1;
+  return 0;
+}
+
+/* How many values of the repeatable flag name are recorded. */
+static size_t count_values(const struct cmdline *cl, const char *name)
+{
+  cleanup_free char *prefix = xasprintf("%s-", name);
+  size_t n = 0;
+
+  for (size_t i = 0; i < cl->flags.n; i++)
+    n += strncmp(cl->flags.v[i], prefix, strlen(prefix)) == 0;
+  return n;
+}
 
 /* Parse option c (optarg set) and remember it for .s2ifile. */
 static int take_option(struct cmdline *cl, int c)
@@ -551,37 +586,47 @@ static int take_option(struct cmdline *cl, int c)
   ret = parse_option(c, &cl->o, &cl->ctx);
   if (ret >= 0 || op == NULL || c == 'h')
     return ret;
-  if (c == 'e')
-    s2i_strv_addf(&cl->flags, "env-%zu=%s", cl->o.env.n - 1, optarg);
+  if (repeatable(op))
+    s2i_strv_addf(&cl->flags, "%s-%zu=%s", op->name, count_values(cl, op->name),
+                  optarg);
   else
     s2i_strv_addf(&cl->flags, "%s=%s", op->name, optarg ? optarg : "true");
   return -1;
 }
 
-static int given(const struct cmdline *cl, const char *prefix, size_t len)
+/* The option a saved key names: "name", or "name-N" of a repeatable
+ * one. */
+static const struct option *saved_option(const char *kv, size_t len)
 {
-  for (size_t i = 0; i < cl->flags.n; i++)
-    if (strncmp(cl->flags.v[i], prefix, len) == 0)
-      return 1;
-  return 0;
+  const struct option *op = option_named(kv, len);
+  const char *dash = memrchr(kv, '-', len);
+  size_t digits = dash ? (size_t)(kv + len - dash - 1) : 0;
+
+  if (op == NULL && digits > 0 && strspn(dash + 1, "0123456789") >= digits) {
+    op = option_named(kv, (size_t)(dash - kv));
+    if (op && !repeatable(op))
+      op = NULL;
+  }
+  return op;
 }
 
-/* A saved flag the command line did not set; -e on the command line
- * replaces every saved env-N, as in the original. */
-static int restore_flag(struct cmdline *cl, char *kv, int cli_env)
+/* A saved flag the command line did not set; a repeatable flag given on
+ * the command line replaces all its saved values, as -e does in the
+ * original. */
+static int restore_flag(struct cmdline *cl, char *kv)
 {
   char *eq = strchr(kv, '=');
   size_t len = (size_t)(eq - kv);
-  int is_env =
-      strncmp(kv, "env", 3) == 0 && (len == 3 || (kv[3] == '-' && len > 4));
-  const struct option *op = is_env ? option_of('e') : option_named(kv, len);
+  const struct option *op = saved_option(kv, len);
+  cleanup_free char *prefix = NULL;
 
   if (op == NULL) {
     fprintf(stderr, "warning: %s: unknown flag '%.*s' ignored\n", S2I_S2IFILE,
             (int)len, kv);
     return -1;
   }
-  if (is_env ? cli_env : given(cl, kv, len + 1))
+  prefix = xasprintf("%s%c", op->name, repeatable(op) ? '-' : '=');
+  if (has_prefix(cl, cl->n_given, prefix, strlen(prefix)))
     return -1;
   if (op->has_arg == no_argument && strcmp(eq + 1, "true") != 0)
     return -1;
@@ -596,13 +641,13 @@ static int use_config(struct cmdline *cl, struct s2i_s2ifile *f, char **pos,
 {
   struct s2i_error *err = NULL;
   struct s2i_s2ifile now = {0};
-  int cli_env = given(cl, "env-", 4);
   int ret;
 
   if (s2i_s2ifile_load(f, S2I_S2IFILE, &err) < 0)
     return cli_fail(err);
+  cl->n_given = cl->flags.n;
   for (size_t i = 0; i < f->flags.n; i++)
-    if ((ret = restore_flag(cl, f->flags.v[i], cli_env)) >= 0)
+    if ((ret = restore_flag(cl, f->flags.v[i])) >= 0)
       return ret;
   cl->o.source = npos >= 2 ? pos[0] : f->source;
   cl->o.builder = npos >= 2 ? pos[1] : f->builder;

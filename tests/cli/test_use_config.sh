@@ -5,7 +5,7 @@
 # line replaces the saved environment; .stifile is read when .s2ifile is
 # not there.
 . "$(dirname "$0")/common.sh"
-t_plan 12
+t_plan 15
 
 src=$T_DIR/src
 mkdir -p "$src" "$T_DIR/work" && echo '<h1>config</h1>' > "$src/index.html"
@@ -32,6 +32,15 @@ t_check "-e on the command line" "$S2I" build --use-config -q -e C=3 -n Other -o
 cfg "$T_DIR/three.tar"
 t_eq "replaces the saved environment" "$(env_of "$T_DIR/three.tar.json")" "C=3"
 t_grep "and a given option beats the saved one" '"io.k8s.display-name": "Other"' "$T_DIR/three.tar.json"
+
+# Every repeatable flag keeps each value, as -e does (name-N).
+t_check "repeated --label with --use-config" "$S2I" build --use-config -q \
+  --label team=web --label tier=front -o "$T_DIR/five.tar"
+t_check "the next build without them" "$S2I" build --use-config -q -o "$T_DIR/six.tar"
+cfg "$T_DIR/six.tar"
+t_eq "keeps both labels" "$(python3 -c 'import json,sys
+l = json.load(open(sys.argv[1]))["config"]["Labels"]
+print(l.get("team"), l.get("tier"))' "$T_DIR/six.tar.json")" "web front"
 
 rm -f .s2ifile
 printf '{"source":"%s","builderImage":"%s","tag":"old:1","flags":{"env-0":"A=old"}}' "$src" "$BUILDER" > .stifile
