@@ -46,6 +46,7 @@ struct build {
   const struct s2i_build_opts *o;
   struct s2i_store *store;
   char *work;  /* scratch dir under the store, removed at the end */
+  int work_fd; /* its lock (s2i_store_scratch_claim); valid when work is */
   char *upper; /* overlay upper dir: becomes the new layer */
   struct s2i_image *img;
   struct s2i_strv lowers;
@@ -81,10 +82,15 @@ static void build_free(struct build *b)
 {
   cleanup_error struct s2i_error *e = NULL;
 
-  if (b->work && b->o->save_temp_dir)
+  if (b->work && b->o->save_temp_dir) {
+    cleanup_free char *m = s2i_fs_join(b->work, S2I_SCRATCH_MARKER);
+    unlink(m); /* kept: not a dead build's to sweep */
     s2i_log_info(b->ctx, "Temporary directory kept: %s", b->work);
+  }
   else if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
     s2i_log_warn(b->ctx, "%s", e->msg);
+  if (b->work && b->work_fd >= 0)
+    close(b->work_fd); /* after the removal: never swept while in use */
   free(b->work);
   free(b->upper);
   s2i_image_free(b->img);
@@ -139,7 +145,9 @@ static int make_workdirs(struct build *b, struct s2i_error **err)
   cleanup_free char *tmp = s2i_store_tmp_dir(b->store);
   cleanup_free char *ovl = NULL;
 
-  if (s2i_fs_mkdtemp(&b->work, tmp, "build-", err) < 0)
+  b->work_fd = -1;
+  if (s2i_fs_mkdtemp(&b->work, tmp, "build-", err) < 0 ||
+      (b->work_fd = s2i_store_scratch_claim(b->work, err)) < 0)
     return -1;
   b->upper = s2i_fs_join(b->work, "upper");
   ovl = s2i_fs_join(b->work, "ovlwork");

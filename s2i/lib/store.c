@@ -106,6 +106,66 @@ static long sweep_dir(const char *dir, long max_age, const char *prefix)
   return n;
 }
 
+/* A scratch dir a build claimed (s2i_store_scratch_claim) whose owner is
+ * gone: the lock on the dir is free. */
+static int scratch_is_dead(int dirfd_, const char *name)
+{
+  cleanup_free char *marker = s2i_fs_join(name, S2I_SCRATCH_MARKER);
+  cleanup_close int fd = -1;
+  struct stat st;
+
+  if (fstatat(dirfd_, marker, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+      !S_ISREG(st.st_mode))
+    return 0;
+  fd = openat(dirfd_, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+}
+
+/* The scratch dirs of builds killed with SIGKILL (or lost in a power
+ * cut): removed at once, not after the week the age rule waits. */
+static long sweep_dead_scratch(const char *dir)
+{
+  cleanup_dir DIR *d = opendir(dir);
+  struct dirent *de;
+  long n = 0;
+
+  while (d && (de = readdir(d)) != NULL) {
+    struct s2i_error *e = NULL;
+    if (de->d_name[0] == '.' || !scratch_is_dead(dirfd(d), de->d_name))
+      continue;
+    cleanup_free char *p = s2i_fs_join(dir, de->d_name);
+    if (s2i_fs_rm_rf(p, &e) < 0)
+      s2i_error_free(e);
+    else
+      n++;
+  }
+  return n;
+}
+
+int s2i_store_scratch_claim(const char *dir, struct s2i_error **err)
+{
+  cleanup_free char *marker = s2i_fs_join(dir, S2I_SCRATCH_MARKER);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int m;
+
+  if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+    s2i_error_make(err, errno, "lock %s", dir);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  /* the marker only once the lock is held: a dir without it is never
+   * taken for a dead build's */
+  m = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (m < 0) {
+    s2i_error_make(err, errno, "create %s", marker);
+    close(fd);
+    return -1;
+  }
+  close(m);
+  return fd;
+}
+
 /* With the store to itself (nobody else holds the lock): what killed
  * processes left.  Partial downloads stay a day, to be resumed. */
 static long sweep_private(struct s2i_store *s)
@@ -168,6 +228,7 @@ static int make_cache(const char *cache, struct s2i_error **err)
    * scratch directory; the next s2i that opens the cache does, once it is
    * a week old (no build runs that long). */
   sweep_dir(tmp, 7 * 24 * 3600, NULL);
+  sweep_dead_scratch(tmp);
   return 0;
 }
 

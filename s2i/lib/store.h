@@ -130,4 +130,11 @@ int s2i_store_remove_image(const struct s2i_ctx *ctx, struct s2i_store *store,
                            const char *digest, struct s2i_prune_stats *st,
                            struct s2i_error **err);
 
+/* A build's scratch dir under the cache's tmp/: locked (flock on the dir)
+ * for as long as the returned fd stays open, and marked, so that the next
+ * s2i to open the cache removes it at once when its build was killed.
+ * The fd, or -1 with err set. */
+#define S2I_SCRATCH_MARKER ".s2i-scratch"
+int s2i_store_scratch_claim(const char *dir, struct s2i_error **err);
+
 #endif

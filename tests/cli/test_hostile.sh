@@ -3,7 +3,7 @@
 # reproduction of an attack that once worked, and must now fail cleanly or
 # be defused.
 . "$(dirname "$0")/common.sh"
-t_plan 69
+t_plan 71
 t_need_root "device nodes and mounts"
 
 repo=$T_DIR/repo
@@ -278,12 +278,17 @@ pid=$!
 t_wait 120 sh -c "ls '$bigout'.tmp-* >/dev/null 2>&1"
 kill -KILL $pid; wait $pid 2>/dev/null
 t_check "SIGKILL while writing leaves a partial <output>.tmp-*" sh -c "ls '$bigout'.tmp-* >/dev/null 2>&1"
+# ... and its scratch dir in the cache, claimed (marked and locked) by a
+# process that is gone
+claimed() { ls -d "$S2I_CACHE_DIR"/tmp/*/.s2i-scratch 2>/dev/null; }
+t_check "SIGKILL leaves the build's claimed scratch dir" test -n "$(claimed)"
 # one more, held (flock) as a concurrent build's would be: it must stay
 exec 9> "$bigout.tmp-held01"
 flock 9
 "$S2I" build -q --copy "$repo" "$BUILDER" big:1 -o "$bigout" > "$T_DIR/big.log" 2>&1
 t_eq "the next build succeeds" "$?" 0
 t_check "it swept the orphan" test -z "$(ls "$bigout".tmp-* 2>/dev/null | grep -v held01)"
+t_eq "and the killed build's scratch dir (not a week later)" "$(claimed)" ""
 t_check "and left the locked temp file of a running build" test -e "$bigout.tmp-held01"
 exec 9>&-
 rm -f "$bigout.tmp-held01" "$bigout"

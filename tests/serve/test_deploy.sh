@@ -4,6 +4,8 @@
 # serving, and s2i serve stopped (SIGTERM) or killed (SIGKILL) mid-build.
 APP=dep-$$
 . "$(dirname "$0")/common.sh"
+# temp dirs in the cache before this file's builds (see scratch_left)
+scratch_before=$(ls -A "$S2I_CACHE_DIR/tmp" 2>/dev/null)
 t_plan 28
 t_need curl jq openssl git podman nginx
 fx_busybox_builder
@@ -75,11 +77,12 @@ t_grep "  ... the reason names the health check" "health check: GET http://127.0
 t_check "  ... the new container is removed" sh -c "! podman container exists s2i-serve-$APP-$ID"
 t_eq "  ... the old version keeps serving" "$(served_build)" "$good"
 
-# scratch_left: the cache's mounts and temp dirs a build left (none
-# once it has cleaned up); no_scratch: true when there are none.
+# scratch_left: the cache's mounts and the temp dirs that were not there
+# when this file started (a run killed long ago may have left some; the
+# store sweeps those after a week); no_scratch: true when there are none.
 scratch_left() {
   grep -F "$S2I_CACHE_DIR" /proc/self/mountinfo
-  ls -A "$S2I_CACHE_DIR/tmp" 2>/dev/null
+  comm -13 <(echo "$scratch_before" | sort) <(ls -A "$S2I_CACHE_DIR/tmp" 2>/dev/null | sort) | grep .
 }
 no_scratch() { [ -z "$(scratch_left)" ]; }
 

@@ -1,5 +1,6 @@
 /* The blob store: verified streaming ingest, no temp files left behind. */
 #include <dirent.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -77,6 +78,45 @@ START_TEST(stale_scratch_swept_fresh_kept)
 }
 END_TEST
 
+/* A build's scratch dir: removed by the next open once its owner is gone,
+ * kept while it lives; a dir without the marker is left to the age rule. */
+START_TEST(dead_scratch_swept_live_kept)
+{
+  char *dir = tu_tmpdir();
+  struct s2i_store *st = NULL;
+  struct s2i_error *err = NULL;
+  char *dead = s2i_fs_join(dir, "tmp/build-dead");
+  char *live = s2i_fs_join(dir, "tmp/build-live");
+  char *plain = s2i_fs_join(dir, "tmp/build-unmarked");
+  pid_t pid;
+  int fd, stat_;
+
+  ck_assert_int_eq(s2i_store_open(&st, dir, &err), 0);
+  s2i_store_free(st);
+  ck_assert_int_eq(s2i_fs_mkdir_p(dead, 0700, &err), 0);
+  ck_assert_int_eq(s2i_fs_mkdir_p(live, 0700, &err), 0);
+  ck_assert_int_eq(s2i_fs_mkdir_p(plain, 0700, &err), 0);
+  tu_write(dir, "tmp/build-dead/upper/f", "x", 0644);
+  pid = fork();
+  if (pid == 0) /* claims it and dies without cleaning up, as SIGKILL */
+    _exit(s2i_store_scratch_claim(dead, &err) >= 0 ? 0 : 1);
+  ck_assert_int_eq(waitpid(pid, &stat_, 0), pid);
+  ck_assert_int_eq(stat_, 0);
+  fd = s2i_store_scratch_claim(live, &err);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(s2i_store_open(&st, dir, &err), 0);
+  ck_assert(!s2i_fs_exists(dead));
+  ck_assert(s2i_fs_exists(live));
+  ck_assert(s2i_fs_exists(plain));
+  s2i_store_free(st);
+  close(fd);
+  free(dead);
+  free(live);
+  free(plain);
+  tu_rmdir(dir);
+}
+END_TEST
+
 /* put_manifest: a manifest naming config and layers (blobs in s), stored;
  * its digest in d. */
 static void put_manifest(struct s2i_store *s, const char *config,
@@ -134,7 +174,8 @@ static Suite *store_suite(void)
 {
   return tu_suite("store", 0, NULL,
                   TU_TESTS(put_and_verify, stale_scratch_swept_fresh_kept,
-                           remove_previous_image));
+                           remove_previous_image,
+                           dead_scratch_swept_live_kept));
 }
 
 TU_MAIN(store_suite)
