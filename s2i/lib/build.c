@@ -86,8 +86,7 @@ static void build_free(struct build *b)
     cleanup_free char *m = s2i_fs_join(b->work, S2I_SCRATCH_MARKER);
     unlink(m); /* kept: not a dead build's to sweep */
     s2i_log_info(b->ctx, "Temporary directory kept: %s", b->work);
-  }
-  else if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
+  } else if (b->work && s2i_fs_rm_rf(b->work, &e) < 0)
     s2i_log_warn(b->ctx, "%s", e->msg);
   if (b->work && b->work_fd >= 0)
     close(b->work_fd); /* after the removal: never swept while in use */
